@@ -1,0 +1,208 @@
+//! Every timing and behaviour knob of a node, in one validated struct.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which followers a leader sends new entries to at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fanout {
+    /// Every follower gets new entries immediately (textbook Raft).
+    All,
+    /// Only as many followers as a commit needs (the most responsive ones) get new entries at
+    /// once; the others receive them batched with their next heartbeat. Saves messages; a
+    /// stalled commit widens to every follower after `retransmit_timeout_us`.
+    Quorum,
+}
+
+/// How a leader answers reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReadMode {
+    /// Answer at once while a quorum acknowledged us within the lease (needs check-quorum);
+    /// otherwise confirm leadership with a round of heartbeats first (thesis §6.4.1).
+    Lease,
+    /// Always confirm leadership with a round of heartbeats (thesis §6.4).
+    ReadIndex,
+    /// Answer from local state without any check. Not linearizable: a deposed leader can
+    /// return stale data. Exists to show why the other two modes exist.
+    UnsafeLocal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// A follower starts an election after hearing nothing from a leader for a random time in
+    /// `[election_timeout_min_us, election_timeout_max_us]` (§5.2).
+    pub election_timeout_min_us: u64,
+    pub election_timeout_max_us: u64,
+    /// A leader sends an empty AppendEntries to a follower that has had nothing else from it
+    /// for this long.
+    pub heartbeat_interval_us: u64,
+    /// Heartbeats to a follower that stopped answering back off exponentially up to this.
+    pub max_probe_interval_us: u64,
+    /// Unacknowledged entries are resent after this long.
+    pub retransmit_timeout_us: u64,
+    /// Upper bound on the estimated encoded size of the entries of one AppendEntries.
+    pub max_append_bytes: usize,
+    /// Upper bound on AppendEntries with entries in flight to one follower.
+    pub max_inflight: usize,
+    pub fanout: Fanout,
+    /// Pre-vote (thesis §9.6): a node only starts a real election if a majority would vote
+    /// for it, so a partitioned node rejoining cannot disrupt a healthy leader.
+    pub pre_vote: bool,
+    /// A leader that has not heard from a majority within an election timeout steps down, and
+    /// a follower that heard from a leader within the minimum election timeout ignores votes
+    /// (thesis §6.2, §4.2.3).
+    pub check_quorum: bool,
+    /// A new leader appends an empty entry of its term so that it can commit (§8).
+    pub leader_noop: bool,
+    pub read_mode: ReadMode,
+    /// Safety margin subtracted from the lease for clock drift between nodes.
+    pub lease_margin_us: u64,
+    /// Requests held while no leader is known; beyond this they are answered `Fail`.
+    pub max_held_requests: usize,
+    /// Whether the node records trace events (a visualizer wants them, a server may not).
+    pub trace: bool,
+}
+
+/// Why a `Config` was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid raft config: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Tuned for the CS 3700 graded simulator: few messages (quorum fanout, sparse idle
+    /// heartbeats, lease reads), and recovery within about two seconds.
+    pub fn graded() -> Config {
+        Config {
+            election_timeout_min_us: 800_000,
+            election_timeout_max_us: 1_600_000,
+            heartbeat_interval_us: 350_000,
+            max_probe_interval_us: 2_000_000,
+            retransmit_timeout_us: 4_000,
+            max_append_bytes: 40_000,
+            max_inflight: 64,
+            fanout: Fanout::Quorum,
+            pre_vote: true,
+            check_quorum: true,
+            leader_noop: true,
+            read_mode: ReadMode::Lease,
+            lease_margin_us: 50_000,
+            max_held_requests: 10_000,
+            trace: false,
+        }
+    }
+
+    /// For watching Raft in the browser: the paper's timings (§5.6: 150–300 ms elections),
+    /// every follower replicated at once, and traces on.
+    pub fn teaching() -> Config {
+        Config {
+            election_timeout_min_us: 150_000,
+            election_timeout_max_us: 300_000,
+            heartbeat_interval_us: 50_000,
+            max_probe_interval_us: 200_000,
+            retransmit_timeout_us: 60_000,
+            max_append_bytes: 4_000,
+            max_inflight: 8,
+            fanout: Fanout::All,
+            pre_vote: true,
+            check_quorum: true,
+            leader_noop: true,
+            read_mode: ReadMode::Lease,
+            lease_margin_us: 10_000,
+            max_held_requests: 1_000,
+            trace: true,
+        }
+    }
+
+    /// Checks the relations the algorithm relies on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |m: String| Err(ConfigError(m));
+        if self.election_timeout_min_us == 0 {
+            return err("election_timeout_min_us must be positive".into());
+        }
+        if self.election_timeout_max_us < self.election_timeout_min_us {
+            return err(format!(
+                "election_timeout_max_us ({}) must be at least election_timeout_min_us ({})",
+                self.election_timeout_max_us, self.election_timeout_min_us
+            ));
+        }
+        if self.heartbeat_interval_us == 0 || self.heartbeat_interval_us >= self.election_timeout_min_us {
+            return err(format!(
+                "heartbeat_interval_us ({}) must be positive and below election_timeout_min_us ({}), \
+                 or followers time out under a healthy leader",
+                self.heartbeat_interval_us, self.election_timeout_min_us
+            ));
+        }
+        if self.max_probe_interval_us < self.heartbeat_interval_us {
+            return err("max_probe_interval_us must be at least heartbeat_interval_us".into());
+        }
+        if self.retransmit_timeout_us == 0 {
+            return err("retransmit_timeout_us must be positive".into());
+        }
+        if self.max_append_bytes < 256 {
+            return err("max_append_bytes must be at least 256".into());
+        }
+        if self.max_inflight == 0 {
+            return err("max_inflight must be at least 1".into());
+        }
+        if self.read_mode == ReadMode::Lease {
+            if !self.check_quorum {
+                return err("read_mode Lease needs check_quorum: without it a deposed leader could \
+                            still believe its lease"
+                    .into());
+            }
+            if self.lease_margin_us >= self.election_timeout_min_us {
+                return err("lease_margin_us must be below election_timeout_min_us".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// How long a quorum acknowledgement lets a leader serve reads alone: no other leader can
+    /// be elected before a follower's minimum election timeout has passed since it last heard
+    /// from us (thesis §6.4.1).
+    pub fn lease_us(&self) -> u64 {
+        self.election_timeout_min_us.saturating_sub(self.lease_margin_us)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid() {
+        Config::graded().validate().unwrap();
+        Config::teaching().validate().unwrap();
+    }
+
+    #[test]
+    fn rejects_heartbeat_not_below_election_timeout() {
+        let mut c = Config::teaching();
+        c.heartbeat_interval_us = c.election_timeout_min_us;
+        let e = c.validate().unwrap_err();
+        assert!(e.to_string().contains("heartbeat_interval_us"), "{e}");
+    }
+
+    #[test]
+    fn rejects_inverted_election_timeouts() {
+        let mut c = Config::graded();
+        c.election_timeout_max_us = c.election_timeout_min_us - 1;
+        assert!(c.validate().unwrap_err().to_string().contains("election_timeout_max_us"));
+    }
+
+    #[test]
+    fn rejects_lease_reads_without_check_quorum() {
+        let mut c = Config::graded();
+        c.check_quorum = false;
+        assert!(c.validate().unwrap_err().to_string().contains("check_quorum"));
+        c.read_mode = ReadMode::ReadIndex;
+        c.validate().unwrap();
+    }
+}

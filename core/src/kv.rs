@@ -1,0 +1,54 @@
+//! The replicated state machine: a key-value map, changed only by applying committed log
+//! entries in log order (§5.3).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a log entry asks the state machine to do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Command {
+    /// The empty entry a new leader appends to commit entries of earlier terms (§8).
+    Noop,
+    Put { key: String, value: String },
+}
+
+impl Command {
+    /// A rough upper bound of this command's encoded size, used to keep AppendEntries batches
+    /// under a byte budget.
+    pub fn approx_size(&self) -> usize {
+        match self {
+            Command::Noop => 16,
+            Command::Put { key, value } => 32 + key.len() + value.len(),
+        }
+    }
+}
+
+/// The key-value map. A `BTreeMap` so that iteration (and rendering) order is deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvStore {
+    map: BTreeMap<String, String>,
+}
+
+impl KvStore {
+    pub fn apply(&mut self, command: &Command) {
+        if let Command::Put { key, value } = command {
+            self.map.insert(key.clone(), value.clone());
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.map.get(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.map.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}

@@ -1,0 +1,179 @@
+//! Leader election (§5.2), the voting rule (§5.4.1) and pre-vote (thesis §9.6).
+
+use super::{Leadership, Node, Progress, Role};
+use crate::event::{DenyReason, Event};
+use crate::kv::Command;
+use crate::log::Entry;
+use crate::message::Body;
+use crate::types::{Index, NodeId, Term, Time};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+impl Node {
+    /// Steps down to follower, adopting `term` if it is newer (§5.1).
+    pub(super) fn become_follower(&mut self, now: Time, term: Term, leader: Option<NodeId>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+        }
+        let old = std::mem::replace(&mut self.role, Role::Follower { leader });
+        let was_leader = matches!(old, Role::Leader(_));
+        if let Role::Leader(leadership) = old {
+            self.abandon_leadership(*leadership);
+        }
+        self.trace(Event::BecameFollower { term: self.term, leader });
+        if was_leader {
+            self.reset_election_timer(now);
+        }
+        if leader.is_some() {
+            self.last_leader_contact = Some(now);
+            self.reset_election_timer(now);
+            self.release_held_requests(now);
+        }
+    }
+
+    /// §5.2: no word from a leader for an election timeout: campaign, after a pre-vote if on.
+    pub(super) fn on_election_timeout(&mut self, now: Time) {
+        self.trace(Event::ElectionTimeout { term: self.term });
+        if self.config.pre_vote {
+            self.start_pre_vote(now);
+        } else {
+            self.start_election(now);
+        }
+    }
+
+    fn start_pre_vote(&mut self, now: Time) {
+        self.role = Role::PreCandidate { votes: BTreeSet::from([self.id]) };
+        self.trace(Event::BecamePreCandidate { term: self.term + 1 });
+        self.reset_election_timer(now);
+        let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
+        let proposed = self.term + 1;
+        for peer in self.peers.clone() {
+            let msg = crate::message::Message {
+                from: self.id,
+                to: peer,
+                term: proposed,
+                body: Body::PreVote { last_log_index, last_log_term },
+            };
+            self.effects.push(super::Effect::Send(msg));
+        }
+        self.check_votes(now, true);
+    }
+
+    fn start_election(&mut self, now: Time) {
+        self.term += 1;
+        self.voted_for = Some(self.id);
+        self.role = Role::Candidate { votes: BTreeSet::from([self.id]) };
+        self.trace(Event::BecameCandidate { term: self.term });
+        self.reset_election_timer(now);
+        let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
+        for peer in self.peers.clone() {
+            self.send(peer, Body::RequestVote { last_log_index, last_log_term });
+        }
+        self.check_votes(now, false);
+    }
+
+    /// Would we vote for `candidate` in `term` were it a real election? Pre-votes answer this
+    /// without changing any state.
+    pub(super) fn handle_pre_vote(&mut self, now: Time, candidate: NodeId, term: Term, last_index: Index, last_term: Term) {
+        let denial = if self.leader_is_alive(now) {
+            Some(DenyReason::LeaderAlive)
+        } else if term < self.term {
+            Some(DenyReason::StaleTerm)
+        } else if term == self.term && self.voted_for.is_some_and(|v| v != candidate) {
+            Some(DenyReason::AlreadyVoted(self.voted_for.unwrap_or(candidate)))
+        } else if !self.log.is_up_to_date(last_index, last_term) {
+            Some(DenyReason::LogBehind)
+        } else {
+            None
+        };
+        let granted = denial.is_none();
+        match denial {
+            None => self.trace(Event::VoteGranted { candidate, term, pre_vote: true }),
+            Some(reason) => self.trace(Event::VoteDenied { candidate, term, pre_vote: true, reason }),
+        }
+        // A granted pre-vote carries the proposed term, a denial our own (so that a candidate
+        // with an old term learns it).
+        let reply_term = if granted { term } else { self.term };
+        let msg = crate::message::Message {
+            from: self.id,
+            to: candidate,
+            term: reply_term,
+            body: Body::PreVoteReply { granted },
+        };
+        self.effects.push(super::Effect::Send(msg));
+    }
+
+    /// §5.2, §5.4.1: one vote per term, first come first served, only for a candidate whose
+    /// log is at least as up-to-date as ours. Terms were already reconciled by the caller.
+    pub(super) fn handle_request_vote(&mut self, now: Time, candidate: NodeId, last_index: Index, last_term: Term) {
+        let denial = if self.voted_for.is_some_and(|v| v != candidate) {
+            Some(DenyReason::AlreadyVoted(self.voted_for.unwrap_or(candidate)))
+        } else if !self.log.is_up_to_date(last_index, last_term) {
+            Some(DenyReason::LogBehind)
+        } else {
+            None
+        };
+        let granted = denial.is_none();
+        match denial {
+            None => {
+                self.voted_for = Some(candidate);
+                // §5.2: granting a vote resets the election timer.
+                self.reset_election_timer(now);
+                self.trace(Event::VoteGranted { candidate, term: self.term, pre_vote: false });
+            }
+            Some(reason) => self.trace(Event::VoteDenied { candidate, term: self.term, pre_vote: false, reason }),
+        }
+        self.send(candidate, Body::RequestVoteReply { granted });
+    }
+
+    pub(super) fn handle_vote_reply(&mut self, now: Time, from: NodeId, term: Term, granted: bool, pre_vote: bool) {
+        let expected_term = if pre_vote { self.term + 1 } else { self.term };
+        let votes = match &mut self.role {
+            Role::PreCandidate { votes } if pre_vote && term == expected_term => votes,
+            Role::Candidate { votes } if !pre_vote && term == expected_term => votes,
+            _ => return, // a late reply from an earlier campaign
+        };
+        if granted {
+            votes.insert(from);
+        }
+        let tally = votes.len();
+        self.trace(Event::VoteCounted { from, term, pre_vote, granted, votes: tally });
+        self.check_votes(now, pre_vote);
+    }
+
+    fn check_votes(&mut self, now: Time, pre_vote: bool) {
+        let tally = self.votes().map_or(0, |v| v.len());
+        if tally < super::majority(self.cluster_size()) {
+            return;
+        }
+        if pre_vote {
+            self.start_election(now);
+        } else {
+            self.become_leader(now);
+        }
+    }
+
+    /// §5.2: a candidate with votes from a majority becomes leader; it appends a no-op of its
+    /// term (§8) and announces itself with AppendEntries to everyone at once.
+    fn become_leader(&mut self, now: Time) {
+        let next = self.log.last_index() + 1;
+        let progress: BTreeMap<NodeId, Progress> =
+            self.peers.iter().map(|&p| (p, Progress::new(next, self.config.heartbeat_interval_us))).collect();
+        self.role = Role::Leader(Box::new(Leadership {
+            progress,
+            since: now,
+            term_start: next,
+            pending_writes: BTreeMap::new(),
+            pending_reads: Vec::new(),
+            uncommitted: VecDeque::new(),
+            flush_due: true,
+        }));
+        self.last_leader_contact = Some(now);
+        self.trace(Event::BecameLeader { term: self.term });
+        if self.config.leader_noop {
+            self.append_as_leader(now, Entry { term: self.term, command: Command::Noop });
+        }
+        self.release_held_requests(now);
+        self.leader_tick(now);
+    }
+}

@@ -1,0 +1,418 @@
+//! A Raft node in the sans-I/O style: its owner feeds it inputs stamped with the current time
+//! and collects the effects (messages to send, client replies, trace events) and the time of
+//! its next deadline. It never reads a clock, sleeps or touches a socket.
+//!
+//! Every input goes through [`Node::receive`], [`Node::client_request`] or [`Node::tick`].
+//! Term handling comes first for every message (§5.1), then one handler per role and message.
+
+mod append;
+mod election;
+mod progress;
+mod quorum;
+mod replication;
+mod requests;
+
+pub use progress::{Progress, ProgressState};
+pub use quorum::majority;
+
+use crate::client::{ClientReply, ClientRequest, Outcome};
+use crate::config::{Config, ConfigError};
+use crate::event::Event;
+use crate::kv::KvStore;
+use crate::log::RaftLog;
+use crate::message::{Body, Message};
+use crate::rng::Rng;
+use crate::types::{Index, NodeId, Term, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// What a node asks its owner to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Send(Message),
+    Reply(ClientReply),
+    Trace(Event),
+}
+
+/// The state that survives a crash (§5, Figure 2: persistent state on all servers). A node
+/// is assumed to persist it before it sends any message that depends on it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersistentState {
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    pub log: RaftLog,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleKind {
+    Follower,
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+#[derive(Debug)]
+enum Role {
+    Follower { leader: Option<NodeId> },
+    PreCandidate { votes: BTreeSet<NodeId> },
+    Candidate { votes: BTreeSet<NodeId> },
+    Leader(Box<Leadership>),
+}
+
+/// A leader's volatile state (§5, Figure 2: volatile state on leaders, plus what it owes
+/// to clients).
+#[derive(Debug)]
+struct Leadership {
+    progress: BTreeMap<NodeId, Progress>,
+    since: Time,
+    /// The first index of this term; reads wait until it is committed, because only then
+    /// does the leader know every entry committed before it (§8).
+    term_start: Index,
+    /// Puts appended by this leader, answered when applied.
+    pending_writes: BTreeMap<Index, ClientRequest>,
+    /// Reads waiting for leadership to be confirmed or for entries to be applied.
+    pending_reads: Vec<PendingRead>,
+    /// When this leader appended each entry that is not committed yet.
+    uncommitted: VecDeque<(Index, Time)>,
+    /// Set when replication has work to do at once (new entries, freed window).
+    flush_due: bool,
+}
+
+#[derive(Debug)]
+struct PendingRead {
+    request: ClientRequest,
+    /// The commit index when the read arrived: the answer must reflect at least this.
+    read_index: Index,
+    /// Leadership must be confirmed by acknowledgements of messages sent at or after this.
+    arrived_at: Time,
+}
+
+pub struct Node {
+    id: NodeId,
+    peers: Vec<NodeId>,
+    config: Config,
+    // Persistent state (§5, Figure 2).
+    term: Term,
+    voted_for: Option<NodeId>,
+    log: RaftLog,
+    // Volatile state.
+    commit_index: Index,
+    last_applied: Index,
+    kv: KvStore,
+    role: Role,
+    rng: Rng,
+    election_deadline: Time,
+    /// When we last heard from a leader of our term (or granted a vote): until a minimum
+    /// election timeout has passed, check-quorum makes us ignore other candidates.
+    last_leader_contact: Option<Time>,
+    /// Requests that arrived while no leader was known.
+    held: Vec<ClientRequest>,
+    effects: Vec<Effect>,
+}
+
+impl Node {
+    /// A fresh node with an empty log. `peers` are the other members of the cluster.
+    pub fn new(id: NodeId, peers: Vec<NodeId>, config: Config, seed: u64, now: Time) -> Result<Node, ConfigError> {
+        Node::restart(id, peers, config, seed, now, PersistentState::default())
+    }
+
+    /// A node coming back from a crash with the state it had persisted.
+    pub fn restart(
+        id: NodeId,
+        mut peers: Vec<NodeId>,
+        config: Config,
+        seed: u64,
+        now: Time,
+        persistent: PersistentState,
+    ) -> Result<Node, ConfigError> {
+        config.validate()?;
+        peers.sort_unstable();
+        peers.dedup();
+        if peers.contains(&id) {
+            return Err(ConfigError(format!("node {id} lists itself among its peers")));
+        }
+        let mut node = Node {
+            id,
+            peers,
+            config,
+            term: persistent.term,
+            voted_for: persistent.voted_for,
+            log: persistent.log,
+            commit_index: 0,
+            last_applied: 0,
+            kv: KvStore::default(),
+            role: Role::Follower { leader: None },
+            rng: Rng::new(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            election_deadline: 0,
+            // A restarted node cannot know whether it acknowledged a leader's lease just
+            // before it crashed, so it honours one from now on (thesis §6.4.1).
+            last_leader_contact: Some(now),
+            held: Vec::new(),
+            effects: Vec::new(),
+        };
+        node.reset_election_timer(now);
+        Ok(node)
+    }
+
+    // ----- inputs -----
+
+    /// A message from a peer (§5.1: term handling first, then the role's handler).
+    pub fn receive(&mut self, now: Time, msg: Message) {
+        if msg.to != self.id || msg.from == self.id || !self.peers.contains(&msg.from) {
+            return; // not for us, or from outside the cluster: drop it
+        }
+        if msg.term > self.term && !self.accept_higher_term(now, &msg) {
+            return;
+        }
+        if msg.term < self.term {
+            self.reply_to_stale(msg);
+            return;
+        }
+        match msg.body {
+            Body::PreVote { last_log_index, last_log_term } => {
+                self.handle_pre_vote(now, msg.from, msg.term, last_log_index, last_log_term)
+            }
+            Body::PreVoteReply { granted } => self.handle_vote_reply(now, msg.from, msg.term, granted, true),
+            Body::RequestVote { last_log_index, last_log_term } => {
+                self.handle_request_vote(now, msg.from, last_log_index, last_log_term)
+            }
+            Body::RequestVoteReply { granted } => self.handle_vote_reply(now, msg.from, msg.term, granted, false),
+            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at } => self
+                .handle_append_entries(now, msg.from, prev_log_index, prev_log_term, entries, leader_commit, sent_at),
+            Body::AppendEntriesReply { result, sent_at } => self.handle_append_reply(now, msg.from, result, sent_at),
+        }
+    }
+
+    /// A request from a client. It gets exactly one answer, now or later.
+    pub fn client_request(&mut self, now: Time, request: ClientRequest) {
+        self.handle_client_request(now, request);
+    }
+
+    /// Lets time pass: fires whatever deadline is due. Call it whenever `now` has reached
+    /// [`Node::next_deadline`]; calling it more often is harmless.
+    pub fn tick(&mut self, now: Time) {
+        if self.is_leader() {
+            self.leader_tick(now);
+        } else if now >= self.election_deadline {
+            self.on_election_timeout(now);
+        }
+    }
+
+    /// Makes a follower or candidate act as if its election timer had fired (for example, to
+    /// hand over leadership quickly, or in a demonstration). A leader ignores it.
+    pub fn timeout_now(&mut self, now: Time) {
+        if !self.is_leader() {
+            self.on_election_timeout(now);
+        }
+    }
+
+    /// The earliest time at which [`Node::tick`] has something to do.
+    pub fn next_deadline(&self) -> Time {
+        match &self.role {
+            Role::Leader(l) => self.leader_deadline(l),
+            _ => self.election_deadline,
+        }
+    }
+
+    /// Takes the effects produced since the last call, in the order they happened.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Moves the effects produced since the last call into `out`.
+    pub fn drain_effects_into(&mut self, out: &mut Vec<Effect>) {
+        out.append(&mut self.effects);
+    }
+
+    // ----- queries -----
+
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+    pub fn peers(&self) -> &[NodeId] {
+        &self.peers
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn term(&self) -> Term {
+        self.term
+    }
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.voted_for
+    }
+    pub fn log(&self) -> &RaftLog {
+        &self.log
+    }
+    pub fn commit_index(&self) -> Index {
+        self.commit_index
+    }
+    pub fn last_applied(&self) -> Index {
+        self.last_applied
+    }
+    pub fn kv(&self) -> &KvStore {
+        &self.kv
+    }
+    pub fn election_deadline(&self) -> Time {
+        self.election_deadline
+    }
+    pub fn held_requests(&self) -> usize {
+        self.held.len()
+    }
+
+    pub fn role(&self) -> RoleKind {
+        match self.role {
+            Role::Follower { .. } => RoleKind::Follower,
+            Role::PreCandidate { .. } => RoleKind::PreCandidate,
+            Role::Candidate { .. } => RoleKind::Candidate,
+            Role::Leader(_) => RoleKind::Leader,
+        }
+    }
+
+    pub fn is_leader(&self) -> bool {
+        matches!(self.role, Role::Leader(_))
+    }
+
+    /// Who this node believes leads its current term, itself included.
+    pub fn leader(&self) -> Option<NodeId> {
+        match self.role {
+            Role::Follower { leader } => leader,
+            Role::Leader(_) => Some(self.id),
+            _ => None,
+        }
+    }
+
+    /// Votes a (pre-)candidate has collected, itself included.
+    pub fn votes(&self) -> Option<&BTreeSet<NodeId>> {
+        match &self.role {
+            Role::PreCandidate { votes } | Role::Candidate { votes } => Some(votes),
+            _ => None,
+        }
+    }
+
+    /// A leader's view of each follower.
+    pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
+        match &self.role {
+            Role::Leader(l) => Some(&l.progress),
+            _ => None,
+        }
+    }
+
+    /// What survives a crash of this node.
+    pub fn persistent_state(&self) -> PersistentState {
+        PersistentState { term: self.term, voted_for: self.voted_for, log: self.log.clone() }
+    }
+
+    // ----- shared helpers -----
+
+    fn cluster_size(&self) -> usize {
+        self.peers.len() + 1
+    }
+
+    fn trace(&mut self, event: Event) {
+        if self.config.trace {
+            self.effects.push(Effect::Trace(event));
+        }
+    }
+
+    fn send(&mut self, to: NodeId, body: Body) {
+        let msg = Message { from: self.id, to, term: self.term, body };
+        self.effects.push(Effect::Send(msg));
+    }
+
+    fn answer(&mut self, request: ClientRequest, outcome: Outcome) {
+        self.trace(Event::RequestAnswered {
+            client: request.client.clone(),
+            id: request.id.clone(),
+            outcome: outcome.clone(),
+        });
+        self.effects.push(Effect::Reply(ClientReply { client: request.client, id: request.id, outcome }));
+    }
+
+    fn reset_election_timer(&mut self, now: Time) {
+        let timeout = self.rng.range(self.config.election_timeout_min_us, self.config.election_timeout_max_us);
+        self.election_deadline = now + timeout;
+    }
+
+    /// Check-quorum's leader stickiness: we heard from a live leader so recently that no
+    /// election can be needed yet (thesis §4.2.3).
+    fn leader_is_alive(&self, now: Time) -> bool {
+        if !self.config.check_quorum {
+            return false;
+        }
+        if self.is_leader() {
+            return true;
+        }
+        self.last_leader_contact.is_some_and(|t| now < t + self.config.election_timeout_min_us)
+    }
+
+    /// A message carries a newer term. Returns whether to go on handling it.
+    fn accept_higher_term(&mut self, now: Time, msg: &Message) -> bool {
+        match msg.body {
+            // A pre-vote does not change terms (thesis §9.6); a granted pre-vote reply carries
+            // the term we proposed.
+            Body::PreVote { .. } | Body::PreVoteReply { granted: true } => true,
+            Body::RequestVote { .. } if self.leader_is_alive(now) => {
+                self.trace(Event::VoteDenied {
+                    candidate: msg.from,
+                    term: msg.term,
+                    pre_vote: false,
+                    reason: crate::event::DenyReason::LeaderAlive,
+                });
+                false
+            }
+            _ => {
+                let leader = matches!(msg.body, Body::AppendEntries { .. }).then_some(msg.from);
+                self.become_follower(now, msg.term, leader);
+                true
+            }
+        }
+    }
+
+    /// A message from an older term: tell the sender our term so that it catches up (§5.1).
+    fn reply_to_stale(&mut self, msg: Message) {
+        match msg.body {
+            Body::PreVote { .. } => self.send(msg.from, Body::PreVoteReply { granted: false }),
+            Body::RequestVote { .. } => self.send(msg.from, Body::RequestVoteReply { granted: false }),
+            Body::AppendEntries { prev_log_index, sent_at, .. } => self.send(
+                msg.from,
+                Body::AppendEntriesReply {
+                    result: crate::message::AppendResult::Reject {
+                        rejected_index: prev_log_index,
+                        conflict_index: prev_log_index,
+                        conflict_term: None,
+                    },
+                    sent_at,
+                },
+            ),
+            _ => {} // a stale reply: nothing to do
+        }
+    }
+
+    /// Applies newly committed entries to the state machine in log order (§5.3), answering
+    /// the clients a leader owes.
+    fn apply_committed(&mut self) {
+        while self.last_applied < self.commit_index {
+            self.last_applied += 1;
+            let index = self.last_applied;
+            let command = self.log.get(index).expect("committed entries exist").command.clone();
+            self.kv.apply(&command);
+            self.trace(Event::Applied { index });
+            let owed = match &mut self.role {
+                Role::Leader(l) => l.pending_writes.remove(&index),
+                _ => None,
+            };
+            if let Some(request) = owed {
+                self.answer(request, Outcome::Written);
+            }
+        }
+    }
+
+    fn set_commit_index(&mut self, to: Index) {
+        if to > self.commit_index {
+            self.trace(Event::CommitAdvanced { from: self.commit_index, to });
+            self.commit_index = to;
+            self.apply_committed();
+        }
+    }
+}

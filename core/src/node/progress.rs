@@ -1,0 +1,118 @@
+//! What a leader knows about one follower's log, and what it has in flight to it.
+
+use crate::types::{Index, Time};
+use std::collections::VecDeque;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressState {
+    /// The follower's log position is unknown: send one AppendEntries at a time and wait for
+    /// the answer (or a retransmit timeout) before the next.
+    Probe,
+    /// The follower is known to match: pipeline AppendEntries without waiting for acks.
+    Replicate,
+}
+
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// The next log index to send (§5.3, Figure 2 nextIndex).
+    pub next_index: Index,
+    /// The highest index known to be replicated on the follower (Figure 2 matchIndex).
+    pub match_index: Index,
+    pub state: ProgressState,
+    /// Replicate: for each AppendEntries in flight with entries, its last index and send time.
+    pub inflight: VecDeque<(Index, Time)>,
+    /// Probe: when the outstanding probe was sent.
+    pub probe_sent_at: Option<Time>,
+    /// When we last sent this follower anything.
+    pub last_sent_at: Option<Time>,
+    /// When we last heard an answer from it (check-quorum).
+    pub last_heard_at: Option<Time>,
+    /// The latest of our sends it has acknowledged (leases and read confirmation).
+    pub acked_sent_at: Option<Time>,
+    /// How long it may go without a message; doubles while it does not answer.
+    pub probe_interval: u64,
+    /// Retransmissions since it last answered; each one doubles the next timeout.
+    pub retransmits: u32,
+}
+
+impl Progress {
+    pub fn new(next_index: Index, heartbeat_interval: u64) -> Progress {
+        Progress {
+            next_index,
+            match_index: 0,
+            state: ProgressState::Probe,
+            inflight: VecDeque::new(),
+            probe_sent_at: None,
+            last_sent_at: None,
+            last_heard_at: None,
+            acked_sent_at: None,
+            probe_interval: heartbeat_interval,
+            retransmits: 0,
+        }
+    }
+
+    /// Whether the log holds entries this follower has not been sent.
+    pub fn has_unsent(&self, last_index: Index) -> bool {
+        self.next_index <= last_index
+    }
+
+    /// Whether another AppendEntries with entries may go out now.
+    pub fn can_send_entries(&self, max_inflight: usize) -> bool {
+        match self.state {
+            ProgressState::Probe => self.probe_sent_at.is_none(),
+            ProgressState::Replicate => self.inflight.len() < max_inflight,
+        }
+    }
+
+    /// When the oldest unacknowledged send times out. The timeout doubles with every
+    /// retransmission the follower leaves unanswered, up to `cap`, so that a dead or cut-off
+    /// follower costs a few messages, not a stream.
+    pub fn retransmit_at(&self, timeout: u64, cap: u64) -> Option<Time> {
+        let timeout = timeout.saturating_mul(1 << self.retransmits.min(20)).min(cap.max(timeout));
+        match self.state {
+            ProgressState::Probe => self.probe_sent_at.map(|t| t + timeout),
+            ProgressState::Replicate => self.inflight.front().map(|&(_, t)| t + timeout),
+        }
+    }
+
+    /// An acknowledgement is overdue: forget what is in flight and probe again from the first
+    /// unacknowledged entry, one message at a time.
+    pub fn retransmit(&mut self) {
+        self.inflight.clear();
+        self.probe_sent_at = None;
+        self.next_index = self.match_index + 1;
+        self.state = ProgressState::Probe;
+        self.retransmits = self.retransmits.saturating_add(1);
+    }
+
+    /// The follower answered: it is alive, so timeouts and heartbeats return to normal.
+    pub fn heard(&mut self, now: Time, sent_at: Time, heartbeat_interval: u64) {
+        self.last_heard_at = Some(now);
+        self.acked_sent_at = self.acked_sent_at.max(Some(sent_at));
+        self.probe_interval = heartbeat_interval;
+        self.retransmits = 0;
+    }
+
+    /// When the next heartbeat is due.
+    pub fn heartbeat_at(&self) -> Time {
+        self.last_sent_at.map_or(0, |t| t + self.probe_interval)
+    }
+
+    /// Records a successful append up to `index`; returns whether `match_index` moved.
+    pub fn acknowledge(&mut self, index: Index) -> bool {
+        if self.state == ProgressState::Probe {
+            self.state = ProgressState::Replicate;
+            self.probe_sent_at = None;
+        }
+        while self.inflight.front().is_some_and(|&(last, _)| last <= index) {
+            self.inflight.pop_front();
+        }
+        if index > self.match_index {
+            self.match_index = index;
+            self.next_index = self.next_index.max(index + 1);
+            true
+        } else {
+            false
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The leader's side of log replication (§5.3) and commitment (§5.4.2), with the
+//! message-saving policies of `Config`: batching under a byte budget, pipelining, quorum
+//! fanout, heartbeats only for followers that have had nothing else for a while, and
+//! check-quorum (thesis §6.2).
+
+use super::progress::ProgressState;
+use super::quorum::{majority, quorum_value};
+use super::{Leadership, Node, Role};
+use crate::config::Fanout;
+use crate::event::{Event, StepDownReason};
+use crate::log::Entry;
+use crate::message::{AppendResult, Body};
+use crate::types::{Index, NodeId, Time};
+use std::collections::BTreeSet;
+
+impl Node {
+    /// Appends an entry of the leader's own term and schedules its replication.
+    pub(super) fn append_as_leader(&mut self, now: Time, entry: Entry) -> Index {
+        let term = entry.term;
+        let index = self.log.append(entry);
+        self.trace(Event::EntriesAppended { first: index, last: index, term });
+        if let Role::Leader(l) = &mut self.role {
+            l.uncommitted.push_back((index, now));
+            l.flush_due = true;
+        }
+        index
+    }
+
+    pub(super) fn leader_tick(&mut self, now: Time) {
+        if self.lost_quorum(now) {
+            self.trace(Event::SteppedDown { term: self.term, reason: StepDownReason::LostQuorum });
+            self.become_follower(now, self.term, None);
+            return;
+        }
+        self.maybe_commit();
+        self.flush(now);
+        self.serve_reads(now);
+    }
+
+    /// Sends each follower what it is due: new entries (now, if it is needed for a commit),
+    /// a retransmission, or a heartbeat.
+    fn flush(&mut self, now: Time) {
+        let Role::Leader(l) = &mut self.role else { return };
+        l.flush_due = false;
+        let eager = eager_followers(l, &self.config);
+        let widen = commit_stalled(l, &self.config, now);
+        let last = self.log.last_index();
+        let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
+        let mut due = Vec::new();
+        for (&id, p) in l.progress.iter_mut() {
+            if p.retransmit_at(self.config.retransmit_timeout_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
+                p.retransmit();
+            }
+            let wants_entries = p.has_unsent(last)
+                && p.can_send_entries(self.config.max_inflight)
+                && (eager.contains(&id) || widen);
+            let heartbeat = now >= p.heartbeat_at();
+            let confirm_read = read_round.is_some_and(|t| p.last_sent_at.is_none_or(|s| s < t));
+            if wants_entries || heartbeat || confirm_read {
+                due.push(id);
+            }
+        }
+        for id in due {
+            self.send_append(id, now);
+        }
+    }
+
+    /// One AppendEntries to `to`: its unsent entries if the window allows, else a heartbeat.
+    fn send_append(&mut self, to: NodeId, now: Time) {
+        let last = self.log.last_index();
+        let (max_inflight, max_bytes, max_probe) =
+            (self.config.max_inflight, self.config.max_append_bytes, self.config.max_probe_interval_us);
+        let Role::Leader(l) = &mut self.role else { return };
+        let p = l.progress.get_mut(&to).expect("progress for every peer");
+        let entries = if p.has_unsent(last) && p.can_send_entries(max_inflight) {
+            self.log.slice_from(p.next_index, max_bytes)
+        } else {
+            Vec::new()
+        };
+        // A follower that has not answered since our last message gets probed less often.
+        let unanswered = p.last_sent_at.is_some_and(|sent| p.last_heard_at.is_none_or(|h| h < sent));
+        if unanswered && now >= p.heartbeat_at() {
+            p.probe_interval = (p.probe_interval * 2).min(max_probe);
+        }
+        let prev_log_index = p.next_index - 1;
+        let prev_log_term = self.log.term_at(prev_log_index).expect("next_index is at most last_index + 1");
+        if let Some(e) = entries.len().checked_sub(1) {
+            let last_sent = p.next_index + e as Index;
+            match p.state {
+                ProgressState::Probe => p.probe_sent_at = Some(now),
+                ProgressState::Replicate => {
+                    p.inflight.push_back((last_sent, now));
+                    p.next_index = last_sent + 1;
+                }
+            }
+        }
+        p.last_sent_at = Some(now);
+        let leader_commit = self.commit_index;
+        self.send(to, Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at: now });
+    }
+
+    pub(super) fn handle_append_reply(&mut self, now: Time, from: NodeId, result: AppendResult, sent_at: Time) {
+        let last = self.log.last_index();
+        let Role::Leader(l) = &mut self.role else { return };
+        let Some(p) = l.progress.get_mut(&from) else { return };
+        p.heard(now, sent_at, self.config.heartbeat_interval_us);
+        let mut advanced = false;
+        match result {
+            AppendResult::Success { match_index } => advanced = p.acknowledge(match_index.min(last)),
+            AppendResult::Reject { rejected_index, conflict_index, conflict_term } => {
+                // Ignore rejections of messages sent before the current probe (or of entries
+                // the follower has since acknowledged): they carry nothing new.
+                let fresh = match p.state {
+                    ProgressState::Replicate => rejected_index > p.match_index,
+                    ProgressState::Probe => rejected_index + 1 == p.next_index,
+                };
+                if fresh {
+                    // §5.3 fast back-off: skip the follower's whole conflicting term at once.
+                    let hint = match conflict_term.and_then(|t| self.log.last_index_of_term(t)) {
+                        Some(i) => i + 1,
+                        None => conflict_index,
+                    };
+                    p.next_index = hint.clamp(p.match_index + 1, rejected_index.max(p.match_index + 1));
+                    p.state = ProgressState::Probe;
+                    p.inflight.clear();
+                    p.probe_sent_at = None;
+                }
+            }
+        }
+        if p.has_unsent(last) {
+            l.flush_due = true;
+        }
+        if advanced {
+            self.maybe_commit();
+        }
+        self.serve_reads(now);
+        if matches!(&self.role, Role::Leader(l) if l.flush_due) {
+            self.flush(now);
+        }
+    }
+
+    /// §5.3, §5.4.2: an entry is committed once a majority stores it, but a leader only counts
+    /// replicas for entries of its own term; earlier ones commit with them.
+    pub(super) fn maybe_commit(&mut self) {
+        let Role::Leader(l) = &mut self.role else { return };
+        let mut matches: Vec<Index> = l.progress.values().map(|p| p.match_index).collect();
+        matches.push(self.log.last_index());
+        let candidate = quorum_value(&mut matches);
+        if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.term) {
+            while l.uncommitted.front().is_some_and(|&(i, _)| i <= candidate) {
+                l.uncommitted.pop_front();
+            }
+            self.set_commit_index(candidate);
+        }
+    }
+
+    /// Check-quorum: true if no majority has answered within the maximum election timeout.
+    fn lost_quorum(&self, now: Time) -> bool {
+        let Role::Leader(l) = &self.role else { return false };
+        self.config.check_quorum
+            && now >= quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us)
+    }
+
+    /// The earliest time something is due: a heartbeat, a retransmission, a stalled commit's
+    /// widening, new entries to send, or the check-quorum limit.
+    pub(super) fn leader_deadline(&self, l: &Leadership) -> Time {
+        if l.flush_due {
+            return 0;
+        }
+        let last = self.log.last_index();
+        let eager = eager_followers(l, &self.config);
+        let stalled_at = l.uncommitted.front().map(|&(_, t)| t + self.config.retransmit_timeout_us);
+        let mut deadline = Time::MAX;
+        if self.config.check_quorum {
+            deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
+        }
+        for (id, p) in &l.progress {
+            deadline = deadline.min(p.heartbeat_at());
+            if let Some(t) = p.retransmit_at(self.config.retransmit_timeout_us, self.config.max_probe_interval_us) {
+                deadline = deadline.min(t);
+            }
+            if p.has_unsent(last) && p.can_send_entries(self.config.max_inflight) {
+                if eager.contains(id) {
+                    return 0;
+                }
+                if let Some(t) = stalled_at {
+                    deadline = deadline.min(t);
+                }
+            }
+        }
+        deadline
+    }
+}
+
+/// The followers that get new entries at once: all of them, or (quorum fanout) just enough of
+/// the most responsive ones for a commit.
+fn eager_followers(l: &Leadership, config: &crate::config::Config) -> BTreeSet<NodeId> {
+    match config.fanout {
+        Fanout::All => l.progress.keys().copied().collect(),
+        Fanout::Quorum => {
+            let needed = majority(l.progress.len() + 1) - 1;
+            let mut ranked: Vec<(&NodeId, &super::Progress)> = l.progress.iter().collect();
+            // Most recently heard first, then furthest along, then by id for determinism.
+            ranked.sort_by(|(a, pa), (b, pb)| {
+                pb.last_heard_at
+                    .cmp(&pa.last_heard_at)
+                    .then(pb.match_index.cmp(&pa.match_index))
+                    .then(a.cmp(b))
+            });
+            ranked.into_iter().take(needed).map(|(id, _)| *id).collect()
+        }
+    }
+}
+
+/// True once the oldest uncommitted entry has waited a retransmit timeout: then every
+/// follower gets the entries, not just the eager ones.
+fn commit_stalled(l: &Leadership, config: &crate::config::Config, now: Time) -> bool {
+    l.uncommitted.front().is_some_and(|&(_, t)| now >= t + config.retransmit_timeout_us)
+}
+
+/// The latest time by which a majority (the leader included) had answered us.
+fn quorum_contact(l: &Leadership, cluster_size: usize) -> Time {
+    let mut heard: Vec<Time> = l.progress.values().map(|p| p.last_heard_at.unwrap_or(l.since).max(l.since)).collect();
+    heard.push(Time::MAX); // the leader itself
+    debug_assert_eq!(heard.len(), cluster_size);
+    quorum_value(&mut heard)
+}

@@ -1,0 +1,130 @@
+//! Client requests: every request gets exactly one answer. A leader replicates puts and
+//! answers them once applied; it answers gets under a lease or after confirming its
+//! leadership (thesis §6.4). Other nodes redirect to the leader they know, and hold requests
+//! while they know none.
+
+use super::quorum::quorum_value;
+use super::{Leadership, Node, PendingRead, Role};
+use crate::client::{ClientRequest, Op, Outcome};
+use crate::config::ReadMode;
+use crate::event::Event;
+use crate::kv::Command;
+use crate::log::Entry;
+use crate::types::Time;
+
+impl Node {
+    pub(super) fn handle_client_request(&mut self, now: Time, request: ClientRequest) {
+        if self.config.read_mode == ReadMode::UnsafeLocal {
+            if let Op::Get { key } = &request.op {
+                let value = self.kv.get(key).cloned();
+                self.answer(request, Outcome::Value(value));
+                return;
+            }
+        }
+        match &mut self.role {
+            Role::Leader(l) => match &request.op {
+                Op::Put { key, value } => {
+                    // A retry of a put still in flight must not be appended (or answered) twice.
+                    if l.pending_writes.values().any(|r| r.client == request.client && r.id == request.id) {
+                        return;
+                    }
+                    let command = Command::Put { key: key.clone(), value: value.clone() };
+                    let index = self.append_as_leader(now, Entry { term: self.term, command });
+                    if let Role::Leader(l) = &mut self.role {
+                        l.pending_writes.insert(index, request);
+                    }
+                    if self.peers.is_empty() {
+                        self.leader_tick(now);
+                    }
+                }
+                Op::Get { .. } => {
+                    l.pending_reads.push(PendingRead { request, read_index: self.commit_index, arrived_at: now });
+                    self.serve_reads(now);
+                    if let Role::Leader(l) = &mut self.role {
+                        if !l.pending_reads.is_empty() {
+                            // Confirm leadership: everyone gets a message sent from now on.
+                            l.flush_due = true;
+                        }
+                    }
+                }
+            },
+            Role::Follower { leader: Some(leader) } => {
+                let leader = *leader;
+                self.answer(request, Outcome::Redirect(leader));
+            }
+            _ => self.hold(request),
+        }
+    }
+
+    fn hold(&mut self, request: ClientRequest) {
+        if self.held.len() >= self.config.max_held_requests {
+            self.answer(request, Outcome::Fail("no leader is known and too many requests are waiting".into()));
+            return;
+        }
+        self.trace(Event::RequestHeld { client: request.client.clone(), id: request.id.clone() });
+        self.held.push(request);
+    }
+
+    /// A leader became known (or we became it): deal with the requests that waited.
+    pub(super) fn release_held_requests(&mut self, now: Time) {
+        for request in std::mem::take(&mut self.held) {
+            self.handle_client_request(now, request);
+        }
+    }
+
+    /// A deposed leader no longer answers for anything: what it owed goes back to the held
+    /// queue and is redirected once a leader is known. A put it appended may still be
+    /// committed by the next leader; the client learns only of the redirect.
+    pub(super) fn abandon_leadership(&mut self, leadership: Leadership) {
+        let writes = leadership.pending_writes.into_values();
+        let reads = leadership.pending_reads.into_iter().map(|r| r.request);
+        for request in writes.chain(reads) {
+            self.hold(request);
+        }
+    }
+
+    /// Answers the pending reads that are safe to answer now.
+    pub(super) fn serve_reads(&mut self, now: Time) {
+        let lease_us = self.config.lease_us();
+        let lease_reads = self.config.read_mode == ReadMode::Lease;
+        let Role::Leader(l) = &mut self.role else { return };
+        // Until an entry of its own term is committed, a new leader may not know of every
+        // committed entry (§8).
+        if l.pending_reads.is_empty() || self.commit_index < l.term_start {
+            return;
+        }
+        let confirmed = quorum_acked(l);
+        let lease_valid = lease_reads && now < confirmed.saturating_add(lease_us);
+        let applied = self.last_applied;
+        let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
+            .into_iter()
+            .partition(|r| (lease_valid || confirmed >= r.arrived_at) && applied >= r.read_index);
+        l.pending_reads = waiting;
+        for read in ready {
+            let Op::Get { key } = &read.request.op else { continue };
+            let value = self.kv.get(key).cloned();
+            self.answer(read.request, Outcome::Value(value));
+        }
+    }
+
+    /// Whether this leader may answer a read at once: its lease is valid and its term has
+    /// committed an entry.
+    pub fn has_read_lease(&self, now: Time) -> bool {
+        match &self.role {
+            Role::Leader(l) => {
+                self.config.read_mode == ReadMode::Lease
+                    && self.commit_index >= l.term_start
+                    && now < quorum_acked(l).saturating_add(self.config.lease_us())
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The latest send time that a majority (the leader included) has acknowledged: leadership
+/// was certain at that moment.
+fn quorum_acked(l: &Leadership) -> Time {
+    let mut acked: Vec<Time> = l.progress.values().map(|p| p.acked_sent_at.unwrap_or(0)).collect();
+    acked.push(Time::MAX);
+    quorum_value(&mut acked)
+}

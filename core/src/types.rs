@@ -1,0 +1,11 @@
+//! The small vocabulary every other module speaks.
+
+/// A node's identity within its cluster.
+pub type NodeId = u32;
+/// A Raft term (§5.1): a logical clock that numbers leaderships.
+pub type Term = u64;
+/// A position in the replicated log, counted from 1; 0 means "before the first entry".
+pub type Index = u64;
+/// Time as the owner counts it, in microseconds. The core never reads a clock: the native
+/// replica passes wall-clock time, the simulator passes virtual time.
+pub type Time = u64;
