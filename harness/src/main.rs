@@ -1,1 +1,76 @@
-fn main() {}
+use harness::cli::{self, Parsed};
+use harness::config::{self, Config};
+use harness::sim::{self, Options, SimError};
+use harness::{report, signals};
+use std::process::ExitCode;
+
+const EXIT_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+/// Conventional status for a run stopped by a signal.
+const EXIT_INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    let args = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(Parsed::Run(args)) => args,
+        Ok(Parsed::Help) => {
+            println!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("kvsim: {e}\n\n{}", cli::USAGE);
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    // Every config is checked before anything runs, so a typo fails fast.
+    let configs = match config::collect_paths(&args.configs).and_then(|paths| {
+        paths
+            .iter()
+            .map(|p| Config::load(p))
+            .collect::<Result<Vec<_>, _>>()
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kvsim: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    signals::install();
+    let opts = Options {
+        replica: args.replica.clone(),
+        seed: args.seed,
+        quiet: args.quiet,
+    };
+    let mut outcomes = Vec::new();
+    for config in &configs {
+        match sim::run(config, &opts) {
+            Ok(outcome) => {
+                println!("{}", report::text(&outcome));
+                outcomes.push(outcome);
+            }
+            Err(SimError::Interrupted) => {
+                eprintln!("kvsim: interrupted during {}; replicas killed", config.name);
+                return ExitCode::from(EXIT_INTERRUPTED);
+            }
+            Err(e) => {
+                eprintln!("kvsim: {}: {e}", config.name);
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    if outcomes.len() > 1 {
+        print!("{}", report::table(&outcomes));
+    }
+    if let Some(path) = &args.json {
+        let summary: Vec<_> = outcomes.iter().map(report::json).collect();
+        let text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
+        if let Err(e) = std::fs::write(path, text + "\n") {
+            eprintln!("kvsim: cannot write {}: {e}", path.display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    if outcomes.iter().all(|o| o.passed()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    }
+}

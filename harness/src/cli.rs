@@ -1,0 +1,102 @@
+//! Command-line arguments of `kvsim`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+usage: kvsim [--replica PATH] [--seed N] [--json FILE] [--quiet] CONFIG.json|DIR ...
+
+Runs the replicated key-value store simulator on each config (a directory means
+every *.json in it, sorted) and grades the replicas like the course's simulator.
+
+options:
+  -r, --replica PATH  replica program to start (default ./3700kvstore)
+      --seed N        seed for the simulator's own choices (overrides the config's)
+      --json FILE     also write a JSON summary of every run to FILE
+  -q, --quiet         silence replica output and the event log
+  -h, --help          show this help
+
+exit status: 0 if every config passed every check, 1 if any failed,
+2 for bad usage, unreadable configs or replicas that cannot be started";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Args {
+    pub replica: PathBuf,
+    pub seed: Option<u64>,
+    pub json: Option<PathBuf>,
+    pub quiet: bool,
+    pub configs: Vec<PathBuf>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Parsed {
+    Run(Args),
+    Help,
+}
+
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut out = Args {
+        replica: PathBuf::from("./3700kvstore"),
+        seed: None,
+        json: None,
+        quiet: false,
+        configs: Vec::new(),
+    };
+    let err = |e: lexopt::Error| e.to_string();
+    while let Some(arg) = parser.next().map_err(err)? {
+        match arg {
+            Short('r') | Long("replica") => out.replica = parser.value().map_err(err)?.into(),
+            Long("seed") => out.seed = Some(parser.value().map_err(err)?.parse().map_err(err)?),
+            Long("json") => out.json = Some(parser.value().map_err(err)?.into()),
+            Short('q') | Long("quiet") => out.quiet = true,
+            Short('h') | Long("help") => return Ok(Parsed::Help),
+            Value(path) => out.configs.push(path.into()),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    if out.configs.is_empty() {
+        return Err("no config given".into());
+    }
+    Ok(Parsed::Run(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &[&str]) -> Result<Parsed, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn full_command_line() {
+        let Parsed::Run(a) = parse_str(&[
+            "--replica",
+            "x/kv",
+            "--seed",
+            "42",
+            "--json",
+            "o.json",
+            "-q",
+            "a.json",
+            "dir",
+        ])
+        .unwrap() else {
+            panic!("expected a run");
+        };
+        assert_eq!(a.replica, PathBuf::from("x/kv"));
+        assert_eq!((a.seed, a.quiet), (Some(42), true));
+        assert_eq!(a.json, Some(PathBuf::from("o.json")));
+        assert_eq!(a.configs, [PathBuf::from("a.json"), PathBuf::from("dir")]);
+    }
+
+    #[test]
+    fn errors() {
+        assert!(parse_str(&[]).is_err());
+        assert!(parse_str(&["--seed", "x", "a.json"]).is_err());
+        assert!(parse_str(&["--bogus", "a.json"]).is_err());
+        assert_eq!(parse_str(&["-h"]), Ok(Parsed::Help));
+    }
+}

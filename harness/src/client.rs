@@ -1,0 +1,432 @@
+//! The eight simulated clients: request generation, leader guessing, response checking.
+
+use crate::ids::{self, Party};
+use crate::network::Network;
+use crate::stats::Counters;
+use crate::wire::Message;
+use md5::{Digest, Md5};
+use rand::distr::{Alphanumeric, SampleString};
+use rand::seq::IndexedRandom;
+use rand::Rng;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+const KEY_LEN: usize = 32;
+const MID_LEN: usize = 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Get,
+    Put,
+}
+
+/// A logical request; it keeps its key and value across fail/redirect resends.
+#[derive(Debug, Clone)]
+struct Request {
+    client: usize,
+    kind: Kind,
+    key: String,
+    value: String,
+    answered: bool,
+}
+
+/// One MID in flight.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    request: usize,
+    sent_at: f64,
+}
+
+#[derive(Debug, Default)]
+struct Client {
+    id: String,
+    /// Remembered leader, `FFFF` when unknown.
+    leader: String,
+    /// Acknowledged puts; ordered so that seeded runs pick the same keys.
+    store: BTreeMap<String, String>,
+    outstanding: HashMap<String, Pending>,
+    completed: HashSet<String>,
+}
+
+/// A datagram a client sends to a replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub client: usize,
+    pub replica: usize,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Clients {
+    clients: Vec<Client>,
+    requests: Vec<Request>,
+}
+
+pub fn md5_hex(text: &str) -> String {
+    Md5::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Clients {
+    pub fn new(replicas: usize) -> Clients {
+        let clients = ids::client_ids(replicas)
+            .into_iter()
+            .map(|id| Client {
+                id,
+                leader: ids::BROADCAST.into(),
+                ..Client::default()
+            })
+            .collect();
+        Clients {
+            clients,
+            requests: Vec::new(),
+        }
+    }
+
+    pub fn id(&self, client: usize) -> &str {
+        &self.clients[client].id
+    }
+
+    /// After kill_leader and part_hard every client has to find the leader again.
+    pub fn forget_leaders(&mut self) {
+        for c in &mut self.clients {
+            c.leader = ids::BROADCAST.into();
+        }
+    }
+
+    /// Makes the next scheduled request: a get with probability `mix` if the chosen client has a
+    /// key to ask for, otherwise a put (a wanted get that could not be made is counted).
+    pub fn generate(
+        &mut self,
+        mix: f64,
+        net: &Network,
+        now: f64,
+        rng: &mut impl Rng,
+        counters: &mut Counters,
+    ) -> Option<Outgoing> {
+        let client = rng.random_range(0..self.clients.len());
+        let c = &self.clients[client];
+        let wants_get = rng.random::<f64>() < mix;
+        let (kind, key, value) = if wants_get && !c.store.is_empty() {
+            let key = pick_key(&c.store, rng);
+            (Kind::Get, key, String::new())
+        } else {
+            if wants_get {
+                counters.get_generation_failures += 1;
+            }
+            if !c.store.is_empty() && rng.random_bool(0.5) {
+                let key = pick_key(&c.store, rng);
+                let value = md5_hex(&c.store[&key]);
+                (Kind::Put, key, value)
+            } else {
+                let key = Alphanumeric.sample_string(rng, KEY_LEN);
+                let value = md5_hex(&key);
+                (Kind::Put, key, value)
+            }
+        };
+        match kind {
+            Kind::Get => counters.gets += 1,
+            Kind::Put => counters.puts += 1,
+        }
+        self.requests.push(Request {
+            client,
+            kind,
+            key,
+            value,
+            answered: false,
+        });
+        self.send(self.requests.len() - 1, net, now, rng)
+    }
+
+    /// Sends (or resends) a logical request under a fresh MID.
+    fn send(
+        &mut self,
+        request: usize,
+        net: &Network,
+        now: f64,
+        rng: &mut impl Rng,
+    ) -> Option<Outgoing> {
+        let r = &self.requests[request];
+        let c = &mut self.clients[r.client];
+        let replica = match ids::resolve(&c.leader, net.replicas()) {
+            Party::Replica(l) if net.is_up(l) => l,
+            _ => *net.live().choose(rng)?,
+        };
+        let mid = Alphanumeric.sample_string(rng, MID_LEN);
+        let mut msg = json!({
+            "src": c.id,
+            "dst": ids::format_id(replica),
+            "leader": c.leader,
+            "type": match r.kind { Kind::Get => "get", Kind::Put => "put" },
+            "MID": mid,
+            "key": r.key,
+        });
+        if r.kind == Kind::Put {
+            msg["value"] = r.value.clone().into();
+        }
+        c.outstanding.insert(
+            mid,
+            Pending {
+                request,
+                sent_at: now,
+            },
+        );
+        Some(Outgoing {
+            client: r.client,
+            replica,
+            bytes: msg.to_string().into_bytes(),
+        })
+    }
+
+    /// Handles a replica's answer to `client`; returns the resend a fail or redirect triggers.
+    pub fn on_response(
+        &mut self,
+        client: usize,
+        msg: &Message,
+        net: &Network,
+        now: f64,
+        rng: &mut impl Rng,
+        counters: &mut Counters,
+    ) -> Option<Outgoing> {
+        let who = format!("{} to client {}", msg.src, self.clients[client].id);
+        if !matches!(msg.kind.as_str(), "ok" | "fail" | "redirect") {
+            counters.incorrect(format!("{who}: unexpected type {:?}", msg.kind));
+            return None;
+        }
+        let Some(mid) = msg.text("MID") else {
+            counters.incorrect(format!("{who}: {} without a string MID", msg.kind));
+            return None;
+        };
+        let c = &mut self.clients[client];
+        let Some(pending) = c.outstanding.remove(mid) else {
+            if msg.kind == "ok" && c.completed.contains(mid) {
+                counters.duplicates += 1;
+            } else {
+                counters.incorrect(format!(
+                    "{who}: {} for MID {mid} that is not outstanding",
+                    msg.kind
+                ));
+            }
+            return None;
+        };
+        counters.latencies.push(now - pending.sent_at);
+        c.leader = msg.leader.clone();
+        let request = &mut self.requests[pending.request];
+        match msg.kind.as_str() {
+            "ok" => {
+                counters.oks += 1;
+                c.completed.insert(mid.to_owned());
+                request.answered = true;
+                match request.kind {
+                    Kind::Put => {
+                        c.store.insert(request.key.clone(), request.value.clone());
+                    }
+                    Kind::Get => {
+                        let expected = c.store.get(&request.key).map_or("", String::as_str);
+                        match msg.text("value") {
+                            Some(v) if v == expected => {}
+                            Some(v) => counters.incorrect(format!(
+                                "{who}: get {} returned {v:?}, expected {expected:?}",
+                                request.key
+                            )),
+                            None => counters
+                                .incorrect(format!("{who}: ok to a get without a string value")),
+                        }
+                    }
+                }
+                None
+            }
+            kind => {
+                if kind == "fail" {
+                    counters.fails += 1;
+                } else {
+                    counters.redirects += 1;
+                }
+                self.send(pending.request, net, now, rng)
+            }
+        }
+    }
+
+    /// Final tallies: requests that never got an ok, and acknowledged keys.
+    pub fn finish(&self, counters: &mut Counters) {
+        for r in self.requests.iter().filter(|r| !r.answered) {
+            match r.kind {
+                Kind::Get => counters.unanswered_gets += 1,
+                Kind::Put => counters.unanswered_puts += 1,
+            }
+        }
+        counters.acked_keys = self.clients.iter().map(|c| c.store.len() as u64).sum();
+    }
+}
+
+fn pick_key(store: &BTreeMap<String, String>, rng: &mut impl Rng) -> String {
+    let i = rng.random_range(0..store.len());
+    store.keys().nth(i).expect("index within store").clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Status;
+    use crate::wire;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+    use serde_json::Value;
+
+    struct Fixture {
+        clients: Clients,
+        net: Network,
+        rng: StdRng,
+        counters: Counters,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let mut net = Network::new(3, 0.0);
+            (0..3).for_each(|r| net.mark_hello(r));
+            Fixture {
+                clients: Clients::new(3),
+                net,
+                rng: StdRng::seed_from_u64(1),
+                counters: Counters::default(),
+            }
+        }
+
+        fn generate(&mut self, mix: f64) -> (Outgoing, Value) {
+            let out = self
+                .clients
+                .generate(mix, &self.net, 0.0, &mut self.rng, &mut self.counters)
+                .unwrap();
+            let v = serde_json::from_slice(&out.bytes).unwrap();
+            (out, v)
+        }
+
+        /// Delivers a reply from the replica the request went to.
+        fn reply(
+            &mut self,
+            out: &Outgoing,
+            req: &Value,
+            kind: &str,
+            leader: &str,
+            extra: Value,
+        ) -> Option<(Outgoing, Value)> {
+            let mut v = json!({"src": req["dst"], "dst": req["src"], "leader": leader, "type": kind, "MID": req["MID"]});
+            if let Value::Object(m) = extra {
+                v.as_object_mut().unwrap().extend(m);
+            }
+            let msg = wire::parse(v.to_string().as_bytes()).unwrap();
+            let resend = self.clients.on_response(
+                out.client,
+                &msg,
+                &self.net,
+                0.5,
+                &mut self.rng,
+                &mut self.counters,
+            )?;
+            let rv = serde_json::from_slice(&resend.bytes).unwrap();
+            Some((resend, rv))
+        }
+    }
+
+    #[test]
+    fn first_request_is_a_put_of_a_fresh_key_with_md5_value() {
+        let mut f = Fixture::new();
+        let (out, req) = f.generate(1.0);
+        assert_eq!(req["type"], "put");
+        assert_eq!(req["leader"], "FFFF");
+        let key = req["key"].as_str().unwrap();
+        assert_eq!(key.len(), 32);
+        assert_eq!(req["value"], md5_hex(key));
+        assert_eq!(req["MID"].as_str().unwrap().len(), 16);
+        assert_eq!(req["src"], f.clients.id(out.client));
+        assert_eq!(f.counters.get_generation_failures, 1);
+        assert_eq!((f.counters.gets, f.counters.puts), (0, 1));
+    }
+
+    #[test]
+    fn md5_matches_python_hexdigest() {
+        assert_eq!(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
+    }
+
+    #[test]
+    fn redirect_resends_with_new_mid_to_the_named_leader_then_ok_is_final() {
+        let mut f = Fixture::new();
+        let (out, req) = f.generate(0.0);
+        let (again, req2) = f.reply(&out, &req, "redirect", "0002", json!({})).unwrap();
+        assert_ne!(req["MID"], req2["MID"]);
+        assert_eq!((again.replica, req2["leader"].as_str()), (2, Some("0002")));
+        assert_eq!(
+            (req2["key"].clone(), req2["value"].clone()),
+            (req["key"].clone(), req["value"].clone())
+        );
+        assert!(f.reply(&again, &req2, "ok", "0002", json!({})).is_none());
+        // The first MID was answered by the redirect: anything more for it is incorrect.
+        f.reply(&out, &req, "ok", "0002", json!({}));
+        assert_eq!(f.counters.incorrect, 1);
+        // A second ok for the completed MID is a duplicate.
+        f.reply(&again, &req2, "ok", "0002", json!({}));
+        assert_eq!(f.counters.duplicates, 1);
+        assert_eq!((f.counters.redirects, f.counters.oks), (1, 1));
+        assert_eq!(f.counters.latencies.len(), 2);
+        f.clients.finish(&mut f.counters);
+        assert_eq!((f.counters.acked_keys, f.counters.unanswered_puts), (1, 0));
+    }
+
+    #[test]
+    fn gets_check_the_value_against_acknowledged_puts() {
+        let mut f = Fixture::new();
+        let (out, put) = f.generate(0.0);
+        f.reply(&out, &put, "ok", "0000", json!({}));
+        // Only this client has a key, so draw until it is chosen for a get.
+        let (out, get) = loop {
+            let (o, v) = f.generate(1.0);
+            if v["type"] == "get" {
+                break (o, v);
+            }
+        };
+        assert_eq!(get["key"], put["key"]);
+        assert_eq!(get["leader"], "0000");
+        assert_eq!(out.replica, 0);
+        f.reply(&out, &get, "ok", "0000", json!({"value": put["value"]}));
+        assert_eq!(f.counters.incorrect, 0);
+        let (out, get) = loop {
+            let (o, v) = f.generate(1.0);
+            if v["type"] == "get" {
+                break (o, v);
+            }
+        };
+        f.reply(&out, &get, "ok", "0000", json!({"value": "stale"}));
+        assert_eq!(f.counters.incorrect, 1);
+    }
+
+    #[test]
+    fn fail_counts_and_resends_unknown_mid_and_bad_type_are_incorrect() {
+        let mut f = Fixture::new();
+        let (out, req) = f.generate(0.0);
+        let (again, req2) = f.reply(&out, &req, "fail", "FFFF", json!({})).unwrap();
+        assert_eq!(f.counters.fails, 1);
+        let mut bogus = req2.clone();
+        bogus["MID"] = "nonexistent".into();
+        f.reply(&again, &bogus, "ok", "0001", json!({}));
+        f.reply(&again, &req2, "get", "0001", json!({}));
+        assert_eq!(f.counters.incorrect, 2);
+        f.clients.finish(&mut f.counters);
+        assert_eq!((f.counters.unanswered_puts, f.counters.failures()), (1, 2));
+    }
+
+    #[test]
+    fn dead_leader_is_avoided_and_forgotten_leaders_reset() {
+        let mut f = Fixture::new();
+        let (out, req) = f.generate(0.0);
+        f.reply(&out, &req, "ok", "0001", json!({}));
+        f.net.set_down(1, Status::Killed);
+        for _ in 0..30 {
+            let (o, _) = f.generate(0.0);
+            assert_ne!(o.replica, 1);
+        }
+        f.clients.forget_leaders();
+        let (_, v) = f.generate(0.0);
+        assert_eq!(v["leader"], "FFFF");
+    }
+}

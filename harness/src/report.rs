@@ -1,0 +1,287 @@
+//! Human-readable reports, the JSON summary and the closing table.
+
+use crate::sim::Outcome;
+use crate::stats::{Score, Tier};
+use serde_json::{json, Map, Value};
+use std::fmt::Write;
+
+/// How many recorded reasons to show per kind of problem.
+const SHOWN_REASONS: usize = 5;
+
+fn ms(seconds: Option<f64>) -> String {
+    seconds.map_or_else(|| "n/a".to_owned(), |s| format!("{:.3} ms", s * 1000.0))
+}
+
+fn tier_name(t: Tier) -> &'static str {
+    match t {
+        Tier::Bonus => "Bonus",
+        Tier::Full => "Full",
+        Tier::Partial => "Partial",
+        Tier::None => "None",
+    }
+}
+
+fn show_value(s: &Score) -> String {
+    match (s.metric, s.value) {
+        ("median_latency", v) => ms(v),
+        (_, Some(v)) => format!("{v}"),
+        (_, None) => "n/a".to_owned(),
+    }
+}
+
+fn show_tiers(s: &Score) -> String {
+    let t = s.tiers;
+    if s.metric == "median_latency" {
+        format!(
+            "{} / {} / {}",
+            ms(Some(t[0])),
+            ms(Some(t[1])),
+            ms(Some(t[2]))
+        )
+    } else {
+        format!("{} / {} / {}", t[0], t[1], t[2])
+    }
+}
+
+/// The full report of one run.
+pub fn text(o: &Outcome) -> String {
+    let c = &o.counters;
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "== {} (harness seed {}) ==", o.name, o.seed);
+    let _ = writeln!(w, "Statistics");
+    let mut stat = |label: &str, value: String| {
+        let _ = writeln!(w, "  {label:<36} {value}");
+    };
+    stat(
+        "total messages (replica-to-replica)",
+        c.total_msgs.to_string(),
+    );
+    stat(
+        "  delivered / dropped / cut / to dead",
+        format!(
+            "{} / {} / {} / {}",
+            c.delivered, c.dropped, c.partitioned, c.to_dead
+        ),
+    );
+    stat(
+        "messages to clients (not counted)",
+        c.to_clients.to_string(),
+    );
+    stat("gets / puts generated", format!("{} / {}", c.gets, c.puts));
+    stat(
+        "oks / fails / redirects",
+        format!("{} / {} / {}", c.oks, c.fails, c.redirects),
+    );
+    stat("failures (fails + unanswered)", c.failures().to_string());
+    stat("duplicates", c.duplicates.to_string());
+    stat(
+        "unanswered gets / puts",
+        format!("{} / {}", c.unanswered_gets, c.unanswered_puts),
+    );
+    stat(
+        "failed-to-generate gets",
+        c.get_generation_failures.to_string(),
+    );
+    stat("acknowledged keys", c.acked_keys.to_string());
+    stat("median latency", ms(c.median_latency()));
+    stat("p99 latency", ms(c.p99_latency()));
+    stat("incorrect responses", c.incorrect.to_string());
+    stat(
+        "died replicas",
+        format!("{} (killed by events: {})", c.died, c.killed),
+    );
+    for (label, reasons, total) in [
+        ("incorrect", &c.incorrect_reasons, c.incorrect as usize),
+        ("died", &c.died_reasons, c.died as usize),
+    ] {
+        for r in reasons.iter().take(SHOWN_REASONS) {
+            let _ = writeln!(w, "    {label}: {r}");
+        }
+        if total > SHOWN_REASONS {
+            let _ = writeln!(w, "    ... {} more {label}", total - SHOWN_REASONS);
+        }
+    }
+    let _ = writeln!(w, "Correctness checks");
+    for k in &o.checks {
+        let mark = if k.passed { "PASS" } else { "FAIL" };
+        let _ = writeln!(w, "  [{mark}] {}. {}: {}", k.number, k.name, k.detail);
+    }
+    if o.passed() {
+        let _ = writeln!(w, "Performance (tiers: Bonus < a, Full < b, Partial < c)");
+        for s in &o.scores {
+            let _ = writeln!(
+                w,
+                "  {:<15} {:>12}   tiers {:<30} {}",
+                s.metric,
+                show_value(s),
+                show_tiers(s),
+                tier_name(s.tier)
+            );
+        }
+        let _ = writeln!(w, "Result: PASSED");
+    } else {
+        let failed: Vec<String> = o
+            .checks
+            .iter()
+            .filter(|k| !k.passed)
+            .map(|k| k.number.to_string())
+            .collect();
+        let _ = writeln!(
+            w,
+            "Result: FAILED (check {}); performance not scored",
+            failed.join(", ")
+        );
+    }
+    out
+}
+
+/// One line per config, for runs over several configs.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    let width = outcomes
+        .iter()
+        .map(|o| o.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(6);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<6}  {:>16}  {:>14}  {:>14}  {:>20}",
+        "config", "result", "total_msgs", "failures", "duplicates", "median_latency"
+    );
+    for o in outcomes {
+        let cell = |s: &Score| {
+            let tier = if o.passed() { tier_name(s.tier) } else { "-" };
+            format!("{} {}", show_value(s), tier)
+        };
+        let result = if o.passed() { "PASS" } else { "FAIL" };
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<6}  {:>16}  {:>14}  {:>14}  {:>20}",
+            o.name,
+            result,
+            cell(&o.scores[0]),
+            cell(&o.scores[1]),
+            cell(&o.scores[2]),
+            cell(&o.scores[3]),
+        );
+    }
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    let _ = writeln!(out, "{passed} of {} configs passed", outcomes.len());
+    out
+}
+
+/// Machine-readable summary of one run. Tiers are null when the checks failed (not scored).
+pub fn json(o: &Outcome) -> Value {
+    let c = &o.counters;
+    let mut metrics = match serde_json::to_value(c) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    metrics.remove("incorrect_reasons");
+    metrics.remove("died_reasons");
+    metrics.insert("failures".into(), c.failures().into());
+    metrics.insert("median_latency".into(), json!(c.median_latency()));
+    metrics.insert("p99_latency".into(), json!(c.p99_latency()));
+    let tiers: Map<String, Value> = o
+        .scores
+        .iter()
+        .map(|s| {
+            let tier = if o.passed() {
+                json!(tier_name(s.tier))
+            } else {
+                Value::Null
+            };
+            (s.metric.to_owned(), tier)
+        })
+        .collect();
+    let benchmarks: Map<String, Value> = o
+        .scores
+        .iter()
+        .map(|s| (s.metric.to_owned(), json!(s.tiers)))
+        .collect();
+    let failed: Vec<Value> = o
+        .checks
+        .iter()
+        .filter(|k| !k.passed)
+        .map(|k| json!({"check": k.number, "name": k.name, "reason": k.detail}))
+        .collect();
+    json!({
+        "name": o.name,
+        "seed": o.seed,
+        "passed": o.passed(),
+        "metrics": metrics,
+        "tiers": tiers,
+        "benchmarks": benchmarks,
+        "failed_checks": failed,
+        "incorrect_reasons": c.incorrect_reasons,
+        "died_reasons": c.died_reasons,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::stats::{self, Counters};
+
+    fn outcome(c: Counters) -> Outcome {
+        let config = Config::parse(
+            "demo",
+            r#"{"lifetime": 30, "replicas": 5, "requests": 100, "mix": 0.2,
+            "tests": {"benchmarks": {"total_msgs": [300,400,500], "failures": [0,1,2],
+            "duplicates": [0,2,5], "median_latency": [0.001, 0.005, 0.05]}}}"#,
+        )
+        .unwrap();
+        Outcome {
+            name: config.name.clone(),
+            seed: 9,
+            checks: stats::checks(&config, &c),
+            scores: stats::scores(&config.benchmarks, &c),
+            counters: c,
+        }
+    }
+
+    fn good() -> Counters {
+        Counters {
+            total_msgs: 250,
+            gets: 20,
+            puts: 80,
+            acked_keys: 30,
+            latencies: vec![0.0008],
+            ..Counters::default()
+        }
+    }
+
+    #[test]
+    fn passing_run_shows_tiers() {
+        let o = outcome(good());
+        let t = text(&o);
+        assert!(t.contains("Result: PASSED"), "{t}");
+        assert!(t.contains("Bonus"), "{t}");
+        let j = json(&o);
+        assert_eq!(j["passed"], true);
+        assert_eq!(j["tiers"]["total_msgs"], "Bonus");
+        assert_eq!(j["tiers"]["failures"], "Full");
+        assert_eq!(j["metrics"]["total_msgs"], 250);
+        assert_eq!(j["failed_checks"].as_array().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn failing_run_names_checks_and_hides_tiers() {
+        let mut c = good();
+        c.incorrect("0001 sent an invalid message");
+        let o = outcome(c);
+        let t = text(&o);
+        assert!(t.contains("FAILED (check 1)"), "{t}");
+        assert!(t.contains("incorrect: 0001 sent an invalid message"), "{t}");
+        assert!(!t.contains("Bonus"), "{t}");
+        let j = json(&o);
+        assert_eq!(j["tiers"]["total_msgs"], Value::Null);
+        assert_eq!(j["failed_checks"][0]["check"], 1);
+        let table = table(&[o]);
+        assert!(table.contains("demo") && table.contains("FAIL"), "{table}");
+        assert!(table.contains("0 of 1 configs passed"), "{table}");
+    }
+}

@@ -1,0 +1,297 @@
+//! End-to-end runs of kvsim against the deliberately broken toy replica: each misbehaviour must
+//! fail the specific check it violates, and the counters must say why.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const KVSIM: &str = env!("CARGO_BIN_EXE_kvsim");
+const TOY: &str = env!("CARGO_BIN_EXE_toy_replica");
+
+/// A fast config: 3 replicas, 0.5 s start wait, 2 s of traffic, 0.5 s end wait.
+fn config(overrides: Value) -> Value {
+    let mut c = json!({
+        "lifetime": 2, "replicas": 3, "requests": 40, "mix": 0.2,
+        "start_wait": 0.5, "end_wait": 0.5,
+        "tests": {"benchmarks": {
+            "total_msgs": [50, 100, 200], "failures": [0, 1, 2],
+            "duplicates": [0, 1, 2], "median_latency": [0.0005, 0.005, 0.05]}},
+        "maximum_get_generation_fail_fraction": 1.0
+    });
+    c.as_object_mut()
+        .unwrap()
+        .extend(overrides.as_object().unwrap().clone());
+    c
+}
+
+struct Run {
+    output: Output,
+    summary: Vec<Value>,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.output.status.code().expect("kvsim exited normally")
+    }
+
+    fn first(&self) -> &Value {
+        &self.summary[0]
+    }
+
+    fn metric(&self, name: &str) -> u64 {
+        self.first()["metrics"][name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("metric {name}"))
+    }
+
+    fn failed_checks(&self) -> Vec<u64> {
+        let list = self.first()["failed_checks"].as_array().unwrap();
+        list.iter().map(|c| c["check"].as_u64().unwrap()).collect()
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+}
+
+fn write_config(dir: &Path, name: &str, config: &Value) -> PathBuf {
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+fn kvsim(mode: &str, dir: &Path, targets: &[PathBuf]) -> Command {
+    let pids = dir.join("pids");
+    std::fs::create_dir_all(&pids).unwrap();
+    let mut cmd = Command::new(KVSIM);
+    cmd.args(["--replica", TOY, "--quiet", "--seed", "1", "--json"])
+        .arg(dir.join("summary.json"))
+        .args(targets)
+        .env("TOY_REPLICA_MODE", mode)
+        .env("TOY_PID_DIR", &pids)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run_dir(mode: &str, dir: &Path, targets: &[PathBuf]) -> Run {
+    let output = kvsim(mode, dir, targets).output().unwrap();
+    assert_no_leftovers(dir);
+    let summary = std::fs::read_to_string(dir.join("summary.json"))
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or_default();
+    Run { output, summary }
+}
+
+fn run(mode: &str, overrides: Value) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), mode, &config(overrides));
+    run_dir(mode, dir.path(), &[path])
+}
+
+/// Every replica the run started must be gone once kvsim has returned.
+fn assert_no_leftovers(dir: &Path) {
+    for entry in std::fs::read_dir(dir.join("pids")).unwrap() {
+        let pid = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()));
+        if let Ok(stat) = stat {
+            assert!(
+                !stat.contains("(toy_replica)"),
+                "replica {} still running: {stat}",
+                pid.trim()
+            );
+        }
+    }
+}
+
+#[test]
+fn primary_backup_passes_and_counts_every_broadcast_copy() {
+    let r = run(
+        "primary",
+        json!({"drops": 0.5, "events": [{"type": "kill_non_leader", "time": 1.0}]}),
+    );
+    assert_eq!(r.code(), 0, "{}", r.stdout());
+    let s = r.first();
+    assert_eq!(s["passed"], true);
+    // Each put reaches the primary exactly once and is broadcast to the 2 other replicas;
+    // dropped, and sent-to-dead copies still count.
+    assert_eq!(r.metric("total_msgs"), 2 * r.metric("puts"));
+    assert_eq!(
+        r.metric("delivered") + r.metric("dropped") + r.metric("to_dead"),
+        r.metric("total_msgs")
+    );
+    assert!(r.metric("dropped") > 0);
+    assert_eq!((r.metric("killed"), r.metric("died")), (1, 0));
+    assert_eq!(r.metric("oks"), 40);
+    assert!(r.metric("redirects") > 0);
+    assert_eq!(s["tiers"]["failures"], "Full");
+    assert!(s["tiers"]["median_latency"].is_string());
+    assert!(r.stdout().contains("Result: PASSED"));
+}
+
+#[test]
+fn duplicate_oks_are_counted_not_incorrect() {
+    let r = run("primary-dup", json!({}));
+    assert_eq!(r.code(), 0, "{}", r.stdout());
+    assert_eq!(r.metric("duplicates"), r.metric("oks"));
+    assert_eq!(r.metric("incorrect"), 0);
+    assert_eq!(r.first()["tiers"]["duplicates"], "None");
+}
+
+#[test]
+fn unreplicated_local_answers_fail_get_correctness() {
+    let r = run("local", json!({"requests": 60, "mix": 0.5}));
+    assert_eq!(r.code(), 1);
+    assert!(r.metric("incorrect") > 0);
+    let failed = r.failed_checks();
+    assert!(failed.contains(&1) && failed.contains(&7), "{failed:?}");
+    assert_eq!(r.metric("total_msgs"), 0);
+    assert_eq!(r.first()["tiers"]["total_msgs"], Value::Null);
+    let reasons = r.first()["incorrect_reasons"].to_string();
+    assert!(reasons.contains("expected"), "{reasons}");
+}
+
+#[test]
+fn silent_replicas_leave_everything_unanswered() {
+    let r = run("silent", json!({}));
+    assert_eq!(r.code(), 1);
+    // No put is ever acknowledged, so every wanted get fails to generate.
+    assert_eq!(r.failed_checks(), [3, 5, 6, 7]);
+    assert_eq!((r.metric("puts"), r.metric("unanswered_puts")), (40, 40));
+    assert_eq!(r.metric("gets"), 0);
+    assert!(r.metric("get_generation_failures") > 0);
+    assert_eq!(r.metric("failures"), 40);
+}
+
+#[test]
+fn malformed_and_misaddressed_datagrams_are_incorrect() {
+    let r = run("badjson", json!({}));
+    assert_eq!(r.code(), 1);
+    assert!(r.failed_checks().contains(&1));
+    // Five bad datagrams from each of the three replicas.
+    assert_eq!(r.metric("incorrect"), 15);
+    let reasons = r.first()["incorrect_reasons"].to_string();
+    for why in [
+        "not JSON",
+        "not an object",
+        "missing field `leader`",
+        "not 4 hex digits",
+        "unknown destination",
+    ] {
+        assert!(reasons.contains(why), "{why}: {reasons}");
+    }
+}
+
+#[test]
+fn answers_for_unknown_mids_are_incorrect() {
+    let r = run("echo-wrong-mid", json!({}));
+    assert_eq!(r.code(), 1);
+    assert!(r.failed_checks().contains(&1));
+    assert_eq!(r.metric("incorrect"), 40);
+    assert_eq!(r.metric("unanswered_puts"), 40);
+    assert!(r.first()["incorrect_reasons"]
+        .to_string()
+        .contains("not outstanding"));
+}
+
+#[test]
+fn replicas_that_exit_on_their_own_died() {
+    let r = run("crash", json!({}));
+    assert_eq!(r.code(), 1);
+    assert!(r.failed_checks().contains(&2));
+    assert_eq!((r.metric("died"), r.metric("killed")), (3, 0));
+    assert!(r.first()["died_reasons"]
+        .to_string()
+        .contains("exited without being killed"));
+}
+
+#[test]
+fn a_request_before_hello_kills_the_replica() {
+    let r = run("nohello", json!({}));
+    assert_eq!(r.code(), 1);
+    assert!(r.failed_checks().contains(&2));
+    assert!(r.metric("died") >= 1);
+    assert!(r.first()["died_reasons"]
+        .to_string()
+        .contains("before its hello"));
+}
+
+#[test]
+fn replicas_ignoring_sigterm_are_killed_anyway() {
+    let started = Instant::now();
+    let r = run("stubborn", json!({}));
+    assert_eq!(r.code(), 1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn interrupt_kills_replicas_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "long", &config(json!({"lifetime": 60})));
+    let mut child = kvsim("silent", dir.path(), &[path])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: plain signal delivery to our own child.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("pids")).unwrap().count(),
+        3
+    );
+    assert_no_leftovers(dir.path());
+}
+
+#[test]
+fn a_directory_runs_every_config_and_prints_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = dir.path().join("configs");
+    std::fs::create_dir(&configs).unwrap();
+    write_config(&configs, "b-second", &config(json!({"requests": 10})));
+    write_config(&configs, "a-first", &config(json!({"requests": 10})));
+    std::fs::write(configs.join("notes.txt"), "ignored").unwrap();
+    let r = run_dir("primary", dir.path(), &[configs]);
+    assert_eq!(r.code(), 0, "{}", r.stdout());
+    let names: Vec<&str> = r
+        .summary
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a-first", "b-second"]);
+    assert!(
+        r.stdout().contains("2 of 2 configs passed"),
+        "{}",
+        r.stdout()
+    );
+}
+
+#[test]
+fn usage_and_config_errors_exit_2_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"lifetime": 2}"#).unwrap();
+    let good = write_config(dir.path(), "good", &config(json!({})));
+    let cases: Vec<(Vec<PathBuf>, &str)> = vec![
+        (vec![], "no config given"),
+        (vec![bad.clone()], "bad.json"),
+        (vec![dir.path().join("missing.json")], "cannot read config"),
+        (
+            vec!["--replica".into(), dir.path().join("nope"), good],
+            "cannot start replica program",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = Command::new(KVSIM)
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
