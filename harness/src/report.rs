@@ -58,7 +58,7 @@ pub fn text(o: &Outcome) -> String {
         c.total_msgs.to_string(),
     );
     stat(
-        "  delivered / dropped / cut / to dead",
+        "  delivered/dropped/cut/to dead",
         format!(
             "{} / {} / {} / {}",
             c.delivered, c.dropped, c.partitioned, c.to_dead

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 fn load_all(dir: &Path) -> Vec<Config> {
     let paths = collect_paths(&[dir.to_owned()]).unwrap();
-    paths.iter().map(|p| Config::load(p).unwrap_or_else(|e| panic!("{e}"))).collect()
+    paths
+        .iter()
+        .map(|p| Config::load(p).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
 }
 
 #[test]
@@ -26,10 +29,18 @@ fn official_configs_load_when_present() {
     let configs = load_all(&dir);
     assert_eq!(configs.len(), 17);
     for c in &configs {
-        assert_eq!((c.lifetime, c.replicas, c.start_wait), (30.0, 5, 5.0), "{}", c.name);
+        assert_eq!(
+            (c.lifetime, c.replicas, c.start_wait),
+            (30.0, 5, 5.0),
+            "{}",
+            c.name
+        );
     }
     let unreliable3 = configs.iter().find(|c| c.name == "unreliable-3").unwrap();
     assert_eq!(unreliable3.max_get_generation_fail_fraction, 0.2);
     let advanced3 = configs.iter().find(|c| c.name == "advanced-3").unwrap();
-    assert_eq!((advanced3.drops, advanced3.end_wait, advanced3.events.len()), (0.3, 10.0, 1));
+    assert_eq!(
+        (advanced3.drops, advanced3.end_wait, advanced3.events.len()),
+        (0.3, 10.0, 1)
+    );
 }
