@@ -10,6 +10,7 @@ pub mod log;
 pub mod message;
 pub mod node;
 pub mod rng;
+pub mod sim;
 pub mod types;
 
 pub use client::{ClientReply, ClientRequest, Op, Outcome};
@@ -19,4 +20,5 @@ pub use kv::{Command, KvStore};
 pub use log::{Entry, RaftLog};
 pub use message::{AppendResult, Body, Message, MessageKind};
 pub use node::{Effect, Node, PersistentState, RoleKind};
+pub use rng::Rng;
 pub use types::{Index, NodeId, Term, Time};

@@ -1,0 +1,219 @@
+//! Raft's safety properties (§5.2, §5.4.3, Figure 3), checked after every step of a
+//! simulation. Each log is summarised by prefix hashes, so that a check costs time
+//! proportional to what changed, not to the length of the logs.
+
+use crate::event::Event;
+use crate::kv::Command;
+use crate::log::Entry;
+use crate::node::Node;
+use crate::types::{Index, NodeId, Term, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Invariant {
+    /// At most one leader per term.
+    ElectionSafety,
+    /// Two logs with an entry of the same index and term are identical up to it.
+    LogMatching,
+    /// A leader holds every entry committed in an earlier term.
+    LeaderCompleteness,
+    /// No two nodes commit (and so apply) different entries at the same index.
+    StateMachineSafety,
+    /// A node's commit index never goes back while it runs.
+    MonotonicCommit,
+    /// Every client request a node receives gets exactly one answer.
+    ExactlyOnceAnswer,
+}
+
+impl Invariant {
+    pub const ALL: [Invariant; 6] = [
+        Invariant::ElectionSafety,
+        Invariant::LogMatching,
+        Invariant::LeaderCompleteness,
+        Invariant::StateMachineSafety,
+        Invariant::MonotonicCommit,
+        Invariant::ExactlyOnceAnswer,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::ElectionSafety => "election safety",
+            Invariant::LogMatching => "log matching",
+            Invariant::LeaderCompleteness => "leader completeness",
+            Invariant::StateMachineSafety => "state machine safety",
+            Invariant::MonotonicCommit => "monotonic commit",
+            Invariant::ExactlyOnceAnswer => "one answer per request",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub at: Time,
+    pub invariant: Invariant,
+    pub node: NodeId,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Invariants {
+    /// Per node (index id - 1): hash of the log prefix ending at each index; [0] is empty.
+    prefix: Vec<Vec<u64>>,
+    /// The prefix hash first seen for an (index, term) pair.
+    seen: HashMap<(Index, Term), u64>,
+    leaders: BTreeMap<Term, NodeId>,
+    /// Prefix hashes of the longest committed log seen, and the term in which each index was
+    /// first known committed.
+    committed: Vec<u64>,
+    commit_term: Vec<Term>,
+    commit_index: Vec<Index>,
+    violations: Vec<Violation>,
+}
+
+const EMPTY: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+fn chain(prev: u64, entry: &Entry) -> u64 {
+    let mut h = fnv(prev, &entry.term.to_le_bytes());
+    match &entry.command {
+        Command::Noop => h = fnv(h, b"n"),
+        Command::Put { key, value } => {
+            h = fnv(h, b"p");
+            h = fnv(h, &(key.len() as u64).to_le_bytes());
+            h = fnv(h, key.as_bytes());
+            h = fnv(h, value.as_bytes());
+        }
+    }
+    h
+}
+
+impl Invariants {
+    pub fn new(nodes: usize) -> Invariants {
+        Invariants {
+            prefix: vec![vec![EMPTY]; nodes],
+            committed: vec![EMPTY],
+            commit_term: vec![0],
+            commit_index: vec![0; nodes],
+            ..Default::default()
+        }
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    pub fn report(&mut self, at: Time, invariant: Invariant, node: NodeId, detail: String) {
+        self.violations.push(Violation { at, invariant, node, detail });
+    }
+
+    /// A node restarted: its commit index starts again from zero (it is volatile).
+    pub fn restarted(&mut self, node: NodeId) {
+        self.commit_index[node as usize - 1] = 0;
+    }
+
+    /// Checks what node `id` did in one step, given the events it emitted and its state after.
+    pub fn after_step(&mut self, at: Time, id: NodeId, node: &Node, events: &[Event]) {
+        let changed_from = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::EntriesAppended { first, .. } => Some(*first),
+                Event::LogTruncated { from } => Some(*from),
+                _ => None,
+            })
+            .min();
+        if let Some(from) = changed_from {
+            self.rehash(at, id, node, from);
+        }
+        for event in events {
+            match event {
+                Event::BecameLeader { term } => self.on_leader(at, id, *term),
+                Event::CommitAdvanced { to, .. } => self.on_commit(at, id, node.term(), *to),
+                _ => {}
+            }
+        }
+    }
+
+    fn rehash(&mut self, at: Time, id: NodeId, node: &Node, from: Index) {
+        let log = node.log();
+        let hashes = &mut self.prefix[id as usize - 1];
+        hashes.truncate(from as usize);
+        let mut found = None;
+        for index in from..=log.last_index() {
+            let entry = log.get(index).expect("index within the log");
+            let h = chain(*hashes.last().expect("prefix hashes start with the empty log"), entry);
+            hashes.push(h);
+            let first = *self.seen.entry((index, entry.term)).or_insert(h);
+            if first != h && found.is_none() {
+                found = Some((index, entry.term));
+            }
+        }
+        if let Some((index, term)) = found {
+            self.report(
+                at,
+                Invariant::LogMatching,
+                id,
+                format!("node {id}'s entry {index} (term {term}) follows a log that differs from another node's"),
+            );
+        }
+    }
+
+    fn on_leader(&mut self, at: Time, id: NodeId, term: Term) {
+        if let Some(&other) = self.leaders.get(&term) {
+            if other != id {
+                self.report(at, Invariant::ElectionSafety, id, format!("nodes {other} and {id} both lead term {term}"));
+            }
+        } else {
+            self.leaders.insert(term, id);
+        }
+        // Entries committed in earlier terms must all be in the new leader's log.
+        let required = self.commit_term.iter().skip(1).take_while(|&&t| t < term).count();
+        let hashes = &self.prefix[id as usize - 1];
+        if hashes.get(required) != Some(&self.committed[required]) {
+            self.report(
+                at,
+                Invariant::LeaderCompleteness,
+                id,
+                format!("node {id} leads term {term} without the {required} entries committed before it"),
+            );
+        }
+    }
+
+    fn on_commit(&mut self, at: Time, id: NodeId, term: Term, to: Index) {
+        let from = std::mem::replace(&mut self.commit_index[id as usize - 1], to);
+        if to < from {
+            self.report(at, Invariant::MonotonicCommit, id, format!("node {id}'s commit index went back from {from} to {to}"));
+        }
+        let hashes = &self.prefix[id as usize - 1];
+        let known = self.committed.len() as Index - 1;
+        let overlap = to.min(known) as usize;
+        if hashes.get(overlap) != Some(&self.committed[overlap]) {
+            self.report(
+                at,
+                Invariant::StateMachineSafety,
+                id,
+                format!("node {id} committed up to {to}, but its log differs from what was committed before"),
+            );
+            return;
+        }
+        for index in known + 1..=to {
+            match hashes.get(index as usize) {
+                Some(&h) => {
+                    self.committed.push(h);
+                    self.commit_term.push(term);
+                }
+                None => {
+                    self.report(at, Invariant::StateMachineSafety, id, format!("node {id} committed {to} beyond its log"));
+                    return;
+                }
+            }
+        }
+    }
+}
