@@ -113,7 +113,10 @@ pub struct Node {
 impl Node {
     /// A fresh node with an empty log. `peers` are the other members of the cluster.
     pub fn new(id: NodeId, peers: Vec<NodeId>, config: Config, seed: u64, now: Time) -> Result<Node, ConfigError> {
-        Node::restart(id, peers, config, seed, now, PersistentState::default())
+        let mut node = Node::restart(id, peers, config, seed, now, PersistentState::default())?;
+        // A node that never ran has acknowledged no leader's lease.
+        node.last_leader_contact = None;
+        Ok(node)
     }
 
     /// A node coming back from a crash with the state it had persisted.
