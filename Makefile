@@ -1,0 +1,31 @@
+# `make` builds the replica the graded simulator runs (./3700kvstore);
+# `make demo` serves the browser app; `make test` runs every test.
+# `demo` and `test` first install whatever is missing (scripts/setup.sh).
+
+CARGO ?= cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: all demo test bench clean
+
+all: 3700kvstore
+
+3700kvstore: FORCE
+	$(CARGO) build --release -p replica
+	cp target/release/3700kvstore ./3700kvstore
+
+demo:
+	scripts/setup.sh demo
+	trunk serve --release --offline
+
+test:
+	scripts/setup.sh test
+	scripts/test.sh
+
+bench:
+	$(CARGO) run --release -p raft-core --example bench
+
+clean:
+	$(CARGO) clean
+	rm -rf dist 3700kvstore
+
+FORCE:
