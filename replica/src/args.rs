@@ -1,0 +1,127 @@
+//! Command-line arguments: `3700kvstore [--debug] <port> <id> <peer ids...>`.
+
+use crate::codec::{format_id, parse_id};
+use raft_core::NodeId;
+use std::ffi::OsString;
+
+pub const USAGE: &str = "usage: 3700kvstore [--debug] <port> <id> <peer ids...>\n\
+    \x20 port      UDP port of the simulator on 127.0.0.1\n\
+    \x20 id, peer  replica IDs: 4 uppercase hex digits (FFFF is reserved)\n\
+    \x20 --debug   log state changes to stdout (also RAFT_DEBUG=1)";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Args {
+    pub port: u16,
+    pub id: NodeId,
+    pub peers: Vec<NodeId>,
+    pub debug: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    Run(Args),
+    Help,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String> {
+    let mut debug = false;
+    let mut positional = Vec::new();
+    for arg in args {
+        let arg = arg
+            .into_string()
+            .map_err(|a| format!("argument {a:?} is not UTF-8"))?;
+        match arg.as_str() {
+            "--debug" => debug = true,
+            "-h" | "--help" => return Ok(Parsed::Help),
+            s if s.starts_with('-') => return Err(format!("unknown option {s:?}")),
+            _ => positional.push(arg),
+        }
+    }
+    let mut positional = positional.into_iter();
+    let port = positional.next().ok_or("missing <port>")?;
+    let port = match port.parse::<u16>() {
+        Ok(p) if p > 0 => p,
+        _ => return Err(format!("port {port:?} is not a number in 1..=65535")),
+    };
+    let id = positional.next().ok_or("missing <id>")?;
+    let id = parse_id(&id)
+        .ok_or_else(|| format!("id {id:?} is not 4 uppercase hex digits (FFFF excluded)"))?;
+    let mut peers = Vec::new();
+    for p in positional {
+        let peer = parse_id(&p).ok_or_else(|| {
+            format!("peer id {p:?} is not 4 uppercase hex digits (FFFF excluded)")
+        })?;
+        if peer == id {
+            return Err(format!("peer id {p} is our own id"));
+        }
+        if peers.contains(&peer) {
+            return Err(format!("peer id {} is listed twice", format_id(peer)));
+        }
+        peers.push(peer);
+    }
+    Ok(Parsed::Run(Args {
+        port,
+        id,
+        peers,
+        debug,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Parsed, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn parses_port_id_and_peers() {
+        let parsed = run(&["40123", "0001", "0000", "0002", "000A"]).unwrap();
+        assert_eq!(
+            parsed,
+            Parsed::Run(Args {
+                port: 40123,
+                id: 1,
+                peers: vec![0, 2, 10],
+                debug: false
+            })
+        );
+    }
+
+    #[test]
+    fn debug_flag_anywhere() {
+        let Parsed::Run(a) = run(&["40123", "--debug", "0001"]).unwrap() else {
+            panic!()
+        };
+        assert!(a.debug);
+        assert!(a.peers.is_empty());
+    }
+
+    #[test]
+    fn help() {
+        assert_eq!(run(&["--help"]).unwrap(), Parsed::Help);
+    }
+
+    #[test]
+    fn rejects_bad_arguments() {
+        for bad in [
+            &[][..],
+            &["40123"],
+            &["port", "0001"],
+            &["0", "0001"],
+            &["70000", "0001"],
+            &["40123", "1"],
+            &["40123", "00001"],
+            &["40123", "000a"],
+            &["40123", "FFFF"],
+            &["40123", "0001", "xyz"],
+            &["40123", "0001", "0001"],
+            &["40123", "0001", "0002", "0002"],
+            &["40123", "0001", "--verbose"],
+        ] {
+            assert!(run(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,815 @@
+//! The simulator's wire format: one JSON object per datagram, with the envelope fields
+//! `src`, `dst`, `leader` and `type` that the simulator checks and routes by, plus our own
+//! short fields for Raft's messages.
+//!
+//! | `type` | core message        | fields                                                     |
+//! |--------|---------------------|------------------------------------------------------------|
+//! | `pv`   | PreVote             | `t` proposed term, `li` last log index, `lt` last log term |
+//! | `pvr`  | PreVoteReply        | `t`, `g` granted                                            |
+//! | `rv`   | RequestVote         | `t`, `li`, `lt`                                             |
+//! | `rvr`  | RequestVoteReply    | `t`, `g`                                                    |
+//! | `ae`   | AppendEntries       | `t`, `pi` prev index, `pt` prev term, `c` commit, `s` sent at, `e` entries |
+//! | `aer`  | AppendEntriesReply  | `t`, `s`, and `m` match index, or `r` rejected index, `ci` conflict index, `ct` conflict term |
+//!
+//! An entry is `[term]` (the leader's no-op) or `[term, key, value]` (a put).
+//! Client requests are `get` (`MID`, `key`) and `put` (`MID`, `key`, `value`); replies are
+//! `ok` (`MID`, and `value` for a get), `fail` and `redirect` (`MID`).
+
+use raft_core::{
+    AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
+};
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+/// The largest UDP payload over IPv4; anything longer cannot be a whole datagram.
+pub const MAX_DATAGRAM: usize = 65_507;
+/// What our own datagrams must stay under, with a margin below `MAX_DATAGRAM`.
+pub const SEND_LIMIT: usize = 60_000;
+/// The largest put we accept: its key and value, as JSON strings, together. With the core's
+/// AppendEntries byte budget this keeps every AppendEntries under `SEND_LIMIT` (see the
+/// size tests below).
+pub const MAX_PUT_BYTES: usize = 16 * 1024;
+/// `dst` for "every other replica", and `leader` for "unknown".
+pub const BROADCAST: &str = "FFFF";
+const NO_LEADER: &str = BROADCAST;
+
+/// Parses a replica ID: exactly four uppercase hex digits, `FFFF` excluded.
+pub fn parse_id(s: &str) -> Option<NodeId> {
+    let canonical = s.len() == 4
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
+    match canonical.then(|| u32::from_str_radix(s, 16).ok()).flatten() {
+        Some(0xFFFF) | None => None,
+        Some(id) => Some(id),
+    }
+}
+
+pub fn format_id(id: NodeId) -> String {
+    format!("{id:04X}")
+}
+
+fn leader_field(leader: Option<NodeId>) -> String {
+    leader.map_or_else(|| NO_LEADER.to_owned(), format_id)
+}
+
+/// True for four hex digits in either case: what the simulator accepts as an address.
+fn is_address(s: &str) -> bool {
+    s.len() == 4 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+// ----- encoding -----
+
+/// The `hello` a replica sends once at start.
+pub fn encode_hello(me: NodeId) -> Vec<u8> {
+    envelope(me, BROADCAST, None, "hello", Map::new())
+}
+
+/// A Raft message to a peer, stamped with the sender's current belief about the leader.
+pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
+    let mut f = Map::new();
+    f.insert("t".into(), json!(msg.term));
+    let kind = match &msg.body {
+        Body::PreVote {
+            last_log_index,
+            last_log_term,
+        }
+        | Body::RequestVote {
+            last_log_index,
+            last_log_term,
+        } => {
+            f.insert("li".into(), json!(last_log_index));
+            f.insert("lt".into(), json!(last_log_term));
+            if matches!(msg.body, Body::PreVote { .. }) {
+                "pv"
+            } else {
+                "rv"
+            }
+        }
+        Body::PreVoteReply { granted } | Body::RequestVoteReply { granted } => {
+            f.insert("g".into(), json!(granted));
+            if matches!(msg.body, Body::PreVoteReply { .. }) {
+                "pvr"
+            } else {
+                "rvr"
+            }
+        }
+        Body::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+            sent_at,
+        } => {
+            f.insert("pi".into(), json!(prev_log_index));
+            f.insert("pt".into(), json!(prev_log_term));
+            f.insert("c".into(), json!(leader_commit));
+            f.insert("s".into(), json!(sent_at));
+            f.insert(
+                "e".into(),
+                Value::Array(entries.iter().map(encode_entry).collect()),
+            );
+            "ae"
+        }
+        Body::AppendEntriesReply { result, sent_at } => {
+            f.insert("s".into(), json!(sent_at));
+            match result {
+                AppendResult::Success { match_index } => {
+                    f.insert("m".into(), json!(match_index));
+                }
+                AppendResult::Reject {
+                    rejected_index,
+                    conflict_index,
+                    conflict_term,
+                } => {
+                    f.insert("r".into(), json!(rejected_index));
+                    f.insert("ci".into(), json!(conflict_index));
+                    if let Some(t) = conflict_term {
+                        f.insert("ct".into(), json!(t));
+                    }
+                }
+            }
+            "aer"
+        }
+    };
+    envelope(msg.from, &format_id(msg.to), leader, kind, f)
+}
+
+fn encode_entry(e: &Entry) -> Value {
+    match &e.command {
+        Command::Noop => json!([e.term]),
+        Command::Put { key, value } => json!([e.term, key, value]),
+    }
+}
+
+/// The answer to a client. A redirect names the leader it redirects to.
+pub fn encode_reply(me: NodeId, reply: &ClientReply, leader: Option<NodeId>) -> Vec<u8> {
+    let mut f = Map::new();
+    f.insert("MID".into(), json!(reply.id));
+    let (kind, leader) = match &reply.outcome {
+        Outcome::Written => ("ok", leader),
+        Outcome::Value(v) => {
+            f.insert("value".into(), json!(v.as_deref().unwrap_or("")));
+            ("ok", leader)
+        }
+        Outcome::Redirect(to) => ("redirect", Some(*to)),
+        Outcome::Fail(_) => ("fail", leader),
+    };
+    envelope(me, &reply.client, leader, kind, f)
+}
+
+/// A `fail` for a request the core never saw (for example, one that is too large).
+pub fn encode_fail(me: NodeId, request: &ClientRequest, leader: Option<NodeId>) -> Vec<u8> {
+    let reply = ClientReply {
+        client: request.client.clone(),
+        id: request.id.clone(),
+        outcome: Outcome::Fail(String::new()),
+    };
+    encode_reply(me, &reply, leader)
+}
+
+fn envelope(
+    src: NodeId,
+    dst: &str,
+    leader: Option<NodeId>,
+    kind: &str,
+    mut fields: Map<String, Value>,
+) -> Vec<u8> {
+    fields.insert("src".into(), json!(format_id(src)));
+    fields.insert("dst".into(), json!(dst));
+    fields.insert("leader".into(), json!(leader_field(leader)));
+    fields.insert("type".into(), json!(kind));
+    serde_json::to_vec(&Value::Object(fields)).expect("JSON values serialize")
+}
+
+// ----- decoding -----
+
+/// A datagram that made sense.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Incoming {
+    Peer(Message),
+    Client(ClientRequest),
+    /// Another replica's `hello` (the simulator does not forward them, but it is harmless).
+    Hello,
+}
+
+/// Why a datagram was dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    Empty,
+    TooLarge(usize),
+    NotUtf8,
+    NotJson(String),
+    NotObject,
+    Missing(&'static str),
+    Mistyped {
+        field: &'static str,
+        expected: &'static str,
+    },
+    BadId {
+        field: &'static str,
+        value: String,
+    },
+    NotForUs(String),
+    UnknownType(String),
+    BadEntry(usize),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Empty => f.write_str("empty datagram"),
+            DecodeError::TooLarge(n) => write!(f, "datagram of {n} bytes is too large"),
+            DecodeError::NotUtf8 => f.write_str("datagram is not UTF-8"),
+            DecodeError::NotJson(e) => write!(f, "not JSON: {e}"),
+            DecodeError::NotObject => f.write_str("not a JSON object"),
+            DecodeError::Missing(k) => write!(f, "missing field `{k}`"),
+            DecodeError::Mistyped { field, expected } => {
+                write!(f, "field `{field}` is not {expected}")
+            }
+            DecodeError::BadId { field, value } => {
+                write!(f, "field `{field}` = {value:?} is not a valid ID")
+            }
+            DecodeError::NotForUs(dst) => write!(f, "addressed to {dst}, not to us"),
+            DecodeError::UnknownType(t) => write!(f, "unknown message type {t:?}"),
+            DecodeError::BadEntry(i) => write!(f, "entry {i} is not [term] or [term, key, value]"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes a datagram received by replica `me`.
+pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if bytes.len() > MAX_DATAGRAM {
+        return Err(DecodeError::TooLarge(bytes.len()));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    let Value::Object(mut obj) = value else {
+        return Err(DecodeError::NotObject);
+    };
+    let src = take_string(&mut obj, "src")?;
+    let dst = take_string(&mut obj, "dst")?;
+    let kind = take_string(&mut obj, "type")?;
+    // `leader` is required by the envelope but carries nothing we act on: Raft learns its
+    // leader from AppendEntries.
+    take_string(&mut obj, "leader")?;
+    if dst != BROADCAST && parse_id(&dst) != Some(me) {
+        return Err(DecodeError::NotForUs(dst));
+    }
+    let f = Fields(obj);
+    match kind.as_str() {
+        "hello" => Ok(Incoming::Hello),
+        "get" | "put" => {
+            if !is_address(&src) {
+                return Err(DecodeError::BadId {
+                    field: "src",
+                    value: src,
+                });
+            }
+            let id = f.string("MID")?;
+            let key = f.string("key")?;
+            let op = if kind == "get" {
+                Op::Get { key }
+            } else {
+                Op::Put {
+                    key,
+                    value: f.string("value")?,
+                }
+            };
+            Ok(Incoming::Client(ClientRequest {
+                client: src,
+                id,
+                op,
+            }))
+        }
+        "pv" | "pvr" | "rv" | "rvr" | "ae" | "aer" => {
+            let from = parse_id(&src).ok_or(DecodeError::BadId {
+                field: "src",
+                value: src,
+            })?;
+            let term = f.u64("t")?;
+            let body = match kind.as_str() {
+                "pv" => Body::PreVote {
+                    last_log_index: f.u64("li")?,
+                    last_log_term: f.u64("lt")?,
+                },
+                "rv" => Body::RequestVote {
+                    last_log_index: f.u64("li")?,
+                    last_log_term: f.u64("lt")?,
+                },
+                "pvr" => Body::PreVoteReply {
+                    granted: f.bool("g")?,
+                },
+                "rvr" => Body::RequestVoteReply {
+                    granted: f.bool("g")?,
+                },
+                "ae" => Body::AppendEntries {
+                    prev_log_index: f.u64("pi")?,
+                    prev_log_term: f.u64("pt")?,
+                    entries: f.entries("e")?,
+                    leader_commit: f.u64("c")?,
+                    sent_at: f.u64("s")?,
+                },
+                _ => Body::AppendEntriesReply {
+                    result: f.append_result()?,
+                    sent_at: f.u64("s")?,
+                },
+            };
+            Ok(Incoming::Peer(Message {
+                from,
+                to: me,
+                term,
+                body,
+            }))
+        }
+        _ => Err(DecodeError::UnknownType(kind)),
+    }
+}
+
+fn take_string(obj: &mut Map<String, Value>, field: &'static str) -> Result<String, DecodeError> {
+    match obj.remove(field) {
+        None => Err(DecodeError::Missing(field)),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(DecodeError::Mistyped {
+            field,
+            expected: "a string",
+        }),
+    }
+}
+
+/// The fields after the envelope, with typed accessors.
+struct Fields(Map<String, Value>);
+
+impl Fields {
+    fn get(&self, field: &'static str) -> Result<&Value, DecodeError> {
+        self.0.get(field).ok_or(DecodeError::Missing(field))
+    }
+
+    fn string(&self, field: &'static str) -> Result<String, DecodeError> {
+        self.get(field)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(DecodeError::Mistyped {
+                field,
+                expected: "a string",
+            })
+    }
+
+    fn u64(&self, field: &'static str) -> Result<u64, DecodeError> {
+        self.get(field)?.as_u64().ok_or(DecodeError::Mistyped {
+            field,
+            expected: "an unsigned integer",
+        })
+    }
+
+    fn bool(&self, field: &'static str) -> Result<bool, DecodeError> {
+        self.get(field)?.as_bool().ok_or(DecodeError::Mistyped {
+            field,
+            expected: "a boolean",
+        })
+    }
+
+    fn entries(&self, field: &'static str) -> Result<Vec<Entry>, DecodeError> {
+        let list = self.get(field)?.as_array().ok_or(DecodeError::Mistyped {
+            field,
+            expected: "an array",
+        })?;
+        list.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let bad = || DecodeError::BadEntry(i);
+                let parts = v.as_array().ok_or_else(bad)?;
+                let term = parts.first().and_then(Value::as_u64).ok_or_else(bad)?;
+                let command = match parts.as_slice() {
+                    [_] => Command::Noop,
+                    [_, Value::String(key), Value::String(value)] => Command::Put {
+                        key: key.clone(),
+                        value: value.clone(),
+                    },
+                    _ => return Err(bad()),
+                };
+                Ok(Entry { term, command })
+            })
+            .collect()
+    }
+
+    fn append_result(&self) -> Result<AppendResult, DecodeError> {
+        if self.0.contains_key("m") {
+            return Ok(AppendResult::Success {
+                match_index: self.u64("m")?,
+            });
+        }
+        let conflict_term = match self.0.get("ct") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(self.u64("ct")?),
+        };
+        Ok(AppendResult::Reject {
+            rejected_index: self.u64("r")?,
+            conflict_index: self.u64("ci")?,
+            conflict_term,
+        })
+    }
+}
+
+/// The size of a put's key and value as JSON strings: what a log entry costs on the wire.
+pub fn put_wire_size(key: &str, value: &str) -> usize {
+    json_string_len(key) + json_string_len(value)
+}
+
+fn json_string_len(s: &str) -> usize {
+    serde_json::to_string(s).map_or(usize::MAX, |j| j.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::RaftLog;
+
+    const ME: NodeId = 2;
+
+    fn parse_json(bytes: &[u8]) -> Map<String, Value> {
+        match serde_json::from_slice(bytes).unwrap() {
+            Value::Object(m) => m,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    fn put(term: u64, key: &str, value: &str) -> Entry {
+        Entry {
+            term,
+            command: Command::Put {
+                key: key.into(),
+                value: value.into(),
+            },
+        }
+    }
+
+    fn every_body() -> Vec<Body> {
+        vec![
+            Body::PreVote {
+                last_log_index: 7,
+                last_log_term: 3,
+            },
+            Body::PreVoteReply { granted: true },
+            Body::PreVoteReply { granted: false },
+            Body::RequestVote {
+                last_log_index: 0,
+                last_log_term: 0,
+            },
+            Body::RequestVoteReply { granted: true },
+            Body::AppendEntries {
+                prev_log_index: 0,
+                prev_log_term: 0,
+                entries: vec![],
+                leader_commit: 0,
+                sent_at: 0,
+            },
+            Body::AppendEntries {
+                prev_log_index: 41,
+                prev_log_term: 4,
+                entries: vec![
+                    Entry {
+                        term: 5,
+                        command: Command::Noop,
+                    },
+                    put(5, "k\"ey\\ with \u{1} odd ✓ chars", ""),
+                    put(5, "", "v"),
+                ],
+                leader_commit: 40,
+                sent_at: u64::MAX,
+            },
+            Body::AppendEntriesReply {
+                result: AppendResult::Success { match_index: 44 },
+                sent_at: 123_456,
+            },
+            Body::AppendEntriesReply {
+                result: AppendResult::Reject {
+                    rejected_index: 9,
+                    conflict_index: 5,
+                    conflict_term: Some(2),
+                },
+                sent_at: 1,
+            },
+            Body::AppendEntriesReply {
+                result: AppendResult::Reject {
+                    rejected_index: 9,
+                    conflict_index: 8,
+                    conflict_term: None,
+                },
+                sent_at: 1,
+            },
+        ]
+    }
+
+    #[test]
+    fn ids_are_four_uppercase_hex_digits() {
+        assert_eq!(parse_id("0000"), Some(0));
+        assert_eq!(parse_id("001C"), Some(0x1C));
+        assert_eq!(format_id(0x1C), "001C");
+        for bad in ["", "1", "00001", "001c", "00G0", "FFFF", " 001", "+001"] {
+            assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_peer_message_round_trips() {
+        for body in every_body() {
+            let msg = Message {
+                from: 1,
+                to: ME,
+                term: 5,
+                body,
+            };
+            let bytes = encode_message(&msg, Some(1));
+            assert_eq!(
+                decode(&bytes, ME),
+                Ok(Incoming::Peer(msg.clone())),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn envelope_fields_are_checked_strings_and_leader_is_honest() {
+        for body in every_body() {
+            for leader in [None, Some(0), Some(1), Some(0x1A)] {
+                let msg = Message {
+                    from: 1,
+                    to: 0xB,
+                    term: 5,
+                    body: body.clone(),
+                };
+                let m = parse_json(&encode_message(&msg, leader));
+                assert_eq!(m["src"], "0001");
+                assert_eq!(m["dst"], "000B");
+                assert_eq!(m["leader"], leader.map_or("FFFF".to_owned(), format_id));
+                assert!(m["type"].is_string());
+            }
+        }
+        let hello = parse_json(&encode_hello(3));
+        assert_eq!(
+            Value::Object(hello),
+            json!({"src": "0003", "dst": "FFFF", "leader": "FFFF", "type": "hello"})
+        );
+    }
+
+    #[test]
+    fn client_requests_decode() {
+        let get = br#"{"src": "0015", "dst": "0002", "leader": "FFFF", "type": "get", "MID": "abc", "key": "k"}"#;
+        assert_eq!(
+            decode(get, ME),
+            Ok(Incoming::Client(ClientRequest {
+                client: "0015".into(),
+                id: "abc".into(),
+                op: Op::Get { key: "k".into() }
+            }))
+        );
+        let put = br#"{"src": "0015", "dst": "0002", "leader": "0001", "type": "put", "MID": "m", "key": "k", "value": "v"}"#;
+        assert_eq!(
+            decode(put, ME),
+            Ok(Incoming::Client(ClientRequest {
+                client: "0015".into(),
+                id: "m".into(),
+                op: Op::Put {
+                    key: "k".into(),
+                    value: "v".into()
+                }
+            }))
+        );
+    }
+
+    #[test]
+    fn client_replies() {
+        let reply = |outcome| ClientReply {
+            client: "0016".into(),
+            id: "MID1".into(),
+            outcome,
+        };
+        let ok = parse_json(&encode_reply(ME, &reply(Outcome::Written), Some(ME)));
+        assert_eq!(
+            Value::Object(ok),
+            json!({"src": "0002", "dst": "0016", "leader": "0002", "type": "ok", "MID": "MID1"})
+        );
+        let got = parse_json(&encode_reply(
+            ME,
+            &reply(Outcome::Value(Some("v".into()))),
+            Some(ME),
+        ));
+        assert_eq!(
+            (got["type"].as_str(), got["value"].as_str()),
+            (Some("ok"), Some("v"))
+        );
+        let absent = parse_json(&encode_reply(ME, &reply(Outcome::Value(None)), Some(ME)));
+        assert_eq!(absent["value"], "");
+        let redirect = parse_json(&encode_reply(ME, &reply(Outcome::Redirect(4)), Some(4)));
+        assert_eq!(
+            Value::Object(redirect),
+            json!({"src": "0002", "dst": "0016", "leader": "0004", "type": "redirect", "MID": "MID1"})
+        );
+        let fail = parse_json(&encode_reply(ME, &reply(Outcome::Fail("why".into())), None));
+        assert_eq!(
+            Value::Object(fail),
+            json!({"src": "0002", "dst": "0016", "leader": "FFFF", "type": "fail", "MID": "MID1"})
+        );
+    }
+
+    #[test]
+    fn rejects_every_kind_of_bad_input() {
+        let e = |bytes: &[u8]| decode(bytes, ME).unwrap_err();
+        assert_eq!(e(b""), DecodeError::Empty);
+        assert_eq!(
+            e(&vec![b' '; MAX_DATAGRAM + 1]),
+            DecodeError::TooLarge(MAX_DATAGRAM + 1)
+        );
+        assert_eq!(e(b"\xff\xfe{}"), DecodeError::NotUtf8);
+        assert!(matches!(e(b"{\"src\": "), DecodeError::NotJson(_)));
+        assert!(matches!(e(b"{} trailing"), DecodeError::NotJson(_)));
+        assert_eq!(e(b"[1,2]"), DecodeError::NotObject);
+        assert_eq!(e(b"\"str\""), DecodeError::NotObject);
+        assert_eq!(
+            e(br#"{"dst":"0002","leader":"FFFF","type":"get"}"#),
+            DecodeError::Missing("src")
+        );
+        assert_eq!(
+            e(br#"{"src":"0015","leader":"FFFF","type":"get"}"#),
+            DecodeError::Missing("dst")
+        );
+        assert_eq!(
+            e(br#"{"src":"0015","dst":"0002","type":"get"}"#),
+            DecodeError::Missing("leader")
+        );
+        assert_eq!(
+            e(br#"{"src":"0015","dst":"0002","leader":"FFFF"}"#),
+            DecodeError::Missing("type")
+        );
+        assert!(matches!(
+            e(br#"{"src":15,"dst":"0002","leader":"FFFF","type":"get"}"#),
+            DecodeError::Mistyped { field: "src", .. }
+        ));
+        assert!(matches!(
+            e(br#"{"src":"0015","dst":"0002","leader":null,"type":"get"}"#),
+            DecodeError::Mistyped {
+                field: "leader",
+                ..
+            }
+        ));
+        assert!(matches!(
+            e(br#"{"src":"0015","dst":"0003","leader":"FFFF","type":"get"}"#),
+            DecodeError::NotForUs(_)
+        ));
+        assert!(matches!(
+            e(br#"{"src":"15","dst":"0002","leader":"FFFF","type":"get","MID":"m","key":"k"}"#),
+            DecodeError::BadId { .. }
+        ));
+        assert!(matches!(
+            e(br#"{"src":"0015","dst":"0002","leader":"FFFF","type":"nope"}"#),
+            DecodeError::UnknownType(_)
+        ));
+        assert_eq!(
+            e(br#"{"src":"0015","dst":"0002","leader":"FFFF","type":"get","key":"k"}"#),
+            DecodeError::Missing("MID")
+        );
+        assert!(matches!(
+            e(br#"{"src":"0015","dst":"0002","leader":"FFFF","type":"get","MID":7,"key":"k"}"#),
+            DecodeError::Mistyped { field: "MID", .. }
+        ));
+        assert_eq!(
+            e(br#"{"src":"0015","dst":"0002","leader":"FFFF","type":"put","MID":"m","key":"k"}"#),
+            DecodeError::Missing("value")
+        );
+        // Peer messages: unknown sender shapes, missing and mistyped fields, bad entries.
+        assert!(matches!(
+            e(br#"{"src":"0015x","dst":"0002","leader":"FFFF","type":"pv","t":1,"li":0,"lt":0}"#),
+            DecodeError::BadId { .. }
+        ));
+        assert_eq!(
+            e(br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"pv","li":0,"lt":0}"#),
+            DecodeError::Missing("t")
+        );
+        for t in ["-1", "1.5", "\"1\"", "18446744073709551616", "null"] {
+            let m = format!(
+                r#"{{"src":"0001","dst":"0002","leader":"FFFF","type":"rv","t":{t},"li":0,"lt":0}}"#
+            );
+            assert!(
+                matches!(e(m.as_bytes()), DecodeError::Mistyped { field: "t", .. }),
+                "{t}"
+            );
+        }
+        assert!(matches!(
+            e(br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"rvr","t":1,"g":1}"#),
+            DecodeError::Mistyped { field: "g", .. }
+        ));
+        assert!(matches!(e(br#"{"src":"0001","dst":"0002","leader":"0001","type":"ae","t":1,"pi":0,"pt":0,"c":0,"s":0,"e":{}}"#), DecodeError::Mistyped { field: "e", .. }));
+        for entry in [
+            "[]",
+            "[\"1\"]",
+            "[1,\"k\"]",
+            "[1,\"k\",2]",
+            "[1,\"k\",\"v\",4]",
+            "{}",
+            "1",
+        ] {
+            let m = format!(
+                r#"{{"src":"0001","dst":"0002","leader":"0001","type":"ae","t":1,"pi":0,"pt":0,"c":0,"s":0,"e":[[1],{entry}]}}"#
+            );
+            assert_eq!(e(m.as_bytes()), DecodeError::BadEntry(1), "{entry}");
+        }
+        assert_eq!(
+            e(br#"{"src":"0001","dst":"0002","leader":"0001","type":"aer","t":1,"s":0,"ci":3}"#),
+            DecodeError::Missing("r")
+        );
+        assert!(matches!(e(br#"{"src":"0001","dst":"0002","leader":"0001","type":"aer","t":1,"s":0,"r":3,"ci":3,"ct":"x"}"#), DecodeError::Mistyped { field: "ct", .. }));
+        // Every error has a message a person can read.
+        assert!(!DecodeError::BadEntry(3).to_string().is_empty());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let valid = encode_message(
+            &Message {
+                from: 1,
+                to: ME,
+                term: 5,
+                body: every_body().swap_remove(6),
+            },
+            Some(1),
+        );
+        // Every prefix, and every single-byte corruption, of a valid datagram.
+        for cut in 0..valid.len() {
+            let _ = decode(&valid[..cut], ME);
+        }
+        for i in 0..valid.len() {
+            for b in [0u8, b'"', b'{', b']', 0xff, b'9'] {
+                let mut bad = valid.clone();
+                bad[i] = b;
+                let _ = decode(&bad, ME);
+            }
+        }
+        // Deeply nested JSON is refused by the parser's recursion limit, not a stack overflow.
+        let deep = "[".repeat(60_000);
+        let r = decode(deep.as_bytes(), ME);
+        assert!(matches!(r, Err(DecodeError::NotJson(_))), "{r:?}");
+    }
+
+    #[test]
+    fn a_full_append_entries_stays_under_the_send_limit() {
+        // The worst case for the wire: every character of every key and value is a control
+        // character, which JSON escapes as six bytes, and puts as large as we accept.
+        let config = raft_core::Config::graded();
+        for (key_len, value_len) in [
+            (1, 0),
+            (8, 8),
+            (32, 32),
+            (100, 1000),
+            (MAX_PUT_BYTES / 12, MAX_PUT_BYTES / 12),
+        ] {
+            for fill in ['\u{1}', '"', 'a', '✓'] {
+                let key: String = std::iter::repeat_n(fill, key_len).collect();
+                let value: String = std::iter::repeat_n(fill, value_len).collect();
+                if put_wire_size(&key, &value) > MAX_PUT_BYTES {
+                    continue;
+                }
+                let mut log = RaftLog::default();
+                for _ in 0..2_000 {
+                    log.append(put(u64::MAX, &key, &value));
+                }
+                let entries = log.slice_from(1, config.max_append_bytes);
+                let msg = Message {
+                    from: 0xFFFE,
+                    to: 0xFFFE,
+                    term: u64::MAX,
+                    body: Body::AppendEntries {
+                        prev_log_index: u64::MAX,
+                        prev_log_term: u64::MAX,
+                        entries,
+                        leader_commit: u64::MAX,
+                        sent_at: u64::MAX,
+                    },
+                };
+                let size = encode_message(&msg, Some(0xFFFE)).len();
+                assert!(
+                    size < SEND_LIMIT,
+                    "{size} bytes for keys of {key_len} and values of {value_len} {fill:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn largest_accepted_put_and_its_reply_fit() {
+        let value = "\u{1}".repeat(MAX_PUT_BYTES / 6 - 2);
+        assert!(put_wire_size("", &value) <= MAX_PUT_BYTES);
+        let reply = ClientReply {
+            client: "0015".into(),
+            id: "m".repeat(16),
+            outcome: Outcome::Value(Some(value)),
+        };
+        assert!(encode_reply(ME, &reply, Some(ME)).len() < SEND_LIMIT);
+    }
+}

@@ -1,0 +1,252 @@
+//! The event loop: one UDP socket, a monotonic clock, and a `raft_core::Node`.
+//!
+//! The loop blocks on the socket until a datagram arrives or the node's next deadline comes.
+//! After a datagram it drains everything else already queued on the socket before it lets
+//! the node act on its deadlines, so requests that arrive together leave in one
+//! AppendEntries. Then it sends every effect the node produced.
+
+use crate::args::Args;
+use crate::codec::{self, format_id, Incoming, MAX_PUT_BYTES};
+use crate::ratelog::RateLimitedLog;
+use raft_core::{ClientRequest, Config, Effect, Node, NodeId, Op, RoleKind, Term, Time};
+use std::io;
+use std::net::UdpSocket;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// After its hello, a replica sends nothing to its peers for this long: a peer's hello may
+/// not have reached the simulator yet, and a message routed to it before then kills it.
+pub const GRACE: Duration = Duration::from_millis(400);
+/// Requests that arrive during the grace period wait for the node, up to this many.
+const MAX_QUEUED: usize = 10_000;
+/// Room for any UDP datagram, so that an oversized one is seen as such, not truncated.
+const RECV_BUFFER: usize = 65_536;
+/// Longest single wait; the node has a deadline long before this in practice.
+const MAX_WAIT_MS: u64 = 60_000;
+
+pub fn run(args: &Args, debug: bool) -> io::Result<()> {
+    restore_default_sigterm();
+    let sock = UdpSocket::bind("127.0.0.1:0")?;
+    sock.connect(("127.0.0.1", args.port))?;
+    sock.set_nonblocking(true)?;
+    let mut server = Server {
+        sock,
+        me: args.id,
+        start: Instant::now(),
+        debug,
+        complaints: RateLimitedLog::new(5),
+        buf: vec![0; RECV_BUFFER],
+        effects: Vec::new(),
+        last_state: None,
+    };
+    server.send(&codec::encode_hello(args.id));
+    let queued = server.grace()?;
+    let now = server.now();
+    let seed = seed();
+    let mut node = Node::new(args.id, args.peers.clone(), Config::graded(), seed, now)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    server.debug_log(format_args!(
+        "started with peers {:?}, seed {seed}",
+        args.peers.iter().map(|&p| format_id(p)).collect::<Vec<_>>()
+    ));
+    for request in queued {
+        server.client_request(&mut node, request);
+    }
+    server.serve(&mut node)
+}
+
+struct Server {
+    sock: UdpSocket,
+    me: NodeId,
+    start: Instant,
+    debug: bool,
+    complaints: RateLimitedLog,
+    buf: Vec<u8>,
+    effects: Vec<Effect>,
+    /// Term, role and leader when last logged (debug only).
+    last_state: Option<(Term, RoleKind, Option<NodeId>)>,
+}
+
+impl Server {
+    /// Microseconds since start, from a monotonic clock.
+    fn now(&self) -> Time {
+        self.start.elapsed().as_micros() as Time
+    }
+
+    /// Waits out the grace period, keeping client requests for later.
+    fn grace(&mut self) -> io::Result<Vec<ClientRequest>> {
+        let mut queued = Vec::new();
+        let end = self.start + GRACE;
+        loop {
+            let now = Instant::now();
+            if now >= end {
+                return Ok(queued);
+            }
+            self.wait_readable(end - now)?;
+            while let Some(incoming) = self.recv() {
+                match incoming {
+                    Incoming::Client(request) if queued.len() < MAX_QUEUED => queued.push(request),
+                    Incoming::Client(request) => {
+                        self.send(&codec::encode_fail(self.me, &request, None))
+                    }
+                    Incoming::Peer(msg) => self.debug_log(format_args!(
+                        "before start, dropped {:?} from {}",
+                        msg.body.kind(),
+                        format_id(msg.from)
+                    )),
+                    Incoming::Hello => {}
+                }
+            }
+        }
+    }
+
+    fn serve(&mut self, node: &mut Node) -> io::Result<()> {
+        let mut ticked = false;
+        loop {
+            let now = self.now();
+            if node.next_deadline() <= now {
+                node.tick(now);
+                ticked = true;
+            }
+            self.flush(node);
+            let deadline = node.next_deadline();
+            let now = self.now();
+            let wait = if deadline > now {
+                Duration::from_micros(deadline - now)
+            } else if ticked {
+                // Still due right after a tick: wait a little rather than spin.
+                Duration::from_millis(1)
+            } else {
+                continue;
+            };
+            ticked = false;
+            self.wait_readable(wait)?;
+            while let Some(incoming) = self.recv() {
+                match incoming {
+                    Incoming::Peer(msg) => node.receive(self.now(), msg),
+                    Incoming::Client(request) => self.client_request(node, request),
+                    Incoming::Hello => {}
+                }
+            }
+        }
+    }
+
+    fn client_request(&mut self, node: &mut Node, request: ClientRequest) {
+        if let Op::Put { key, value } = &request.op {
+            let size = codec::put_wire_size(key, value);
+            if size > MAX_PUT_BYTES {
+                self.complain(format!(
+                    "put of {size} bytes from {} refused (limit {MAX_PUT_BYTES})",
+                    request.client
+                ));
+                self.send(&codec::encode_fail(self.me, &request, node.leader()));
+                return;
+            }
+        }
+        node.client_request(self.now(), request);
+    }
+
+    /// Sends what the node asked for, each datagram stamped with its current leader.
+    fn flush(&mut self, node: &mut Node) {
+        node.drain_effects_into(&mut self.effects);
+        let leader = node.leader();
+        for effect in std::mem::take(&mut self.effects) {
+            match effect {
+                Effect::Send(msg) => self.send(&codec::encode_message(&msg, leader)),
+                Effect::Reply(reply) => self.send(&codec::encode_reply(self.me, &reply, leader)),
+                Effect::Trace(_) => {}
+            }
+        }
+        if self.debug {
+            let state = (node.term(), node.role(), leader);
+            if self.last_state != Some(state) {
+                self.last_state = Some(state);
+                let shown = leader.map_or_else(|| "none".to_owned(), format_id);
+                self.debug_log(format_args!(
+                    "term {} {:?}, leader {shown}",
+                    state.0, state.1
+                ));
+            }
+        }
+    }
+
+    /// Blocks until the socket is readable or `timeout` has passed (rounded up to a
+    /// millisecond, so that a deadline is never polled for early in a busy loop).
+    fn wait_readable(&self, timeout: Duration) -> io::Result<()> {
+        let ms = timeout.as_micros().div_ceil(1000).min(MAX_WAIT_MS as u128) as libc::c_int;
+        let mut fd = libc::pollfd {
+            fd: self.sock.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: `fd` is one valid pollfd, exclusively borrowed for the call.
+        let ready = unsafe { libc::poll(&mut fd, 1, ms) };
+        if ready < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    /// The next datagram already waiting that decodes; bad ones are logged and skipped.
+    fn recv(&mut self) -> Option<Incoming> {
+        loop {
+            let len = match self.sock.recv(&mut self.buf) {
+                Ok(len) => len,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // For example ECONNREFUSED after the simulator's port went away.
+                    self.complain(format!("receive failed: {e}"));
+                    return None;
+                }
+            };
+            match codec::decode(&self.buf[..len], self.me) {
+                Ok(incoming) => return Some(incoming),
+                Err(e) => {
+                    let shown = String::from_utf8_lossy(&self.buf[..len.min(100)]).into_owned();
+                    self.complain(format!("dropped a datagram: {e}: {shown:?}"));
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, datagram: &[u8]) {
+        if let Err(e) = self.sock.send(datagram) {
+            self.complain(format!("send failed: {e}"));
+        }
+    }
+
+    fn complain(&mut self, line: String) {
+        self.complaints.log(Instant::now(), || line);
+    }
+
+    fn debug_log(&self, what: std::fmt::Arguments) {
+        if self.debug {
+            println!(
+                "[{:>9.3}s {}] {what}",
+                self.start.elapsed().as_secs_f64(),
+                format_id(self.me)
+            );
+        }
+    }
+}
+
+/// A SIGTERM must end the replica at once. An ignored disposition is inherited across exec,
+/// so restore the default rather than trust the parent's.
+fn restore_default_sigterm() {
+    // SAFETY: setting a signal's disposition to its default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGTERM, libc::SIG_DFL);
+    }
+}
+
+/// Election timeouts must differ between replicas and between runs.
+fn seed() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
