@@ -1,0 +1,119 @@
+//! Each node's log side by side (index, term, command; committed or not), the leader's
+//! next/match index per follower, and the node's key-value state.
+
+use super::node_view::RoleGlyph;
+use crate::model::command_text;
+use raft_core::sim::{NodeSlot, Sim};
+use raft_core::{Index, NodeId, RaftLog, Term};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogRow {
+    pub index: Index,
+    pub term: Term,
+    pub command: String,
+    pub committed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowerProgress {
+    pub follower: NodeId,
+    pub next_index: Index,
+    pub match_index: Index,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogColumn {
+    pub node: NodeId,
+    pub role: RoleGlyph,
+    pub term: Term,
+    pub commit_index: Index,
+    pub last_applied: Index,
+    pub last_index: Index,
+    /// The newest entries, oldest first.
+    pub rows: Vec<LogRow>,
+    /// How many older entries are not shown.
+    pub hidden: usize,
+    /// Set on a leader only.
+    pub progress: Vec<FollowerProgress>,
+    /// The state machine, key by key (empty while crashed: it is rebuilt from the log).
+    pub kv: Vec<(String, String)>,
+}
+
+/// One column per node, each showing at most `max_rows` of the newest entries.
+pub fn log_columns(sim: &Sim, max_rows: usize) -> Vec<LogColumn> {
+    sim.node_ids().map(|id| log_column(sim, id, max_rows)).collect()
+}
+
+pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
+    match sim.slot(id) {
+        Some(NodeSlot::Up(node)) => {
+            let (rows, hidden) = rows(node.log(), node.commit_index(), max_rows);
+            LogColumn {
+                node: id,
+                role: RoleGlyph::of(node.role()),
+                term: node.term(),
+                commit_index: node.commit_index(),
+                last_applied: node.last_applied(),
+                last_index: node.log().last_index(),
+                rows,
+                hidden,
+                progress: node
+                    .progress()
+                    .map(|p| {
+                        p.iter()
+                            .map(|(&follower, pr)| FollowerProgress {
+                                follower,
+                                next_index: pr.next_index,
+                                match_index: pr.match_index,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                kv: node.kv().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            }
+        }
+        Some(NodeSlot::Down { state, .. }) => {
+            // The log survived on disk; what was committed is volatile and must be relearned.
+            let (rows, hidden) = rows(&state.log, 0, max_rows);
+            LogColumn {
+                node: id,
+                role: RoleGlyph::Crashed,
+                term: state.term,
+                commit_index: 0,
+                last_applied: 0,
+                last_index: state.log.last_index(),
+                rows,
+                hidden,
+                progress: Vec::new(),
+                kv: Vec::new(),
+            }
+        }
+        None => LogColumn {
+            node: id,
+            role: RoleGlyph::Crashed,
+            term: 0,
+            commit_index: 0,
+            last_applied: 0,
+            last_index: 0,
+            rows: Vec::new(),
+            hidden: 0,
+            progress: Vec::new(),
+            kv: Vec::new(),
+        },
+    }
+}
+
+fn rows(log: &RaftLog, commit_index: Index, max_rows: usize) -> (Vec<LogRow>, usize) {
+    let entries = log.entries();
+    let skip = entries.len().saturating_sub(max_rows);
+    let rows = entries
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .map(|(i, e)| {
+            let index = i as Index + 1;
+            LogRow { index, term: e.term, command: command_text(&e.command), committed: index <= commit_index }
+        })
+        .collect();
+    (rows, skip)
+}
