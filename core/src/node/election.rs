@@ -60,6 +60,17 @@ impl Node {
     }
 
     fn start_election(&mut self, now: Time) {
+        // Lease reads (thesis §6.4.1) rely on every node that acknowledged a leader not to
+        // help elect another (its own vote included) within a minimum election timeout of
+        // hearing from it. The election timer never fires sooner, but `timeout_now` can: then
+        // a new leader could commit while the old one still answers reads from its lease.
+        // So a forced election waits until that promise has lapsed, then runs as usual.
+        if self.config.read_mode == crate::config::ReadMode::Lease && self.leader_is_alive(now) {
+            if let Some(contact) = self.last_leader_contact {
+                self.election_deadline = contact + self.config.election_timeout_min_us;
+            }
+            return;
+        }
         self.term += 1;
         self.voted_for = Some(self.id);
         self.role = Role::Candidate { votes: BTreeSet::from([self.id]) };
