@@ -9,6 +9,7 @@ use crate::args::Args;
 use crate::codec::{self, format_id, Incoming, MAX_PUT_BYTES};
 use crate::ratelog::RateLimitedLog;
 use raft_core::{ClientRequest, Config, Effect, Node, NodeId, Op, RoleKind, Term, Time};
+use std::collections::BTreeMap;
 use std::io;
 use std::net::UdpSocket;
 use std::os::fd::AsRawFd;
@@ -23,6 +24,8 @@ const MAX_QUEUED: usize = 10_000;
 const RECV_BUFFER: usize = 65_536;
 /// Longest single wait; the node has a deadline long before this in practice.
 const MAX_WAIT_MS: u64 = 60_000;
+/// How often debug mode logs message counts.
+const STATS_INTERVAL: Duration = Duration::from_secs(5);
 
 pub fn run(args: &Args, debug: bool) -> io::Result<()> {
     restore_default_sigterm();
@@ -38,6 +41,8 @@ pub fn run(args: &Args, debug: bool) -> io::Result<()> {
         buf: vec![0; RECV_BUFFER],
         effects: Vec::new(),
         last_state: None,
+        sent: BTreeMap::new(),
+        sent_logged_at: Instant::now(),
     };
     server.send(&codec::encode_hello(args.id));
     let queued = server.grace()?;
@@ -65,6 +70,9 @@ struct Server {
     effects: Vec<Effect>,
     /// Term, role and leader when last logged (debug only).
     last_state: Option<(Term, RoleKind, Option<NodeId>)>,
+    /// Messages sent to peers by kind, and when they were last logged (debug only).
+    sent: BTreeMap<&'static str, u64>,
+    sent_logged_at: Instant,
 }
 
 impl Server {
@@ -152,7 +160,12 @@ impl Server {
         let leader = node.leader();
         for effect in std::mem::take(&mut self.effects) {
             match effect {
-                Effect::Send(msg) => self.send(&codec::encode_message(&msg, leader)),
+                Effect::Send(msg) => {
+                    if self.debug {
+                        *self.sent.entry(msg.body.kind().name()).or_default() += 1;
+                    }
+                    self.send(&codec::encode_message(&msg, leader))
+                }
                 Effect::Reply(reply) => self.send(&codec::encode_reply(self.me, &reply, leader)),
                 Effect::Trace(_) => {}
             }
