@@ -1,0 +1,101 @@
+//! The browser services the app uses: URL parameters, a fresh random seed, local storage, and
+//! file export and import. Runs cross into JavaScript as values through serde-wasm-bindgen.
+
+use raft_core::sim::Run;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+const STORAGE_KEY: &str = "raft-web/run";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// A query parameter of the page's URL (`?seed=42`).
+pub fn query(name: &str) -> Option<String> {
+    let search = window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+}
+
+/// Puts the seed in the address bar so that a reload or a shared link shows the same run.
+pub fn show_seed_in_url(seed: u64) {
+    let Some(w) = window() else { return };
+    let Ok(href) = w.location().href() else { return };
+    let Ok(url) = web_sys::Url::new(&href) else { return };
+    url.search_params().set("seed", &seed.to_string());
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+/// A fresh seed, small enough to read out and type back.
+pub fn random_seed() -> u64 {
+    let mut buf = [0u8; 8];
+    if getrandom::getrandom(&mut buf).is_err() {
+        return (js_sys::Math::random() * 1e6) as u64;
+    }
+    u64::from_le_bytes(buf) % 1_000_000
+}
+
+/// A run as JSON text, through a JavaScript value.
+pub fn run_to_json(run: &Run) -> Result<String, String> {
+    let value = run.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())?;
+    let text = js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &JsValue::from(1))
+        .map_err(|_| "cannot write the run as JSON".to_string())?;
+    Ok(String::from(text))
+}
+
+/// A run from JSON text, through a JavaScript value.
+pub fn run_from_json(text: &str) -> Result<Run, String> {
+    let value = js_sys::JSON::parse(text).map_err(|_| "that file is not JSON".to_string())?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| format!("that file is not a saved run: {e}"))
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+pub fn save(run: &Run) -> Result<(), String> {
+    let text = run_to_json(run)?;
+    let storage = storage().ok_or("this browser has no local storage")?;
+    storage.set_item(STORAGE_KEY, &text).map_err(|_| "the browser refused to store the run".to_string())
+}
+
+pub fn load() -> Result<Run, String> {
+    let storage = storage().ok_or("this browser has no local storage")?;
+    let text = storage.get_item(STORAGE_KEY).ok().flatten().ok_or("no run saved yet")?;
+    run_from_json(&text)
+}
+
+/// Offers `text` as a file download.
+pub fn download(name: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| "cannot make a file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot make a file")?;
+    let doc = window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement =
+        doc.create_element("a").map_err(|_| "cannot make a link")?.dyn_into().map_err(|_| "cannot make a link")?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Reads the file chosen in `input` as text and hands it to `done`.
+pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String) + 'static) {
+    let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+    let cb = Closure::once(move |v: JsValue| done(v.as_string().unwrap_or_default()));
+    let _ = file.text().then(&cb);
+    cb.forget(); // called once by the promise; a few bytes per import
+}
+
+/// Listens for key presses on the whole page for the app's lifetime.
+pub fn on_keydown(f: impl Fn(web_sys::KeyboardEvent) + 'static) -> Option<Closure<dyn Fn(web_sys::KeyboardEvent)>> {
+    let cb = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(f);
+    window()?.add_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref()).ok()?;
+    Some(cb)
+}

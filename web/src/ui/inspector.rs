@@ -1,0 +1,124 @@
+//! The inspector: every field of the selected node or message, and what can be done to it.
+
+use super::action::Action;
+use crate::model::log_view::LogColumn;
+use crate::model::node_view::{NodeView, RoleGlyph};
+use crate::model::speed::format_time;
+use raft_core::sim::{InFlight, Intervention};
+use yew::prelude::*;
+
+/// What the inspector shows about a message: its fields (as when it was last seen in flight)
+/// and whether it is still travelling.
+#[derive(Clone, PartialEq)]
+pub struct MessageInfo {
+    pub message: InFlight,
+    pub fields: Vec<(String, String)>,
+    pub in_flight: bool,
+    /// "in-flight", "delivered" or "dropped".
+    pub fate: &'static str,
+    pub fate_text: String,
+}
+
+#[derive(Clone, PartialEq)]
+pub enum Inspected {
+    Nothing,
+    Node { node: NodeView, column: LogColumn, timer_left_us: Option<u64> },
+    Message(MessageInfo),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    pub inspected: Inspected,
+    pub on: Callback<Action>,
+}
+
+fn button(on: &Callback<Action>, label: &str, testid: &str, action: Action, enabled: bool, class: &str) -> Html {
+    let onclick = on.reform(move |_: MouseEvent| action.clone());
+    html! {
+        <button class={class.to_string()} data-testid={testid.to_string()} disabled={!enabled} {onclick}>
+            { label }
+        </button>
+    }
+}
+
+fn rows(fields: &[(String, String)]) -> Html {
+    html! {
+        <dl class="fields">
+            { for fields.iter().map(|(k, v)| html! { <><dt>{ k.clone() }</dt><dd>{ v.clone() }</dd></> }) }
+        </dl>
+    }
+}
+
+#[component]
+pub fn Inspector(props: &InspectorProps) -> Html {
+    let on = &props.on;
+    let close = button(on, "Close", "inspector-close", Action::CloseInspector, true, "quiet small");
+    match &props.inspected {
+        Inspected::Nothing => html! {
+            <section class="panel inspector" aria-labelledby="inspector-h" data-testid="inspector">
+                <h2 id="inspector-h">{ "Inspector" }</h2>
+                <p class="hint">{ "Click a node to crash it, restart it or make it time out. Click a message (pause first: they move) to read every field or drop it." }</p>
+            </section>
+        },
+        Inspected::Node { node, column, timer_left_us } => {
+            let id = node.id;
+            let up = node.role != RoleGlyph::Crashed;
+            let mut fields = vec![
+                ("role".to_string(), node.role.name().to_string()),
+                ("term".into(), node.term.to_string()),
+                ("voted for".into(), node.voted_for.map_or("nobody".into(), |v| format!("node {v}"))),
+                ("log".into(), format!("{} entries", node.last_index)),
+            ];
+            if up {
+                fields.push(("commit index".into(), node.commit_index.to_string()));
+                fields.push(("last applied".into(), column.last_applied.to_string()));
+                fields.push(("knows leader".into(), node.leader.map_or("no".into(), |l| format!("node {l}"))));
+            } else {
+                fields.push(("volatile state".into(), "lost; log, term and vote kept on disk".into()));
+            }
+            if let Some(t) = timer_left_us {
+                fields.push(("election timer".into(), format!("fires in {:.0} ms", *t as f64 / 1000.0)));
+            }
+            if !node.votes.is_empty() {
+                let who = node.votes.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
+                fields.push(("votes".into(), format!("{who} ({} of {} needed)", node.votes.len(), node.quorum)));
+            }
+            for p in &column.progress {
+                fields.push((format!("→ node {}", p.follower), format!("next {}, match {}", p.next_index, p.match_index)));
+            }
+            html! {
+                <section class="panel inspector" aria-labelledby="inspector-h" data-testid="inspector" data-inspected-node={id.to_string()}>
+                    <header class="panel-head">
+                        <h2 id="inspector-h">{ format!("Node {id}") }</h2>
+                        { close }
+                    </header>
+                    { rows(&fields) }
+                    <div class="actions">
+                        { button(on, "Crash", "node-crash", Action::Intervene(Intervention::Crash { node: id }), up, "danger") }
+                        { button(on, "Restart", "node-restart", Action::Intervene(Intervention::Restart { node: id }), !up, "") }
+                        { button(on, "Time out now", "node-timeout", Action::Intervene(Intervention::Timeout { node: id }),
+                            up && node.role != RoleGlyph::Leader, "") }
+                    </div>
+                </section>
+            }
+        }
+        Inspected::Message(info) => {
+            let m = &info.message;
+            html! {
+                <section class="panel inspector" aria-labelledby="inspector-h" data-testid="inspector" data-inspected-msg={m.id.to_string()}>
+                    <header class="panel-head">
+                        <h2 id="inspector-h">{ format!("Message #{}", m.id) }</h2>
+                        { close }
+                    </header>
+                    <p class={classes!("fate", info.fate)} data-testid="message-fate" data-fate={info.fate}>{ info.fate_text.clone() }</p>
+                    { rows(&info.fields) }
+                    <div class="actions">
+                        { button(on, "Drop this message", "drop-message", Action::Intervene(Intervention::DropMessage { id: m.id }),
+                            info.in_flight, "danger") }
+                    </div>
+                    <p class="hint">{ format!("Sent at {}.", format_time(m.sent_at)) }</p>
+                </section>
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The browser side: Yew components that draw the view model and send actions back.
+
+mod action;
+mod app;
+mod browser;
+mod client_panel;
+mod cluster;
+mod feed;
+mod glyphs;
+mod inspector;
+mod legend;
+mod logs;
+mod panic;
+mod toolbar;
+
+pub fn start() {
+    panic::install();
+    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => yew::Renderer::<app::App>::with_root(root).render(),
+        None => yew::Renderer::<app::App>::new().render(),
+    };
+}

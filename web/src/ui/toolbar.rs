@@ -1,0 +1,108 @@
+//! Playback and run controls: play, pause, step, speed, kill the leader, seeds, and saving or
+//! loading a run.
+
+use super::action::Action;
+use super::browser;
+use crate::model::speed;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ToolbarProps {
+    pub playing: bool,
+    pub speed: usize,
+    pub seed: u64,
+    pub has_leader: bool,
+    pub on: Callback<Action>,
+}
+
+#[component]
+pub fn Toolbar(props: &ToolbarProps) -> Html {
+    let on = &props.on;
+    let seed_text = use_state(|| props.seed.to_string());
+    {
+        // Show the seed of the run that is on screen whenever it changes.
+        let seed_text = seed_text.clone();
+        use_effect_with(props.seed, move |s| seed_text.set(s.to_string()));
+    }
+    let click = |a: Action| on.reform(move |_: MouseEvent| a.clone());
+    let on_speed = on.reform(|e: Event| {
+        let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+        Action::SetSpeed(v.and_then(|v| v.parse().ok()).unwrap_or(speed::DEFAULT_SPEED))
+    });
+    let on_seed_input = {
+        let seed_text = seed_text.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                seed_text.set(i.value());
+            }
+        })
+    };
+    let on_seed_submit = {
+        let (on, seed_text) = (on.clone(), seed_text.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Ok(s) = seed_text.trim().parse::<u64>() {
+                on.emit(Action::UseSeed(s));
+            }
+        })
+    };
+    let on_import = {
+        let on = on.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                let on = on.clone();
+                browser::read_file(&input, move |text| on.emit(Action::Import(text)));
+                input.set_value("");
+            }
+        })
+    };
+    let seed_valid = seed_text.trim().parse::<u64>().is_ok();
+    html! {
+        <nav class="toolbar" aria-label="Simulation controls">
+            <div class="group">
+                <button class="primary play" data-testid="play" aria-pressed={(!props.playing).to_string()}
+                    onclick={click(Action::TogglePlay)} title="Play or pause (space)">
+                    { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+                </button>
+                <button data-testid="step" onclick={click(Action::Step)} title="Pause and advance to the next event (S)">
+                    { "Step ›" }
+                </button>
+                <label class="speed">{ "Speed" }
+                    <select data-testid="speed" onchange={on_speed}>
+                        { for (0..speed::SPEEDS.len()).map(|i| html! {
+                            <option value={i.to_string()} selected={i == props.speed}>{ speed::label(i) }</option>
+                        }) }
+                    </select>
+                </label>
+            </div>
+            <div class="group">
+                <button class="danger" data-testid="kill-leader" disabled={!props.has_leader}
+                    onclick={click(Action::KillLeader)} title="Crash the current leader (K)">
+                    { "Kill the leader" }<kbd>{ "K" }</kbd>
+                </button>
+            </div>
+            <form class="group seed-form" onsubmit={on_seed_submit}>
+                <label>{ "Seed" }
+                    <input data-testid="seed-input" inputmode="numeric" size="8" value={(*seed_text).clone()}
+                        oninput={on_seed_input} aria-invalid={(!seed_valid).to_string()} />
+                </label>
+                <button type="submit" disabled={!seed_valid} title="Start over with this seed">{ "Restart" }</button>
+                <button type="button" data-testid="new-seed" onclick={click(Action::NewSeed)} title="Start over with a random seed (N)">
+                    { "New seed" }
+                </button>
+            </form>
+            <details class="group run-menu">
+                <summary>{ "Save / load" }</summary>
+                <div class="menu">
+                    <button onclick={click(Action::Save)}>{ "Save in this browser" }</button>
+                    <button onclick={click(Action::Load)}>{ "Load saved run" }</button>
+                    <button onclick={click(Action::Export)}>{ "Export run (JSON)" }</button>
+                    <label class="file">{ "Import run" }
+                        <input type="file" accept="application/json,.json" onchange={on_import} />
+                    </label>
+                </div>
+            </details>
+        </nav>
+    }
+}

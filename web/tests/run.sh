@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the release bundle (dist/) and runs the browser tests in headless Chromium.
+# Set SKIP_BUILD=1 to test an existing dist/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="$HOME/.cargo/bin:$PATH"
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  trunk build --release --offline
+fi
+wasm=$(ls dist/*.wasm)
+printf 'wasm bundle: %s bytes (%s bytes gzipped)\n' "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)"
+cd web/tests
+if [ ! -d node_modules/playwright-core ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+fi
+node --test --test-concurrency=1 app.test.mjs

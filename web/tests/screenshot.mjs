@@ -1,0 +1,33 @@
+// Takes the README's screenshot (docs/screenshot.png) and a phone-width one
+// (web/tests/out/phone.png) of the built app: `node web/tests/screenshot.mjs` after a build.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, open } from './harness.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { server, url } = await serve();
+const browser = await launch();
+try {
+  const { page } = await open(browser.context, url, 'seed=2024&speed=0.1');
+  await page.waitForSelector('[data-testid="status"][data-leader]:not([data-leader=""])', { timeout: 30000 });
+  // A put through a follower, so that the client panel shows a redirect.
+  const leader = await page.getAttribute('[data-testid="status"]', 'data-leader');
+  const follower = ['1', '2', '3', '4', '5'].find((n) => n !== leader);
+  await page.selectOption('[data-testid="client-node"]', follower);
+  await page.fill('[data-testid="client-key"]', 'planet');
+  await page.fill('[data-testid="client-value"]', 'mars');
+  await page.click('[data-testid="client-send"]');
+  await page.waitForTimeout(2500);
+  const glyph = page.locator('g.msg.append.request').first();
+  await page.click('[data-testid="play"]');
+  if (await glyph.count()) await glyph.click({ force: true });
+  fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
+  await page.screenshot({ path: path.join(root, 'docs/screenshot.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  fs.mkdirSync(path.join(root, 'web/tests/out'), { recursive: true });
+  await page.screenshot({ path: path.join(root, 'web/tests/out/phone.png'), fullPage: true });
+} finally {
+  await browser.close();
+  server.close();
+}
