@@ -132,6 +132,23 @@ test('a put through the client panel appears committed in a majority of the KV v
   await assertHealthy(p);
 });
 
+test('an isolated leader is replaced, and healing the network reconnects it', async () => {
+  const p = await page();
+  const old = await leader(p.page);
+  await p.page.click('[data-testid="isolate-leader"]');
+  await p.page.waitForSelector(`[data-testid="feed"] li:has-text("you cut node ${old} off from the others")`);
+  assert.equal(await p.page.locator('[data-testid="cluster"] line.cut').count(), 4);
+  await p.page.waitForFunction(
+    (old) => { const l = document.querySelector('[data-testid="status"]').dataset.leader; return l && l !== old; },
+    old, { timeout: 15000 },
+  );
+  await p.page.click('[data-testid="heal"]');
+  assert.equal(await p.page.locator('[data-testid="cluster"] line.cut').count(), 0);
+  // Back in touch, the old leader follows the new term.
+  await p.page.waitForSelector(`[data-testid="cluster"] [data-node-id="${old}"][data-role="follower"]`);
+  await assertHealthy(p);
+});
+
 test('a node can be crashed, restarted and timed out from its inspector', async () => {
   const p = await page();
   const id = await leader(p.page);

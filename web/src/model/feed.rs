@@ -96,6 +96,10 @@ impl Narrator {
                 Intervention::Timeout { node } => {
                     line(Category::You, format!("you make node {node}'s election timer fire now"))
                 }
+                Intervention::Partition { groups } if groups.len() == 1 => line(
+                    Category::You,
+                    format!("you cut node{} {} off from the others", if groups[0].len() == 1 { "" } else { "s" }, list(&groups[0])),
+                ),
                 Intervention::Partition { groups } => line(
                     Category::You,
                     format!(
@@ -250,7 +254,7 @@ impl Narrator {
                     progress.iter().filter(|(_, p)| p.match_index >= *to).map(|(&id, _)| id).collect();
                 holders.push(node);
                 holders.sort_unstable();
-                let which = if to - from == 1 { format!("entry {to}") } else { format!("entries {}–{to}", from + 1) };
+                let which = if to.saturating_sub(*from) == 1 { format!("entry {to}") } else { format!("entries {}–{to}", from + 1) };
                 return Some((
                     Category::Replication,
                     format!("{which} committed: a majority ({}) has it", list(&holders)),

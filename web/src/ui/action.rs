@@ -10,6 +10,8 @@ pub enum Action {
     Intervene(Intervention),
     /// Crashes whoever leads now (a shortcut for an `Intervene(Crash)`).
     KillLeader,
+    /// Cuts the current leader off from the others (a shortcut for an `Intervene(Partition)`).
+    IsolateLeader,
     SelectNode(NodeId),
     SelectMessage(MessageId),
     CloseInspector,

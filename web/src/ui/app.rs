@@ -52,8 +52,15 @@ pub struct App {
     _keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
 }
 
+/// Virtual time a loaded run is fast-forwarded at most (the rest plays out as usual).
+const MAX_FAST_FORWARD_US: u64 = 120_000_000;
+/// The view reads events as they come and keeps its own feed: the simulator need not keep many.
+const MAX_EVENTS: usize = 20_000;
+
 fn new_sim(seed: u64) -> Sim {
-    Sim::new(SimConfig::teaching(seed)).expect("the teaching preset is valid")
+    let mut config = SimConfig::teaching(seed);
+    config.max_events = MAX_EVENTS;
+    Sim::new(config).expect("the teaching preset is valid")
 }
 
 impl App {
@@ -88,7 +95,7 @@ impl App {
             Ok(mut sim) => {
                 // Replay up to the last thing the user did, and pause there.
                 let last = run.interventions.iter().map(|s| s.at).max().unwrap_or(0);
-                sim.run_until(last);
+                sim.run_until(last.min(MAX_FAST_FORWARD_US));
                 let n = run.interventions.len();
                 self.reset(sim, Some(format!("Replayed the run {from}: seed {}, {n} interventions.", run.config.seed)));
                 self.playing = false;
@@ -237,6 +244,10 @@ impl Component for App {
                 }
             }
             Action::KillLeader => return self.kill_leader(),
+            Action::IsolateLeader => match self.sim.leader() {
+                Some(leader) => self.intervene(Intervention::Partition { groups: vec![vec![leader]] }),
+                None => return false,
+            },
             Action::SelectNode(id) => self.selected = Some(Selected::Node(id)),
             Action::SelectMessage(id) => {
                 let Some(m) = self.sim.in_flight().iter().find(|m| m.id == id) else { return false };
@@ -301,7 +312,8 @@ impl Component for App {
                         <div><dt>{ "speed" }</dt><dd>{ speed::label(self.speed) }</dd></div>
                     </dl>
                 </header>
-                <Toolbar playing={self.playing} speed={self.speed} {seed} has_leader={leader.is_some()} on={on.clone()} />
+                <Toolbar playing={self.playing} speed={self.speed} {seed} has_leader={leader.is_some()}
+                    loss_percent={(self.sim.loss() * 100.0).round() as u32} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
                 <p class={classes!("status", leader.is_none().then_some("no-leader"))} data-testid="status" role="status"
                    data-leader={leader.map(|l| l.0.to_string()).unwrap_or_default()}
                    data-term={leader.map(|l| l.1.to_string()).unwrap_or_default()}

@@ -4,7 +4,11 @@
 use super::action::Action;
 use super::browser;
 use crate::model::speed;
+use raft_core::sim::Intervention;
 use wasm_bindgen::JsCast;
+
+/// Message loss rates offered, in percent.
+const LOSS_PERCENT: [u32; 4] = [0, 10, 30, 60];
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -13,6 +17,10 @@ pub struct ToolbarProps {
     pub speed: usize,
     pub seed: u64,
     pub has_leader: bool,
+    /// The network's loss rate, in percent.
+    pub loss_percent: u32,
+    /// Whether any link is cut.
+    pub partitioned: bool,
     pub on: Callback<Action>,
 }
 
@@ -57,6 +65,11 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
             }
         })
     };
+    let on_loss = on.reform(|e: Event| {
+        let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+        let percent: f64 = v.and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        Action::Intervene(Intervention::SetLoss { loss: percent / 100.0 })
+    });
     let seed_valid = seed_text.trim().parse::<u64>().is_ok();
     html! {
         <nav class="toolbar" aria-label="Simulation controls">
@@ -81,6 +94,21 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                     onclick={click(Action::KillLeader)} title="Crash the current leader (K)">
                     { "Kill the leader" }<kbd>{ "K" }</kbd>
                 </button>
+                <button data-testid="isolate-leader" disabled={!props.has_leader} onclick={click(Action::IsolateLeader)}
+                    title="Cut every link between the leader and the others">
+                    { "Isolate the leader" }
+                </button>
+                <button data-testid="heal" disabled={!props.partitioned} onclick={click(Action::Intervene(Intervention::Heal))}
+                    title="Restore every link">
+                    { "Heal" }
+                </button>
+                <label>{ "Loss" }
+                    <select data-testid="loss" onchange={on_loss}>
+                        { for LOSS_PERCENT.iter().map(|&p| html! {
+                            <option value={p.to_string()} selected={p == props.loss_percent}>{ format!("{p}%") }</option>
+                        }) }
+                    </select>
+                </label>
             </div>
             <form class="group seed-form" onsubmit={on_seed_submit}>
                 <label>{ "Seed" }
