@@ -9,8 +9,9 @@ pub enum Fanout {
     /// Every follower gets new entries immediately (textbook Raft).
     All,
     /// Only as many followers as a commit needs (the most responsive ones) get new entries at
-    /// once; the others receive them batched with their next heartbeat. Saves messages; a
-    /// stalled commit widens to every follower after `retransmit_timeout_us`.
+    /// once; the others receive them batched with their next heartbeat. Saves messages. A
+    /// follower that misses an acknowledgement is replaced by another one, and a commit that
+    /// still stalls widens to every follower after three `retransmit_timeout_us`.
     Quorum,
 }
 
@@ -80,9 +81,9 @@ impl Config {
     /// heartbeats, lease reads), and recovery within about two seconds.
     pub fn graded() -> Config {
         Config {
-            election_timeout_min_us: 800_000,
-            election_timeout_max_us: 1_600_000,
-            heartbeat_interval_us: 350_000,
+            election_timeout_min_us: 1_200_000,
+            election_timeout_max_us: 2_400_000,
+            heartbeat_interval_us: 500_000,
             max_probe_interval_us: 2_000_000,
             retransmit_timeout_us: 4_000,
             // JSON can escape a character as six bytes: 8 KB of entries stays under the

@@ -180,6 +180,10 @@ impl Server {
                     state.0, state.1
                 ));
             }
+            if self.sent_logged_at.elapsed() >= STATS_INTERVAL {
+                self.sent_logged_at = Instant::now();
+                self.debug_log(format_args!("sent so far: {:?}", self.sent));
+            }
         }
     }
 

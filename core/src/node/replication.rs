@@ -42,15 +42,19 @@ impl Node {
     fn flush(&mut self, now: Time) {
         let Role::Leader(l) = &mut self.role else { return };
         l.flush_due = false;
+        // Overdue acknowledgements first, so that a follower that missed one is replaced
+        // among the eager ones below.
+        for p in l.progress.values_mut() {
+            if p.retransmit_at(self.config.retransmit_timeout_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
+                p.retransmit();
+            }
+        }
         let eager = eager_followers(l, &self.config);
         let widen = commit_stalled(l, &self.config, now);
         let last = self.log.last_index();
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
         let mut due = Vec::new();
         for (&id, p) in l.progress.iter_mut() {
-            if p.retransmit_at(self.config.retransmit_timeout_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
-                p.retransmit();
-            }
             let wants_entries = p.has_unsent(last)
                 && p.can_send_entries(self.config.max_inflight)
                 && (eager.contains(&id) || widen);
@@ -70,16 +74,21 @@ impl Node {
         let last = self.log.last_index();
         let (max_inflight, max_bytes, max_probe) =
             (self.config.max_inflight, self.config.max_append_bytes, self.config.max_probe_interval_us);
+        let election_timeout_min = self.config.election_timeout_min_us;
         let Role::Leader(l) = &mut self.role else { return };
+        let since = l.since;
         let p = l.progress.get_mut(&to).expect("progress for every peer");
         let entries = if p.has_unsent(last) && p.can_send_entries(max_inflight) {
             self.log.slice_from(p.next_index, max_bytes)
         } else {
             Vec::new()
         };
-        // A follower that has not answered since our last message gets probed less often.
+        // A follower that has not answered since our last message, nor for a whole election
+        // timeout, gets probed less often. One lost message is not enough: backing off then
+        // would let a live follower's election timer fire.
         let unanswered = p.last_sent_at.is_some_and(|sent| p.last_heard_at.is_none_or(|h| h < sent));
-        if unanswered && now >= p.heartbeat_at() {
+        let silent_for = now.saturating_sub(p.last_heard_at.unwrap_or(since).max(since));
+        if unanswered && silent_for >= election_timeout_min && now >= p.heartbeat_at() {
             p.probe_interval = (p.probe_interval * 2).min(max_probe);
         }
         let prev_log_index = p.next_index - 1;
@@ -169,7 +178,7 @@ impl Node {
         }
         let last = self.log.last_index();
         let eager = eager_followers(l, &self.config);
-        let stalled_at = l.uncommitted.front().map(|&(_, t)| t + self.config.retransmit_timeout_us);
+        let stalled_at = l.uncommitted.front().map(|&(_, t)| t + widen_after(&self.config));
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
@@ -193,17 +202,21 @@ impl Node {
 }
 
 /// The followers that get new entries at once: all of them, or (quorum fanout) just enough of
-/// the most responsive ones for a commit.
+/// the most responsive ones for a commit. A follower that has not answered since a
+/// retransmission ranks last, so that one lost message or acknowledgement costs a message to
+/// one other follower, not to all of them.
 fn eager_followers(l: &Leadership, config: &crate::config::Config) -> BTreeSet<NodeId> {
     match config.fanout {
         Fanout::All => l.progress.keys().copied().collect(),
         Fanout::Quorum => {
             let needed = majority(l.progress.len() + 1) - 1;
             let mut ranked: Vec<(&NodeId, &super::Progress)> = l.progress.iter().collect();
-            // Most recently heard first, then furthest along, then by id for determinism.
+            // Answering first, then most recently heard, then furthest along, then by id for
+            // determinism.
             ranked.sort_by(|(a, pa), (b, pb)| {
-                pb.last_heard_at
-                    .cmp(&pa.last_heard_at)
+                (pa.retransmits > 0)
+                    .cmp(&(pb.retransmits > 0))
+                    .then(pb.last_heard_at.cmp(&pa.last_heard_at))
                     .then(pb.match_index.cmp(&pa.match_index))
                     .then(a.cmp(b))
             });
@@ -212,10 +225,19 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config) -> BTreeSet<N
     }
 }
 
-/// True once the oldest uncommitted entry has waited a retransmit timeout: then every
-/// follower gets the entries, not just the eager ones.
+/// True once the oldest uncommitted entry has waited `widen_after`: then every follower gets
+/// the entries, not just the eager ones.
 fn commit_stalled(l: &Leadership, config: &crate::config::Config, now: Time) -> bool {
-    l.uncommitted.front().is_some_and(|&(_, t)| now >= t + config.retransmit_timeout_us)
+    l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(config))
+}
+
+/// How long a commit may stall before every follower gets the entries: with quorum fanout,
+/// long enough for a couple of replacements of unanswering eager followers to be tried first.
+fn widen_after(config: &crate::config::Config) -> u64 {
+    match config.fanout {
+        Fanout::All => config.retransmit_timeout_us,
+        Fanout::Quorum => config.retransmit_timeout_us.saturating_mul(3),
+    }
 }
 
 /// The latest time by which a majority (the leader included) had answered us.
