@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const { server, url } = await serve();
 const browser = await launch();
 try {
-  const { page } = await open(browser.context, url, 'seed=2024&speed=0.1');
+  const { page } = await open(browser.context, url, 'seed=2024&speed=1');
   await page.waitForSelector('[data-testid="status"][data-leader]:not([data-leader=""])', { timeout: 30000 });
   // A put through a follower, so that the client panel shows a redirect.
   const leader = await page.getAttribute('[data-testid="status"]', 'data-leader');
@@ -18,9 +18,16 @@ try {
   await page.fill('[data-testid="client-key"]', 'planet');
   await page.fill('[data-testid="client-value"]', 'mars');
   await page.click('[data-testid="client-send"]');
-  await page.waitForTimeout(2500);
-  const glyph = page.locator('g.msg.append.request').first();
-  await page.click('[data-testid="play"]');
+  // Let the workload fill the logs, then kill the leader and pause mid-election.
+  await page.waitForTimeout(3000);
+  await page.click('[data-testid="kill-leader"]');
+  await page.selectOption('[data-testid="speed"]', '4'); // 1/10×: an election lasts a moment
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="cluster"] [data-role="candidate"], [data-testid="cluster"] [data-role="pre-candidate"]'),
+    null, { polling: 'raf', timeout: 60000 },
+  );
+    await page.click('[data-testid="play"]');
+  const glyph = page.locator('g.msg.vote').first();
   if (await glyph.count()) await glyph.click({ force: true });
   fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
   await page.screenshot({ path: path.join(root, 'docs/screenshot.png'), fullPage: true });

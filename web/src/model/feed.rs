@@ -200,6 +200,7 @@ impl Narrator {
             Event::VoteDenied { candidate, term, pre_vote, reason } => {
                 let why = match reason {
                     DenyReason::StaleTerm => "its term is older".to_string(),
+                    DenyReason::AlreadyVoted(other) if *other == node => "it already voted for itself".to_string(),
                     DenyReason::AlreadyVoted(other) => format!("it already voted for node {other}"),
                     DenyReason::LogBehind => "its log is behind (§5.4.1)".to_string(),
                     DenyReason::LeaderAlive => "it heard from a live leader recently".to_string(),

@@ -77,8 +77,13 @@ pub fn Cluster(props: &ClusterProps) -> Html {
                    transform={format!("translate({:.1} {:.1})", d.pos.x, d.pos.y)}
                    data-dropped="true" data-msg-id={d.id.to_string()} data-reason={format!("{:?}", d.reason)}>
                     <title>{ format!("{} {} → {} dropped", kind_words(d.kind), d.from, d.to) }</title>
-                    <path d="M -8 -8 L 8 8 M 8 -8 L -8 8" />
-                    <text y="22">{ "dropped" }</text>
+                    if d.by_user() {
+                        <path d="M -8 -8 L 8 8 M 8 -8 L -8 8" />
+                        <text y="22">{ "dropped" }</text>
+                    } else {
+                        // The network's own losses: a small cross, so that they do not crowd the picture.
+                        <path d="M -4 -4 L 4 4 M 4 -4 L -4 4" />
+                    }
                 </g>
             }) }
             </g>
