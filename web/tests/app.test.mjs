@@ -7,7 +7,9 @@ const SEED = 42;
 let server, base, browser;
 
 before(async () => {
-  ({ server, url: base } = await serve());
+  // BASE_URL tests an app served elsewhere (for example `trunk serve`, a debug build).
+  if (process.env.BASE_URL) base = process.env.BASE_URL.replace(/\/$/, '');
+  else ({ server, url: base } = await serve());
   browser = await launch();
 });
 

@@ -76,6 +76,14 @@ pub fn status_text(view: &ClusterView) -> String {
     }
 }
 
+/// Each cut link once, as (lower id, higher id), whichever way (or both ways) it is cut.
+pub fn cut_pairs(cut: &[(NodeId, NodeId)]) -> Vec<(NodeId, NodeId)> {
+    let mut pairs: Vec<_> = cut.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 /// A log entry's command in a few words.
 pub fn command_text(command: &Command) -> String {
     match command {

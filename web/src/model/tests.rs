@@ -214,3 +214,28 @@ fn timing_out_a_follower_on_purpose_starts_an_election() {
     assert_eq!(n.votes, vec![other]);
     assert!(n.label().contains("1 of 3 votes"), "{}", n.label());
 }
+
+#[test]
+fn without_pre_vote_a_timeout_asks_for_votes_in_plain_words() {
+    let mut config = SimConfig::teaching(SEED);
+    config.raft.pre_vote = false;
+    let mut sim = Sim::new(config).unwrap();
+    let mut tracker = Tracker::new();
+    elect(&mut sim, &mut tracker);
+    let line = tracker.feed.iter().find(|l| l.text.contains("timed out")).unwrap();
+    assert!(line.text.ends_with("timed out in term 0 and asks for votes"), "{}", line.text);
+    assert!(tracker.feed.iter().any(|l| l.text.contains("becomes a candidate for term 1")));
+}
+
+#[test]
+fn a_partition_is_drawn_once_per_link_and_narrated() {
+    let (mut sim, mut tracker) = (sim(), Tracker::new());
+    sim.intervene(Intervention::Partition { groups: vec![vec![2]] });
+    tracker.observe(&sim, &ring(5));
+    let view = ClusterView::build(&sim, &tracker);
+    assert_eq!(view.cut_links.len(), 8, "both directions of four links");
+    assert_eq!(cut_pairs(&view.cut_links), vec![(1, 2), (2, 3), (2, 4), (2, 5)]);
+    assert!(tracker.feed.iter().any(|l| l.text == "you cut node 2 off from the others"));
+    sim.intervene(Intervention::Heal);
+    assert!(ClusterView::build(&sim, &tracker).cut_links.is_empty());
+}

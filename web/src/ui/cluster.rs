@@ -66,7 +66,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
             <circle class="ring" cx={(VIEW_SIZE / 2.0).to_string()} cy={(VIEW_SIZE / 2.0).to_string()}
                 r={crate::model::geometry::RING_RADIUS.to_string()} />
             <g class="links">
-                { for cut_pairs(&view.cut_links).into_iter().filter_map(|(a, b)| cut_link(view, a, b)) }
+                { for crate::model::cut_pairs(&view.cut_links).into_iter().filter_map(|(a, b)| cut_link(view, a, b)) }
             </g>
             <g class="nodes">
                 { for view.nodes.iter().map(|n| node(n, props.selected_node == Some(n.id))) }
@@ -104,14 +104,6 @@ pub fn Cluster(props: &ClusterProps) -> Html {
             </g>
         </svg>
     }
-}
-
-/// Each cut link once, whichever way (or both ways) it is cut.
-fn cut_pairs(cut: &[(NodeId, NodeId)]) -> Vec<(NodeId, NodeId)> {
-    let mut pairs: Vec<_> = cut.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
 }
 
 fn cut_link(view: &ClusterView, a: NodeId, b: NodeId) -> Option<Html> {

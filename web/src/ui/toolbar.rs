@@ -74,7 +74,7 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
     html! {
         <nav class="toolbar" aria-label="Simulation controls">
             <div class="group">
-                <button class="primary play" data-testid="play" aria-pressed={(!props.playing).to_string()}
+                <button class="primary play" data-testid="play"
                     onclick={click(Action::TogglePlay)} title="Play or pause (space)">
                     { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
                 </button>
