@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$HOME/.cargo/bin:$PATH"
 if [ "${SKIP_BUILD:-}" != 1 ]; then
+  # The wasm-only dependencies (yew, web-sys, ...) are not fetched by native builds, and
+  # `trunk build --offline` passes --offline to cargo: fetch them first (a no-op when cached).
+  cargo fetch --target wasm32-unknown-unknown
   trunk build --release --offline
 fi
 wasm=$(ls dist/*.wasm)
