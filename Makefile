@@ -15,6 +15,7 @@ all: 3700kvstore
 
 demo:
 	scripts/setup.sh demo
+	cargo fetch --target wasm32-unknown-unknown
 	trunk serve --release --offline
 
 test:
