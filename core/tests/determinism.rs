@@ -64,7 +64,8 @@ fn live_interventions_replay_exactly() {
 
 #[test]
 fn bad_configs_are_rejected_with_a_reason() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut SimConfig)>)> = vec![
+    type Breakage = Box<dyn Fn(&mut SimConfig)>;
+    let cases: Vec<(&str, Breakage)> = vec![
         ("1 to 9 nodes", Box::new(|c| c.nodes = 0)),
         ("heartbeat_interval_us", Box::new(|c| c.raft.heartbeat_interval_us = c.raft.election_timeout_min_us * 2)),
         ("election_timeout_max_us", Box::new(|c| c.raft.election_timeout_max_us = 1)),
