@@ -19,6 +19,12 @@ pub enum Intervention {
     Timeout { node: NodeId },
     /// A message in flight is lost.
     DropMessage { id: MessageId },
+    /// A message in flight stops where it is until released (or dropped).
+    HoldMessage { id: MessageId },
+    /// A held message goes on and takes the rest of its way.
+    ReleaseMessage { id: MessageId },
+    /// The network delivers a second copy of a message in flight (with its own delay).
+    DuplicateMessage { id: MessageId },
     /// Only nodes within the same group can talk to each other; nodes not named form a group
     /// of their own.
     Partition { groups: Vec<Vec<NodeId>> },

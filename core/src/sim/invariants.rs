@@ -114,6 +114,13 @@ impl Invariants {
         self.violations.push(Violation { at, invariant, node, detail });
     }
 
+    /// Node `id` starts with a log already (set up by the run's configuration).
+    pub fn initial_log(&mut self, id: NodeId, node: &Node) {
+        if node.log().last_index() > 0 {
+            self.rehash(0, id, node, 1);
+        }
+    }
+
     /// A node restarted: its commit index starts again from zero (it is volatile).
     pub fn restarted(&mut self, node: NodeId) {
         self.commit_index[node as usize - 1] = 0;

@@ -10,6 +10,7 @@ mod client;
 pub mod intervention;
 pub mod invariants;
 pub mod network;
+pub mod scenarios;
 mod stats;
 
 pub use client::{ClientConfig, Outstanding, SimClient};
@@ -40,6 +41,10 @@ pub struct SimConfig {
     pub clients: ClientConfig,
     /// The event log keeps at most this many events (the oldest go first).
     pub max_events: usize,
+    /// What node `i + 1` has on disk when the run starts (a node not listed starts empty):
+    /// sets up logs like the paper's figures. Nodes start as if restarted with this state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub initial: Vec<PersistentState>,
 }
 
 impl SimConfig {
@@ -60,12 +65,19 @@ impl SimConfig {
                 start_us: 600_000,
             },
             max_events: 200_000,
+            initial: Vec::new(),
         }
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.nodes == 0 || self.nodes > 9 {
             return Err(ConfigError(format!("a simulated cluster has 1 to 9 nodes, not {}", self.nodes)));
+        }
+        if self.initial.len() > self.nodes {
+            return Err(ConfigError(format!("initial states for {} nodes in a cluster of {}", self.initial.len(), self.nodes)));
+        }
+        if let Some((i, _)) = self.initial.iter().enumerate().find(|(_, s)| s.log.last_term() > s.term) {
+            return Err(ConfigError(format!("node {}'s initial log has entries of a later term than its own", i + 1)));
         }
         self.raft.validate()?;
         self.network.validate().map_err(ConfigError)?;
@@ -151,9 +163,18 @@ impl Sim {
         let mut rng = Rng::new(config.seed);
         let ids: Vec<NodeId> = (1..=config.nodes as NodeId).collect();
         let mut nodes = Vec::new();
+        let mut invariants = Invariants::new(config.nodes);
         for &id in &ids {
             let peers = ids.iter().copied().filter(|&p| p != id).collect();
-            let node = Node::new(id, peers, config.raft.clone(), rng.next_u64(), 0)?;
+            let seed = rng.next_u64();
+            let node = match config.initial.get(id as usize - 1) {
+                Some(state) => {
+                    let node = Node::restart(id, peers, config.raft.clone(), seed, 0, state.clone())?;
+                    invariants.initial_log(id, &node);
+                    node
+                }
+                None => Node::new(id, peers, config.raft.clone(), seed, 0)?,
+            };
             nodes.push(NodeSlot::Up(Box::new(node)));
         }
         let mut clients: Vec<SimClient> =
@@ -162,7 +183,7 @@ impl Sim {
         Ok(Sim {
             network: Network::new(config.network.clone()),
             incarnations: vec![0; config.nodes],
-            invariants: Invariants::new(config.nodes),
+            invariants,
             config,
             now: 0,
             rng,
@@ -436,6 +457,20 @@ impl Sim {
                     self.stats.messages_lost += 1;
                     let (from, to, kind) = (m.message.from, m.message.to, m.message.body.kind());
                     self.record(SimEventKind::Dropped { id, from, to, kind, reason: DropReason::Intervention });
+                }
+            }
+            Intervention::HoldMessage { id } => {
+                self.network.hold(self.now, id);
+            }
+            Intervention::ReleaseMessage { id } => {
+                self.network.release(self.now, id);
+            }
+            Intervention::DuplicateMessage { id } => {
+                if let Some(copy) = self.network.duplicate(&mut self.rng, self.now, id) {
+                    if let Some(m) = self.network.in_flight().iter().find(|m| m.id == copy) {
+                        let (from, to, kind) = (m.message.from, m.message.to, m.message.body.kind());
+                        self.record(SimEventKind::Sent { id: copy, from, to, kind });
+                    }
                 }
             }
             Intervention::Partition { groups } => {

@@ -39,11 +39,15 @@ pub struct InFlight {
     /// Set when the network has already decided to lose it; it still travels (so that a
     /// viewer sees it vanish) and disappears at `deliver_at`.
     pub lost: bool,
+    /// Set while someone holds it: it stays where it is, and is not delivered until released.
+    #[serde(default)]
+    pub held_at: Option<Time>,
 }
 
 impl InFlight {
     /// How far along its way it is at `now`, from 0 to 1.
     pub fn progress(&self, now: Time) -> f64 {
+        let now = self.held_at.unwrap_or(now);
         let span = self.deliver_at.saturating_sub(self.sent_at).max(1) as f64;
         (now.saturating_sub(self.sent_at) as f64 / span).clamp(0.0, 1.0)
     }
@@ -79,17 +83,45 @@ impl Network {
         self.next_id += 1;
         let delay = rng.range(self.config.min_delay_us, self.config.max_delay_us);
         let lost = rng.chance(self.config.loss);
-        self.in_flight.push(InFlight { id, message, sent_at: now, deliver_at: now + delay, lost });
+        self.in_flight.push(InFlight { id, message, sent_at: now, deliver_at: now + delay, lost, held_at: None });
         id
+    }
+
+    /// Keeps message `id` where it is until [`Network::release`]; false if it is not in flight.
+    pub fn hold(&mut self, now: Time, id: MessageId) -> bool {
+        match self.in_flight.iter_mut().find(|m| m.id == id) {
+            Some(m) => {
+                m.held_at.get_or_insert(now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Lets a held message go on: it resumes where it stopped and takes the rest of its way.
+    pub fn release(&mut self, now: Time, id: MessageId) -> bool {
+        let Some(m) = self.in_flight.iter_mut().find(|m| m.id == id) else { return false };
+        let Some(held_at) = m.held_at.take() else { return false };
+        let shift = now.saturating_sub(held_at);
+        m.sent_at += shift;
+        m.deliver_at = (m.deliver_at + shift).max(now + 1);
+        true
+    }
+
+    /// Sends a copy of message `id` (a new id, its own delay and loss draw); None if it is not in
+    /// flight.
+    pub fn duplicate(&mut self, rng: &mut Rng, now: Time, id: MessageId) -> Option<MessageId> {
+        let message = self.in_flight.iter().find(|m| m.id == id)?.message.clone();
+        Some(self.send(rng, now, message))
     }
 
     pub fn in_flight(&self) -> &[InFlight] {
         &self.in_flight
     }
 
-    /// The message due first (earliest delivery time, then lowest id).
+    /// The message due first (earliest delivery time, then lowest id); held ones are not due.
     pub fn next_due(&self) -> Option<(Time, MessageId)> {
-        self.in_flight.iter().map(|m| (m.deliver_at, m.id)).min()
+        self.in_flight.iter().filter(|m| m.held_at.is_none()).map(|m| (m.deliver_at, m.id)).min()
     }
 
     /// Takes message `id` out of the network.

@@ -1,0 +1,78 @@
+//! Holding, releasing and duplicating messages, and runs that start from given logs: all
+//! interventions, so they replay exactly.
+
+use raft_core::sim::{Intervention, Sim, SimConfig, SimEventKind};
+use raft_core::{Command, Entry, PersistentState, RaftLog};
+
+fn first_message(sim: &mut Sim) -> u64 {
+    while sim.in_flight().is_empty() {
+        sim.step().expect("something happens");
+    }
+    sim.in_flight()[0].id
+}
+
+fn delivered(sim: &Sim, id: u64) -> bool {
+    sim.events().iter().any(|e| matches!(e.kind, SimEventKind::Delivered { id: d, .. } if d == id))
+}
+
+#[test]
+fn a_held_message_stays_until_released_and_replays_exactly() {
+    let mut sim = Sim::new(SimConfig::teaching(4)).unwrap();
+    let id = first_message(&mut sim);
+    sim.intervene(Intervention::HoldMessage { id });
+    let progress = sim.in_flight().iter().find(|m| m.id == id).unwrap().progress(sim.now());
+    sim.run_until(sim.now() + 2_000_000);
+    let held = sim.in_flight().iter().find(|m| m.id == id).expect("still in flight");
+    assert_eq!(held.progress(sim.now()), progress, "it does not move while held");
+    assert!(!delivered(&sim, id));
+    sim.intervene(Intervention::ReleaseMessage { id });
+    sim.run_until(sim.now() + 100_000);
+    assert!(delivered(&sim, id), "delivered once released");
+
+    let mut again = Sim::replay(&sim.run()).unwrap();
+    again.run_until(sim.now());
+    assert_eq!(again.events(), sim.events());
+}
+
+#[test]
+fn a_duplicated_message_is_delivered_twice() {
+    let mut sim = Sim::new(SimConfig::teaching(4)).unwrap();
+    let id = first_message(&mut sim);
+    let before: Vec<u64> = sim.in_flight().iter().map(|m| m.id).collect();
+    sim.intervene(Intervention::DuplicateMessage { id });
+    let copy = sim.in_flight().iter().map(|m| m.id).find(|m| !before.contains(m)).expect("a copy in flight");
+    let (a, b) = (
+        sim.in_flight().iter().find(|m| m.id == id).unwrap().message.clone(),
+        sim.in_flight().iter().find(|m| m.id == copy).unwrap().message.clone(),
+    );
+    assert_eq!(a, b);
+    sim.run_until(sim.now() + 100_000);
+    assert!(delivered(&sim, id) && delivered(&sim, copy));
+    assert_eq!(sim.violations(), &[]);
+    let mut again = Sim::replay(&sim.run()).unwrap();
+    again.run_until(sim.now());
+    assert_eq!(again.events(), sim.events());
+}
+
+#[test]
+fn nodes_can_start_from_given_logs() {
+    let mut log = RaftLog::default();
+    log.append(Entry { term: 1, command: Command::Put { key: "a".into(), value: "1".into() } });
+    let mut config = SimConfig::teaching(2);
+    config.initial = vec![PersistentState { term: 1, voted_for: None, log: log.clone() }; 3];
+    let mut sim = Sim::new(config.clone()).unwrap();
+    assert_eq!(sim.node(1).unwrap().log(), &log);
+    assert_eq!(sim.node(4).unwrap().log().last_index(), 0, "nodes not listed start empty");
+    sim.run_until(3_000_000);
+    assert_eq!(sim.violations(), &[]);
+    let leader = sim.leader().unwrap();
+    assert_eq!(sim.node(leader).unwrap().kv().get("a"), Some(&"1".to_string()));
+
+    let text = serde_json::to_string(&config).unwrap();
+    assert_eq!(serde_json::from_str::<SimConfig>(&text).unwrap(), config);
+    let plain = serde_json::to_string(&SimConfig::teaching(2)).unwrap();
+    assert!(!plain.contains("initial"), "an empty initial state is not written");
+
+    config.initial[0].term = 0;
+    assert!(Sim::new(config).is_err(), "a log entry from a later term than the node's is rejected");
+}
