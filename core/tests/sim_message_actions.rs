@@ -76,3 +76,15 @@ fn nodes_can_start_from_given_logs() {
     config.initial[0].term = 0;
     assert!(Sim::new(config).is_err(), "a log entry from a later term than the node's is rejected");
 }
+
+#[test]
+fn truncating_the_future_branches_the_run() {
+    let mut sim = Sim::new(SimConfig::teaching(4)).unwrap();
+    sim.schedule(1_000_000, Intervention::Crash { node: 1 }).unwrap();
+    sim.schedule(3_000_000, Intervention::Crash { node: 2 }).unwrap();
+    sim.run_until(2_000_000);
+    sim.truncate_future();
+    assert_eq!(sim.interventions().len(), 1);
+    sim.run_until(4_000_000);
+    assert!(sim.is_up(2), "the dropped future did not happen");
+}

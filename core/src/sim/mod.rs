@@ -310,6 +310,17 @@ impl Sim {
         Ok(())
     }
 
+    /// Forgets every scheduled intervention not applied yet: after this, the run goes on without
+    /// the future it had (acting in the past branches a new future).
+    pub fn truncate_future(&mut self) {
+        self.interventions.truncate(self.next_intervention);
+    }
+
+    /// The total number of events recorded since the start, discarded ones included.
+    pub fn events_total(&self) -> usize {
+        self.events_dropped + self.events.len()
+    }
+
     /// Advances until virtual time `until`, processing everything due by then.
     pub fn run_until(&mut self, until: Time) {
         while let Some((at, _)) = self.next_happening() {

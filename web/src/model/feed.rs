@@ -115,6 +115,11 @@ impl Narrator {
                 Intervention::SetLoss { loss } => {
                     line(Category::You, format!("you set message loss to {:.0}%", loss * 100.0))
                 }
+                Intervention::HoldMessage { id } => line(Category::You, format!("you hold message #{id} where it is")),
+                Intervention::ReleaseMessage { id } => line(Category::You, format!("you release message #{id}")),
+                Intervention::DuplicateMessage { id } => {
+                    line(Category::You, format!("you duplicate message #{id}: the network delivers it twice"))
+                }
                 Intervention::DropMessage { .. } | Intervention::Request { .. } => None,
             },
             SimEventKind::ClientSent { client, node, request } if client == USER_CLIENT => {

@@ -7,11 +7,19 @@ pub mod geometry;
 pub mod log_view;
 pub mod message_view;
 pub mod node_view;
+pub mod partition;
+pub mod safety;
+pub mod session;
+pub mod share;
 pub mod speed;
+pub mod timeline;
+pub mod toggles;
 pub mod tracker;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod session_tests;
 
 use geometry::Point;
 use message_view::MessageView;

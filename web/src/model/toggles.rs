@@ -1,0 +1,96 @@
+//! The protocol's extensions as switches: pre-vote, check-quorum, the leader's no-op, and how
+//! reads are answered. Lease reads rely on check-quorum, so the switches keep the two
+//! consistent (the core rejects a lease without check-quorum).
+
+use raft_core::{Config, ReadMode};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Toggle {
+    PreVote,
+    CheckQuorum,
+    LeaderNoop,
+}
+
+pub const READ_MODES: [ReadMode; 3] = [ReadMode::Lease, ReadMode::ReadIndex, ReadMode::UnsafeLocal];
+
+pub fn read_mode_name(mode: ReadMode) -> &'static str {
+    match mode {
+        ReadMode::Lease => "lease",
+        ReadMode::ReadIndex => "ReadIndex",
+        ReadMode::UnsafeLocal => "unsafe local",
+    }
+}
+
+pub fn read_mode_from(name: &str) -> Option<ReadMode> {
+    READ_MODES.into_iter().find(|&m| read_mode_name(m) == name)
+}
+
+pub fn is_on(config: &Config, t: Toggle) -> bool {
+    match t {
+        Toggle::PreVote => config.pre_vote,
+        Toggle::CheckQuorum => config.check_quorum,
+        Toggle::LeaderNoop => config.leader_noop,
+    }
+}
+
+/// `config` with `t` flipped (turning check-quorum off moves lease reads to ReadIndex).
+pub fn flip(config: &Config, t: Toggle) -> Config {
+    let mut c = config.clone();
+    match t {
+        Toggle::PreVote => c.pre_vote = !c.pre_vote,
+        Toggle::CheckQuorum => {
+            c.check_quorum = !c.check_quorum;
+            if !c.check_quorum && c.read_mode == ReadMode::Lease {
+                c.read_mode = ReadMode::ReadIndex;
+            }
+        }
+        Toggle::LeaderNoop => c.leader_noop = !c.leader_noop,
+    }
+    c
+}
+
+/// `config` reading with `mode` (lease reads turn check-quorum on).
+pub fn with_read_mode(config: &Config, mode: ReadMode) -> Config {
+    let mut c = config.clone();
+    c.read_mode = mode;
+    if mode == ReadMode::Lease {
+        c.check_quorum = true;
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_combination_of_switches_stays_valid() {
+        let mut c = Config::teaching();
+        for step in 0..24 {
+            c = match step % 4 {
+                0 => flip(&c, Toggle::CheckQuorum),
+                1 => with_read_mode(&c, READ_MODES[step % 3]),
+                2 => flip(&c, Toggle::PreVote),
+                _ => flip(&c, Toggle::LeaderNoop),
+            };
+            assert_eq!(c.validate(), Ok(()), "step {step}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn lease_reads_follow_check_quorum() {
+        let c = Config::teaching();
+        assert_eq!(c.read_mode, ReadMode::Lease);
+        let off = flip(&c, Toggle::CheckQuorum);
+        assert!(!off.check_quorum);
+        assert_eq!(off.read_mode, ReadMode::ReadIndex);
+        let lease = with_read_mode(&off, ReadMode::Lease);
+        assert!(lease.check_quorum);
+        let unsafe_ = with_read_mode(&off, ReadMode::UnsafeLocal);
+        assert!(!unsafe_.check_quorum, "other modes leave check-quorum alone");
+        assert!(!is_on(&flip(&c, Toggle::PreVote), Toggle::PreVote));
+        for m in READ_MODES {
+            assert_eq!(read_mode_from(read_mode_name(m)), Some(m));
+        }
+    }
+}
