@@ -88,3 +88,18 @@ fn truncating_the_future_branches_the_run() {
     sim.run_until(4_000_000);
     assert!(sim.is_up(2), "the dropped future did not happen");
 }
+
+#[test]
+fn conflicting_initial_logs_are_reported_as_violations() {
+    let entry = |v: &str| Entry { term: 1, command: Command::Put { key: "a".into(), value: v.into() } };
+    let mut config = SimConfig::teaching(2);
+    let state = |v: &str| {
+        let mut log = RaftLog::default();
+        log.append(entry(v));
+        PersistentState { term: 1, voted_for: None, log }
+    };
+    config.initial = vec![state("1"), state("2")];
+    let sim = Sim::new(config).unwrap();
+    assert_eq!(sim.violations().len(), 1);
+    assert!(matches!(&sim.events()[0].kind, SimEventKind::Violation(v) if v.at == 0));
+}

@@ -180,6 +180,13 @@ impl Sim {
         let mut clients: Vec<SimClient> =
             (0..config.clients.count).map(|i| SimClient::workload(i, config.clients.start_us)).collect();
         clients.push(SimClient::user());
+        // Logs set up by the configuration are checked like any other: a violation among them
+        // is an event at time 0.
+        let events = invariants
+            .violations()
+            .iter()
+            .map(|v| SimEvent { at: 0, kind: SimEventKind::Violation(v.clone()) })
+            .collect();
         Ok(Sim {
             network: Network::new(config.network.clone()),
             incarnations: vec![0; config.nodes],
@@ -193,7 +200,7 @@ impl Sim {
             traffic_seq: 0,
             interventions: Vec::new(),
             next_intervention: 0,
-            events: Vec::new(),
+            events,
             events_dropped: 0,
             history: Vec::new(),
             unanswered: BTreeMap::new(),

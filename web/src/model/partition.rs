@@ -15,15 +15,6 @@ impl PartitionDraft {
         PartitionDraft { on_b: vec![false; nodes] }
     }
 
-    /// The draft that matches a set of cut links, when they split the nodes in two sides.
-    pub fn from_cuts(nodes: usize, cut: &[(NodeId, NodeId)]) -> PartitionDraft {
-        let mut d = PartitionDraft::new(nodes);
-        for id in 2..=nodes as NodeId {
-            d.on_b[id as usize - 1] = cut.contains(&(1, id));
-        }
-        d
-    }
-
     pub fn side_a(&self) -> Vec<NodeId> {
         self.side(false)
     }
@@ -36,20 +27,11 @@ impl PartitionDraft {
         (1..=self.on_b.len() as NodeId).filter(|&id| self.on_b[id as usize - 1] == b).collect()
     }
 
-    pub fn is_on_b(&self, id: NodeId) -> bool {
-        self.on_b.get((id as usize).wrapping_sub(1)).copied().unwrap_or(false)
-    }
-
     /// Puts node `id` on side B (`true`) or A.
     pub fn put(&mut self, id: NodeId, on_b: bool) {
         if let Some(s) = self.on_b.get_mut((id as usize).wrapping_sub(1)) {
             *s = on_b;
         }
-    }
-
-    pub fn toggle(&mut self, id: NodeId) {
-        let b = self.is_on_b(id);
-        self.put(id, !b);
     }
 
     /// The intervention that cuts A from B; None while one side is empty.
@@ -68,7 +50,7 @@ mod tests {
     fn two_sides_make_one_partition() {
         let mut d = PartitionDraft::new(5);
         assert_eq!(d.intervention(), None, "nobody on side B");
-        d.toggle(2);
+        d.put(2, true);
         d.put(4, true);
         assert_eq!(d.side_b(), vec![2, 4]);
         let what = d.intervention().unwrap();
@@ -76,6 +58,7 @@ mod tests {
         let mut sim = Sim::new(SimConfig::teaching(1)).unwrap();
         sim.intervene(what);
         assert!(sim.is_cut(1, 2) && sim.is_cut(4, 5) && !sim.is_cut(2, 4) && !sim.is_cut(1, 3));
-        assert_eq!(PartitionDraft::from_cuts(5, &sim.cut_links()), d);
+        d.put(2, false);
+        assert_eq!(d.side_b(), vec![4]);
     }
 }

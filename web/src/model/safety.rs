@@ -15,12 +15,6 @@ pub struct Badge {
     pub broken: Option<(Time, String)>,
 }
 
-impl Badge {
-    pub fn ok(&self) -> bool {
-        self.broken.is_none()
-    }
-}
-
 /// The four safety properties of the paper's Figure 3 first, then the simulator's extras.
 pub fn badges(violations: &[Violation]) -> Vec<Badge> {
     Invariant::ALL
@@ -124,7 +118,7 @@ mod tests {
         let b = badges(&[v.clone(), Violation { at: 9, ..v }]);
         assert_eq!(b.len(), Invariant::ALL.len());
         assert_eq!(b[0].invariant, Invariant::ElectionSafety);
-        assert!(b[0].ok());
+        assert!(b[0].broken.is_none());
         let lm = b.iter().find(|b| b.invariant == Invariant::LogMatching).unwrap();
         assert_eq!(lm.broken, Some((7, "differs".into())));
     }

@@ -21,18 +21,6 @@ pub enum MarkKind {
 }
 
 impl MarkKind {
-    /// A CSS class and a short word for the mark.
-    pub fn class(&self) -> &'static str {
-        match self {
-            MarkKind::Election { .. } => "election",
-            MarkKind::Crash { .. } => "crash",
-            MarkKind::Restart { .. } => "restart",
-            MarkKind::Write => "write",
-            MarkKind::Action(_) => "action",
-            MarkKind::Violation(_) => "violation",
-        }
-    }
-
     pub fn label(&self) -> String {
         match self {
             MarkKind::Election { node, term } => format!("node {node} elected leader of term {term}"),
@@ -161,19 +149,19 @@ impl Timeline {
         (at as f64 / self.horizon as f64).clamp(0.0, 1.0)
     }
 
-    /// The time at fraction `f` of the timeline.
-    pub fn time_at(&self, f: f64) -> Time {
-        (f.clamp(0.0, 1.0) * self.horizon as f64).round() as Time
-    }
-
     /// Each band with the time it ends.
     pub fn band_spans(&self) -> impl Iterator<Item = (&Band, Time)> {
         self.bands.iter().enumerate().map(|(i, b)| (b, self.bands.get(i + 1).map_or(self.horizon, |n| n.from)))
     }
 
-    /// The band at `at`.
-    pub fn band_at(&self, at: Time) -> Option<&Band> {
-        self.bands.iter().rev().find(|b| b.from <= at)
+    /// Acknowledged writes counted in `bins` equal slices of the timeline: (slice, count).
+    pub fn write_bins(&self, bins: usize) -> Vec<(usize, usize)> {
+        let mut counts = vec![0; bins.max(1)];
+        for m in self.marks.iter().filter(|m| m.kind == MarkKind::Write) {
+            let i = (self.fraction(m.at) * bins as f64) as usize;
+            counts[i.min(bins.max(1) - 1)] += 1;
+        }
+        counts.into_iter().enumerate().filter(|&(_, c)| c > 0).collect()
     }
 
     pub fn summary(&self) -> String {

@@ -2,7 +2,7 @@
 //! `Intervention` and go through the simulator: the view never edits a node.
 
 use raft_core::sim::{Intervention, MessageId};
-use raft_core::NodeId;
+use raft_core::{Config, NodeId, Time};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -31,6 +31,26 @@ pub enum Action {
     Export,
     /// Replays a run from the text of a JSON file.
     Import(String),
+    /// Moves the present to this virtual time (back by exact replay, forward by simulating).
+    Seek(Time),
+    /// Moves the present by this many microseconds (negative: back).
+    SeekBy(i64),
+    /// Goes back to just after the previous event.
+    StepBack,
+    /// Goes to the furthest point reached in this run.
+    JumpToEnd,
+    /// Starts a guided scenario by its id ("" for free play with a fresh seed).
+    LoadScenario(String),
+    /// Replays the same seed and interventions with other protocol switches.
+    SetRaft(Config),
+    /// Moves a node to side B (`true`) or A of the partition being drawn.
+    PartitionSide(NodeId, bool),
+    /// Applies the partition being drawn.
+    ApplyPartition,
+    /// Copies a link to this run (with the time cursor) to the clipboard and the address bar.
+    CopyLink,
+    /// Shows or hides the keyboard cheat sheet.
+    CheatSheet(bool),
     /// An animation frame at this timestamp (milliseconds).
     Frame(f64),
     Key(String),

@@ -6,22 +6,35 @@
 
 use super::action::Action;
 use super::browser;
+use super::cheatsheet::CheatSheet;
 use super::client_panel::ClientPanel;
 use super::cluster::Cluster;
 use super::feed::Feed;
 use super::inspector::{Inspected, Inspector, MessageInfo};
 use super::legend::Legend;
 use super::logs::Logs;
+use super::partition::PartitionPanel;
+use super::safety::Safety;
+use super::scenario::{Narration, ScenarioMenu};
+use super::settings::Settings;
+use super::timeline::{timeline_bar, Cursor};
 use super::toolbar::Toolbar;
 use crate::model::geometry::ring;
 use crate::model::log_view::{log_column, log_columns};
 use crate::model::message_view::fields;
+use crate::model::partition::PartitionDraft;
+use crate::model::safety::{badges, history_plot, HistoryPlot};
+use crate::model::session::Session;
+use crate::model::share::{self, Source};
 use crate::model::speed::{self, format_time};
 use crate::model::tracker::Tracker;
 use crate::model::{status_text, ClusterView};
 use gloo_render::AnimationFrame;
-use raft_core::sim::{InFlight, Intervention, Run, Sim, SimConfig};
-use raft_core::NodeId;
+use raft_core::check::{self, Report};
+use raft_core::sim::scenarios::{self, Scenario};
+use raft_core::sim::{InFlight, Intervention, Run, SimConfig};
+use raft_core::{NodeId, Time};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -41,8 +54,23 @@ enum Selected {
 }
 
 pub struct App {
-    sim: Sim,
+    session: Session,
     tracker: Tracker,
+    /// The guided scenario this run started from, if any.
+    scenario: Option<Scenario>,
+    /// (id, title) of every scenario, for the menu.
+    scenario_list: Vec<(&'static str, &'static str)>,
+    /// Playing pauses when the present reaches this (the end of a scenario's story).
+    pause_at: Option<Time>,
+    /// The last replay: virtual time replayed and how long it took (ms).
+    replay: Option<(Time, f64)>,
+    draft: PartitionDraft,
+    cheatsheet: bool,
+    dragging: Rc<Cell<bool>>,
+    /// Bumped whenever the present jumps (replay, branch, new run): caches keyed on it.
+    generation: u64,
+    /// The linearizability report, keyed by (generation, operations, answered operations).
+    lin: RefCell<Option<((u64, usize, usize), Rc<Report>)>>,
     playing: bool,
     speed: usize,
     selected: Option<Selected>,
@@ -56,11 +84,17 @@ pub struct App {
 const MAX_FAST_FORWARD_US: u64 = 120_000_000;
 /// The view reads events as they come and keeps its own feed: the simulator need not keep many.
 const MAX_EVENTS: usize = 20_000;
+/// The history plot shows this much virtual time up to the present.
+const HISTORY_WINDOW_US: Time = 20_000_000;
 
-fn new_sim(seed: u64) -> Sim {
-    let mut config = SimConfig::teaching(seed);
-    config.max_events = MAX_EVENTS;
-    Sim::new(config).expect("the teaching preset is valid")
+/// A run as the app keeps it (the bound on the event log changes nothing else).
+fn normalised(mut run: Run) -> Run {
+    run.config.max_events = MAX_EVENTS;
+    run
+}
+
+fn fresh_run(seed: u64) -> Run {
+    normalised(Run { config: SimConfig::teaching(seed), interventions: vec![] })
 }
 
 impl App {
@@ -69,75 +103,186 @@ impl App {
         self._frame = Some(gloo_render::request_animation_frame(move |ts| link.send_message(Action::Frame(ts))));
     }
 
-    fn observe(&mut self) {
-        let ring = ring(self.sim.config().nodes);
-        self.tracker.observe(&self.sim, &ring);
+    fn sim(&self) -> &raft_core::sim::Sim {
+        &self.session.sim
     }
 
-    /// Starts over with `sim` (a fresh run or a replay).
-    fn reset(&mut self, sim: Sim, notice: Option<String>) {
-        browser::show_seed_in_url(sim.config().seed);
-        self.sim = sim;
+    fn observe(&mut self) {
+        let ring = ring(self.sim().config().nodes);
+        self.tracker.observe(&self.session.sim, &ring);
+    }
+
+    /// After the present jumped back: the per-frame memory starts again from the replay.
+    fn jumped(&mut self) {
         self.tracker = Tracker::new();
+        self.generation += 1;
+        self.observe();
+    }
+
+    /// Starts `run` (a fresh run, a scenario, a loaded or shared run), at `at` if given.
+    fn load(&mut self, run: Run, scenario: Option<Scenario>, at: Option<Time>, notice: Option<String>) {
+        let run = normalised(run);
+        let session = match Session::new(&run) {
+            Ok(s) => s,
+            Err(e) => {
+                self.notice = Some(format!("Cannot start that run: {e}"));
+                return;
+            }
+        };
+        let nodes = run.config.nodes;
+        self.session = session;
+        self.scenario = scenario;
         self.selected = None;
         self.notice = notice;
-        self.observe();
+        self.replay = None;
+        self.pause_at = None;
+        self.draft = PartitionDraft::new(nodes);
+        if let Some(t) = at {
+            let started = browser::now_ms();
+            self.session.advance_to(t);
+            self.replay = Some((t, browser::now_ms() - started));
+        }
+        self.jumped();
+        self.sync_url();
+    }
+
+    fn load_scenario(&mut self, id: &str) {
+        if id.is_empty() {
+            self.load(fresh_run(browser::random_seed()), None, None, None);
+            return;
+        }
+        match scenarios::by_id(id) {
+            Some(s) => {
+                let (run, until) = (s.run.clone(), s.until);
+                self.load(run, Some(s), None, None);
+                self.pause_at = Some(until);
+                self.playing = true;
+            }
+            None => self.notice = Some(format!("There is no scenario called {id}.")),
+        }
+    }
+
+    /// Whether the run is still the scenario's, as written.
+    fn pristine(&self) -> bool {
+        self.scenario.as_ref().is_some_and(|s| normalised(s.run.clone()) == self.session.run())
+    }
+
+    /// What the address bar says: the scenario, or the whole run, and the present.
+    fn sync_url(&self) {
+        let run = self.session.run();
+        let source = if self.pristine() {
+            self.scenario.as_ref().map(|s| Source::Scenario(s.id.to_string()))
+        } else if run == fresh_run(run.config.seed) {
+            None
+        } else {
+            Some(Source::Run(Box::new(run.clone())))
+        };
+        let now = self.sim().now();
+        let fragment = match source {
+            Some(source) => share::fragment(&source, Some(now)),
+            None => format!("t={now}"),
+        };
+        browser::show_in_url(run.config.seed, &fragment);
+    }
+
+    /// Moves the present (replaying from the start if it goes back), and measures the replay.
+    fn seek(&mut self, t: Time) {
+        let (started, before) = (browser::now_ms(), self.sim().now());
+        match self.session.seek(t) {
+            Ok(true) => {
+                self.replay = Some((t, browser::now_ms() - started));
+                self.jumped();
+            }
+            Ok(false) => {
+                if t > before + 1_000_000 {
+                    self.replay = Some((t - before, browser::now_ms() - started));
+                }
+                self.observe();
+            }
+            Err(e) => self.notice = Some(format!("Cannot replay: {e}")),
+        }
+        self.sync_url();
     }
 
     /// The one path for every change to the cluster.
     fn intervene(&mut self, what: Intervention) {
-        self.sim.intervene(what);
+        if self.session.in_the_past() {
+            self.generation += 1;
+        }
+        self.session.intervene(what);
         self.observe();
+        self.sync_url();
     }
 
     fn replay(&mut self, run: Run, from: &str) {
-        match Sim::replay(&run) {
-            Ok(mut sim) => {
-                // Replay up to the last thing the user did, and pause there.
-                let last = run.interventions.iter().map(|s| s.at).max().unwrap_or(0);
-                sim.run_until(last.min(MAX_FAST_FORWARD_US));
-                let n = run.interventions.len();
-                self.reset(sim, Some(format!("Replayed the run {from}: seed {}, {n} interventions.", run.config.seed)));
-                self.playing = false;
-            }
-            Err(e) => self.notice = Some(format!("Cannot replay that run: {e}")),
-        }
+        // Replay up to the last thing the user did, and pause there.
+        let last = run.interventions.iter().map(|s| s.at).max().unwrap_or(0);
+        let n = run.interventions.len();
+        let notice = format!("Replayed the run {from}: seed {}, {n} interventions.", run.config.seed);
+        self.load(run, None, Some(last.min(MAX_FAST_FORWARD_US)), Some(notice));
+        self.playing = false;
     }
 
     fn step(&mut self) {
         self.playing = false;
-        let before = self.sim.events_discarded() + self.sim.events().len();
+        let before = self.sim().events_total();
         for _ in 0..MAX_STEP {
-            if self.sim.step().is_none() || self.sim.events_discarded() + self.sim.events().len() > before {
+            if self.session.step().is_none() || self.sim().events_total() > before {
                 break;
             }
         }
         self.observe();
+        self.sync_url();
+    }
+
+    /// Interventions scheduled after the present (an action now would forget them).
+    fn future_interventions(&self) -> usize {
+        let now = self.sim().now();
+        self.sim().interventions().iter().filter(|s| s.at > now).count()
+    }
+
+    fn history(&self) -> HistoryPlot {
+        let sim = self.sim();
+        let history = sim.history();
+        let answered = history.iter().filter(|o| o.ret.is_some()).count();
+        let key = (self.generation, history.len(), answered);
+        let mut cache = self.lin.borrow_mut();
+        let report = match &*cache {
+            Some((k, r)) if *k == key => r.clone(),
+            _ => {
+                let r = Rc::new(check::check(history));
+                *cache = Some((key, r.clone()));
+                r
+            }
+        };
+        let names: Vec<String> = sim.clients().iter().map(|c| c.name.clone()).collect();
+        let now = sim.now();
+        history_plot(history, &report, &names, now.saturating_sub(HISTORY_WINDOW_US), now.max(1))
     }
 
     fn inspected(&self) -> Inspected {
         match &self.selected {
             None => Inspected::Nothing,
             Some(Selected::Node(id)) => {
-                let view = ClusterView::build(&self.sim, &self.tracker);
+                let sim = self.sim();
+                let view = ClusterView::build(sim, &self.tracker);
                 let Some(node) = view.node(*id).cloned() else { return Inspected::Nothing };
-                let timer_left_us = self
-                    .sim
-                    .node(*id)
-                    .filter(|n| !n.is_leader())
-                    .map(|n| n.election_deadline().saturating_sub(self.sim.now()));
-                Inspected::Node { node, column: log_column(&self.sim, *id, 0), timer_left_us }
+                let timer_left_us =
+                    sim.node(*id).filter(|n| !n.is_leader()).map(|n| n.election_deadline().saturating_sub(sim.now()));
+                let links = sim.node_ids().filter(|&p| p != *id).map(|p| (p, sim.is_cut(*id, p), sim.is_cut(p, *id))).collect();
+                Inspected::Node { node, column: log_column(sim, *id, 0), timer_left_us, links }
             }
             Some(Selected::Message(seen)) => {
-                let live = self.sim.in_flight().iter().find(|m| m.id == seen.id);
+                let live = self.sim().in_flight().iter().find(|m| m.id == seen.id);
                 let message = live.cloned().unwrap_or_else(|| (**seen).clone());
                 let (fate, fate_text) = match (live, self.tracker.fate_of(seen.id)) {
-                    (Some(m), _) => ("in-flight", format!("In flight, {:.0}% of the way", m.progress(self.sim.now()) * 100.0)),
+                    (Some(m), _) if m.held_at.is_some() => ("in-flight", format!("Held, {:.0}% of the way", m.progress(self.sim().now()) * 100.0)),
+                    (Some(m), _) => ("in-flight", format!("In flight, {:.0}% of the way", m.progress(self.sim().now()) * 100.0)),
                     (None, Some(f)) => (f.name(), capitalise(&f.describe())),
                     (None, None) => ("gone", "No longer in flight".to_string()),
                 };
                 Inspected::Message(MessageInfo {
-                    fields: fields(&message, self.sim.now()),
+                    fields: fields(&message, self.sim().now()),
                     in_flight: live.is_some(),
                     fate,
                     fate_text,
@@ -152,15 +297,94 @@ impl App {
             " " => self.playing = !self.playing,
             "k" | "K" => return self.kill_leader(),
             "s" | "S" | "." => self.step(),
-            "n" | "N" => self.reset(new_sim(browser::random_seed()), None),
-            "Escape" => self.selected = None,
+            "b" | "B" | "," => return self.act(Action::StepBack),
+            "[" => return self.act(Action::SeekBy(-1_000_000)),
+            "]" => return self.act(Action::SeekBy(1_000_000)),
+            "Home" => return self.act(Action::Seek(0)),
+            "e" | "E" | "End" => return self.act(Action::JumpToEnd),
+            "i" | "I" => return self.act(Action::IsolateLeader),
+            "p" | "P" => return self.act(Action::ApplyPartition),
+            "h" | "H" => self.intervene(Intervention::Heal),
+            "d" | "D" => match &self.selected {
+                Some(Selected::Message(m)) => {
+                    let id = m.id;
+                    self.intervene(Intervention::DropMessage { id })
+                }
+                _ => return false,
+            },
+            "l" | "L" => return self.act(Action::CopyLink),
+            "n" | "N" => self.load(fresh_run(browser::random_seed()), None, None, None),
+            "g" | "G" => {
+                let pos = self.scenario.as_ref().and_then(|s| self.scenario_list.iter().position(|(id, _)| *id == s.id));
+                let next = pos.map_or(0, |p| (p + 1) % self.scenario_list.len());
+                let id = self.scenario_list[next].0;
+                self.load_scenario(id);
+            }
+            "?" => self.cheatsheet = !self.cheatsheet,
+            "Escape" => {
+                self.cheatsheet = false;
+                self.selected = None;
+            }
+            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => {
+                let id: NodeId = k.parse().unwrap_or(0);
+                if !self.sim().node_ids().any(|n| n == id) {
+                    return false;
+                }
+                self.selected = Some(Selected::Node(id));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Handles an action that the keyboard shares with a button.
+    fn act(&mut self, action: Action) -> bool {
+        match action {
+            Action::Seek(t) => self.seek(t),
+            Action::SeekBy(d) => {
+                let now = self.sim().now() as i64;
+                self.seek((now + d).max(0) as Time);
+            }
+            Action::StepBack => {
+                self.playing = false;
+                let started = browser::now_ms();
+                match self.session.step_back() {
+                    Ok(true) => {
+                        self.replay = Some((self.session.now(), browser::now_ms() - started));
+                        self.jumped();
+                    }
+                    Ok(false) => self.observe(),
+                    Err(e) => self.notice = Some(format!("Cannot replay: {e}")),
+                }
+                self.sync_url();
+            }
+            Action::JumpToEnd => {
+                let t = self.session.horizon();
+                self.seek(t);
+            }
+            Action::IsolateLeader => match self.sim().leader() {
+                Some(leader) => self.intervene(Intervention::Partition { groups: vec![vec![leader]] }),
+                None => return false,
+            },
+            Action::ApplyPartition => match self.draft.intervention() {
+                Some(what) => self.intervene(what),
+                None => return false,
+            },
+            Action::CopyLink => {
+                self.playing = false;
+                self.sync_url();
+                self.notice = Some(format!(
+                    "The address bar now links to this run at {}: copy it to share exactly what you see.",
+                    format_time(self.sim().now())
+                ));
+            }
             _ => return false,
         }
         true
     }
 
     fn kill_leader(&mut self) -> bool {
-        match self.sim.leader() {
+        match self.sim().leader() {
             Some(leader) => {
                 self.intervene(Intervention::Crash { node: leader });
                 true
@@ -182,7 +406,11 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let seed = browser::query("seed").and_then(|s| s.parse().ok()).unwrap_or_else(browser::random_seed);
         let speed = browser::query("speed").and_then(|s| s.parse().ok()).map_or(speed::DEFAULT_SPEED, speed::nearest);
-        let playing = browser::query("paused").is_none_or(|p| p == "0" || p == "false");
+        let reduced_motion = browser::prefers_reduced_motion();
+        let paused = match browser::query("paused") {
+            Some(p) => p != "0" && p != "false",
+            None => reduced_motion,
+        };
         let link = ctx.link().clone();
         let keys = browser::on_keydown(move |e: web_sys::KeyboardEvent| {
             if e.ctrl_key() || e.meta_key() || e.alt_key() {
@@ -199,24 +427,66 @@ impl Component for App {
             if typing || (key == " " && (tag == "BUTTON" || tag == "SUMMARY" || tag == "g")) {
                 return;
             }
-            if matches!(key.as_str(), " " | "k" | "K" | "s" | "S" | "." | "n" | "N" | "Escape") {
+            let shortcut = matches!(key.as_str(), " " | "." | "," | "[" | "]" | "?" | "Escape" | "Home" | "End")
+                || (key.len() == 1 && "kKsSbBeEiIpPhHdDlLnNgG123456789".contains(key.as_str()));
+            if shortcut {
                 e.prevent_default();
                 link.send_message(Action::Key(key));
             }
         });
+        let initial = fresh_run(seed);
+        let scenario_list = scenarios::all().iter().map(|s| (s.id, s.title)).collect();
         let mut app = App {
-            sim: new_sim(seed),
+            session: Session::new(&initial).expect("the teaching preset is valid"),
             tracker: Tracker::new(),
-            playing,
+            scenario: None,
+            scenario_list,
+            pause_at: None,
+            replay: None,
+            draft: PartitionDraft::new(initial.config.nodes),
+            cheatsheet: false,
+            dragging: Rc::new(Cell::new(false)),
+            generation: 0,
+            lin: RefCell::new(None),
+            playing: !paused,
             speed,
             selected: None,
             last_frame: None,
-            notice: None,
+            notice: reduced_motion.then(|| "Your system asks for reduced motion: the run starts paused. Step through it with S, or press Play.".to_string()),
             _frame: None,
             _keys: keys,
         };
-        browser::show_seed_in_url(seed);
-        app.observe();
+        let notice = app.notice.clone();
+        match share::parse(&browser::fragment()) {
+            Some(Ok(shared)) => {
+                match shared.source {
+                    Source::Scenario(id) => {
+                        app.load_scenario(&id);
+                        if let Some(t) = shared.at {
+                            app.pause_at = None;
+                            app.seek(t);
+                            app.playing = false;
+                        }
+                    }
+                    Source::Run(run) => {
+                        let at = shared.at;
+                        app.load(*run, None, at, Some("Replayed the run from the link.".into()));
+                        app.playing = at.is_none() && !paused;
+                    }
+                }
+                if paused {
+                    app.playing = false;
+                }
+            }
+            Some(Err(e)) => app.load(initial, None, None, Some(format!("The link does not hold a run ({e}); starting afresh."))),
+            None => {
+                let at = browser::fragment().strip_prefix("t=").and_then(|t| t.parse().ok());
+                app.load(initial, None, at, notice);
+                if at.is_some() {
+                    app.playing = false;
+                }
+            }
+        }
         app.request_frame(ctx);
         app
     }
@@ -234,34 +504,60 @@ impl Component for App {
                 if advance == 0 {
                     return false;
                 }
-                self.sim.run_until(self.sim.now() + advance);
+                let mut target = self.sim().now() + advance;
+                if let Some(p) = self.pause_at.filter(|&p| p <= target) {
+                    target = p;
+                    self.playing = false;
+                    self.pause_at = None;
+                }
+                self.session.advance_to(target);
                 self.observe();
+                if !self.playing {
+                    self.sync_url();
+                }
             }
             Action::Intervene(what) => {
                 self.intervene(what);
-                if let Err(e) = browser::save(&self.sim.run()) {
+                if let Err(e) = browser::save(&self.session.run()) {
                     web_sys::console::warn_1(&e.into());
                 }
             }
             Action::KillLeader => return self.kill_leader(),
-            Action::IsolateLeader => match self.sim.leader() {
-                Some(leader) => self.intervene(Intervention::Partition { groups: vec![vec![leader]] }),
-                None => return false,
-            },
+            a @ (Action::IsolateLeader
+            | Action::ApplyPartition
+            | Action::Seek(_)
+            | Action::SeekBy(_)
+            | Action::StepBack
+            | Action::JumpToEnd
+            | Action::CopyLink) => return self.act(a),
             Action::SelectNode(id) => self.selected = Some(Selected::Node(id)),
             Action::SelectMessage(id) => {
-                let Some(m) = self.sim.in_flight().iter().find(|m| m.id == id) else { return false };
+                let Some(m) = self.sim().in_flight().iter().find(|m| m.id == id) else { return false };
                 self.selected = Some(Selected::Message(Box::new(m.clone())));
             }
             Action::CloseInspector => self.selected = None,
-            Action::TogglePlay => self.playing = !self.playing,
+            Action::TogglePlay => {
+                self.playing = !self.playing;
+                self.pause_at = None;
+                self.sync_url();
+            }
             Action::Step => self.step(),
             Action::SetSpeed(i) => self.speed = i.min(speed::SPEEDS.len() - 1),
-            Action::NewSeed => self.reset(new_sim(browser::random_seed()), None),
-            Action::UseSeed(seed) => self.reset(new_sim(seed), None),
+            Action::NewSeed => self.load(fresh_run(browser::random_seed()), None, None, None),
+            Action::UseSeed(seed) => self.load(fresh_run(seed), None, None, None),
+            Action::LoadScenario(id) => self.load_scenario(&id),
+            Action::SetRaft(raft) => {
+                let mut run = self.session.run();
+                run.config.raft = raft;
+                let (now, scenario, playing) = (self.sim().now(), self.scenario.take(), self.playing);
+                self.load(run, scenario, Some(now), Some("Replayed the same seed and actions with the new switches.".into()));
+                self.playing = playing;
+            }
+            Action::PartitionSide(id, on_b) => self.draft.put(id, on_b),
+            Action::CheatSheet(show) => self.cheatsheet = show,
             Action::Save => {
-                self.notice = Some(match browser::save(&self.sim.run()) {
-                    Ok(()) => format!("Saved: seed {} and {} interventions.", self.sim.config().seed, self.sim.interventions().len()),
+                self.notice = Some(match browser::save(&self.session.run()) {
+                    Ok(()) => format!("Saved: seed {} and {} interventions.", self.sim().config().seed, self.sim().interventions().len()),
                     Err(e) => e,
                 })
             }
@@ -270,8 +566,8 @@ impl Component for App {
                 Err(e) => self.notice = Some(e),
             },
             Action::Export => {
-                let name = format!("raft-run-seed-{}.json", self.sim.config().seed);
-                if let Err(e) = browser::run_to_json(&self.sim.run()).and_then(|text| browser::download(&name, &text)) {
+                let name = format!("raft-run-seed-{}.json", self.sim().config().seed);
+                if let Err(e) = browser::run_to_json(&self.session.run()).and_then(|text| browser::download(&name, &text)) {
                     self.notice = Some(e);
                 }
             }
@@ -286,7 +582,8 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let on = ctx.link().callback(|a: Action| a);
-        let view = Rc::new(ClusterView::build(&self.sim, &self.tracker));
+        let sim = self.sim();
+        let view = Rc::new(ClusterView::build(sim, &self.tracker));
         let leader = view.leader;
         let selected_node = match &self.selected {
             Some(Selected::Node(id)) => Some(*id),
@@ -296,24 +593,33 @@ impl Component for App {
             Some(Selected::Message(m)) => Some(m.id),
             _ => None,
         };
-        let violations = self.sim.violations();
+        let violations = sim.violations();
         let feed: Vec<_> = self.tracker.feed.iter().rev().take(FEED_SHOWN).cloned().collect();
-        let seed = self.sim.config().seed;
+        let seed = sim.config().seed;
+        let n = sim.config().nodes;
+        let cursor = Cursor { now: sim.now(), replay: self.replay, future_interventions: self.future_interventions() };
         html! {
             <div class="app">
                 <header class="top">
                     <div class="title">
                         <h1>{ "Raft, live" }</h1>
-                        <p class="subtitle">{ "Five nodes of a real Raft implementation, in a deterministic simulation you can break." }</p>
+                        <p class="subtitle">{ format!("{n} nodes of a real Raft implementation, in a deterministic simulation you can break, rewind and share.") }</p>
                     </div>
-                    <dl class="facts">
-                        <div><dt>{ "seed" }</dt><dd data-testid="seed">{ seed }</dd></div>
-                        <div><dt>{ "time" }</dt><dd data-testid="clock">{ format_time(self.sim.now()) }</dd></div>
-                        <div><dt>{ "speed" }</dt><dd>{ speed::label(self.speed) }</dd></div>
-                    </dl>
+                    <div class="top-right">
+                        <ScenarioMenu list={self.scenario_list.clone()} current={self.scenario.as_ref().map(|s| s.id)} on={on.clone()} />
+                        <button class="quiet small keys-button" data-testid="keys" title="Keyboard shortcuts (?)"
+                            onclick={on.reform(|_: MouseEvent| Action::CheatSheet(true))}>{ "Keys " }<kbd>{ "?" }</kbd></button>
+                        <button class="small" data-testid="copy-link" title="Put a link to this run and moment in the address bar (L)"
+                            onclick={on.reform(|_: MouseEvent| Action::CopyLink)}>{ "Link to this moment" }</button>
+                        <dl class="facts">
+                            <div><dt>{ "seed" }</dt><dd data-testid="seed">{ seed }</dd></div>
+                            <div><dt>{ "time" }</dt><dd data-testid="clock">{ format_time(sim.now()) }</dd></div>
+                            <div><dt>{ "speed" }</dt><dd>{ speed::label(self.speed) }</dd></div>
+                        </dl>
+                    </div>
                 </header>
                 <Toolbar playing={self.playing} speed={self.speed} {seed} has_leader={leader.is_some()}
-                    loss_percent={(self.sim.loss() * 100.0).round() as u32} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
+                    loss_percent={(sim.loss() * 100.0).round() as u32} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
                 <p class={classes!("status", leader.is_none().then_some("no-leader"))} data-testid="status" role="status"
                    data-leader={leader.map(|l| l.0.to_string()).unwrap_or_default()}
                    data-term={leader.map(|l| l.1.to_string()).unwrap_or_default()}
@@ -322,12 +628,16 @@ impl Component for App {
                     if !self.playing { <span class="paused">{ " · paused" }</span> }
                 </p>
                 if let Some(n) = &self.notice {
-                    <p class="notice" role="status">{ n.clone() }</p>
+                    <p class="notice" role="status" data-testid="notice">{ n.clone() }</p>
                 }
                 if !violations.is_empty() {
                     <p class="violation" data-testid="violations" role="alert">
                         { format!("{} safety violation(s): {}", violations.len(), violations[0].detail) }
                     </p>
+                }
+                { timeline_bar(&self.session.timeline, &cursor, &on, &self.dragging) }
+                if let Some(s) = &self.scenario {
+                    <Narration scenario={s.clone()} pristine={self.pristine()} on={on.clone()} />
                 }
                 <main class="stage">
                     <div class="picture">
@@ -336,14 +646,22 @@ impl Component for App {
                     </div>
                     <div class="side">
                         <Inspector inspected={self.inspected()} on={on.clone()} />
-                        <ClientPanel nodes={self.sim.node_ids().collect::<Vec<_>>()} requests={self.tracker.requests.list.clone()} on={on.clone()} />
+                        <PartitionPanel draft={self.draft.clone()} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
+                        <ClientPanel nodes={sim.node_ids().collect::<Vec<_>>()} requests={self.tracker.requests.list.clone()} on={on.clone()} />
                     </div>
                 </main>
-                <Logs columns={log_columns(&self.sim, LOG_ROWS)} />
+                <div class="checks">
+                    <Safety badges={badges(&self.session.timeline.violations)} plot={self.history()} on={on.clone()} />
+                    <Settings raft={sim.config().raft.clone()} on={on.clone()} />
+                </div>
+                <Logs columns={log_columns(sim, LOG_ROWS)} />
                 <Feed lines={feed} />
                 <footer class="foot">
-                    <p>{ "Keys: space play/pause · S step · K kill the leader · N new seed · Esc close the inspector. Every action is an intervention stamped with the virtual time; the run (seed + interventions) replays exactly." }</p>
+                    <p>{ "Press ? for every key. Every action is an intervention stamped with the virtual time; the run (seed, switches, interventions) replays exactly, which is how the timeline travels back." }</p>
                 </footer>
+                if self.cheatsheet {
+                    <CheatSheet on={on.clone()} />
+                }
             </div>
         }
     }

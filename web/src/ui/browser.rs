@@ -18,17 +18,6 @@ pub fn query(name: &str) -> Option<String> {
     web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
 }
 
-/// Puts the seed in the address bar so that a reload or a shared link shows the same run.
-pub fn show_seed_in_url(seed: u64) {
-    let Some(w) = window() else { return };
-    let Ok(href) = w.location().href() else { return };
-    let Ok(url) = web_sys::Url::new(&href) else { return };
-    url.search_params().set("seed", &seed.to_string());
-    if let Ok(history) = w.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
-    }
-}
-
 /// A fresh seed, small enough to read out and type back.
 pub fn random_seed() -> u64 {
     let mut buf = [0u8; 8];
@@ -98,4 +87,36 @@ pub fn on_keydown(f: impl Fn(web_sys::KeyboardEvent) + 'static) -> Option<Closur
     let cb = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(f);
     window()?.add_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref()).ok()?;
     Some(cb)
+}
+
+/// The URL fragment, without `#` (empty if none).
+pub fn fragment() -> String {
+    window().and_then(|w| w.location().hash().ok()).unwrap_or_default().trim_start_matches('#').to_string()
+}
+
+/// Puts `fragment` (and the seed) in the address bar without reloading or adding history.
+pub fn show_in_url(seed: u64, fragment: &str) {
+    let Some(w) = window() else { return };
+    let Ok(href) = w.location().href() else { return };
+    let Ok(url) = web_sys::Url::new(&href) else { return };
+    url.search_params().set("seed", &seed.to_string());
+    url.set_hash(fragment);
+    if url.href() == href {
+        return;
+    }
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+/// A high-resolution clock, in milliseconds.
+pub fn now_ms() -> f64 {
+    window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Whether the reader asked the system for less motion.
+pub fn prefers_reduced_motion() -> bool {
+    window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|m| m.matches())
 }

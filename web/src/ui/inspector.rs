@@ -22,7 +22,13 @@ pub struct MessageInfo {
 #[derive(Clone, PartialEq)]
 pub enum Inspected {
     Nothing,
-    Node { node: NodeView, column: LogColumn, timer_left_us: Option<u64> },
+    Node {
+        node: NodeView,
+        column: LogColumn,
+        timer_left_us: Option<u64>,
+        /// For every other node: (peer, link node → peer cut, link peer → node cut).
+        links: Vec<(raft_core::NodeId, bool, bool)>,
+    },
     Message(MessageInfo),
 }
 
@@ -60,7 +66,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 <p class="hint">{ "Click a node to crash it, restart it or make it time out. Click a message (pause first: they move) to read every field or drop it." }</p>
             </section>
         },
-        Inspected::Node { node, column, timer_left_us } => {
+        Inspected::Node { node, column, timer_left_us, links } => {
             let id = node.id;
             let up = node.role != RoleGlyph::Crashed;
             let mut fields = vec![
@@ -99,6 +105,21 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         { button(on, "Time out now", "node-timeout", Action::Intervene(Intervention::Timeout { node: id }),
                             up && node.role != RoleGlyph::Leader, "") }
                     </div>
+                    <table class="links" data-testid="links">
+                        <caption>{ "Links (a cut link loses every message, one way)" }</caption>
+                        { for links.iter().map(|&(peer, out_cut, in_cut)| {
+                            let link = |from, to, cut: bool, testid: String| {
+                                let what = if cut { Intervention::RestoreLink { from, to } } else { Intervention::CutLink { from, to } };
+                                html! {
+                                    <button class={classes!("small", cut.then_some("cut-on"))} data-testid={testid} aria-pressed={cut.to_string()}
+                                        onclick={on.reform(move |_: MouseEvent| Action::Intervene(what.clone()))}>
+                                        { format!("{from} → {to}: {}", if cut { "cut" } else { "up" }) }
+                                    </button>
+                                }
+                            };
+                            html! { <tr><td>{ link(id, peer, out_cut, format!("cut-{id}-{peer}")) }</td><td>{ link(peer, id, in_cut, format!("cut-{peer}-{id}")) }</td></tr> }
+                        }) }
+                    </table>
                 </section>
             }
         }
@@ -115,8 +136,18 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                     <div class="actions">
                         { button(on, "Drop this message", "drop-message", Action::Intervene(Intervention::DropMessage { id: m.id }),
                             info.in_flight, "danger") }
+                        if m.held_at.is_some() {
+                            { button(on, "Release", "release-message", Action::Intervene(Intervention::ReleaseMessage { id: m.id }),
+                                info.in_flight, "") }
+                        } else {
+                            { button(on, "Hold", "hold-message", Action::Intervene(Intervention::HoldMessage { id: m.id }),
+                                info.in_flight, "") }
+                        }
+                        { button(on, "Duplicate", "duplicate-message", Action::Intervene(Intervention::DuplicateMessage { id: m.id }),
+                            info.in_flight, "") }
                     </div>
-                    <p class="hint">{ format!("Sent at {}.", format_time(m.sent_at)) }</p>
+                    <p class="hint">{ format!("Sent at {}.", format_time(m.sent_at)) }
+                        { if m.held_at.is_some() { " Held: it waits where it is until you release it." } else { "" } }</p>
                 </section>
             }
         }

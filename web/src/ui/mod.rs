@@ -3,6 +3,7 @@
 mod action;
 mod app;
 mod browser;
+mod cheatsheet;
 mod client_panel;
 mod cluster;
 mod feed;
@@ -11,6 +12,11 @@ mod inspector;
 mod legend;
 mod logs;
 mod panic;
+mod partition;
+mod safety;
+mod scenario;
+mod settings;
+mod timeline;
 mod toolbar;
 
 pub fn start() {

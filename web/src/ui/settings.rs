@@ -1,0 +1,65 @@
+//! Switches for the protocol's extensions, to see why each exists. Changing one replays the
+//! same seed and interventions with the new setting, up to the same moment.
+
+use super::action::Action;
+use crate::model::toggles::{flip, is_on, read_mode_from, read_mode_name, with_read_mode, Toggle, READ_MODES};
+use raft_core::Config;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SettingsProps {
+    pub raft: Config,
+    pub on: Callback<Action>,
+}
+
+const SWITCHES: [(Toggle, &str, &str, &str); 3] = [
+    (Toggle::PreVote, "pre-vote", "Pre-vote", "a node asks whether it could win before raising its term"),
+    (Toggle::CheckQuorum, "check-quorum", "Check-quorum", "a leader that lost its majority steps down"),
+    (Toggle::LeaderNoop, "leader-noop", "Leader no-op", "a new leader commits an entry of its own term at once"),
+];
+
+#[component]
+pub fn Settings(props: &SettingsProps) -> Html {
+    let raft = &props.raft;
+    let on_read = {
+        let (on, raft) = (props.on.clone(), raft.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+            if let Some(mode) = v.as_deref().and_then(read_mode_from) {
+                on.emit(Action::SetRaft(with_read_mode(&raft, mode)));
+            }
+        })
+    };
+    html! {
+        <section class="panel settings" aria-labelledby="settings-h" data-testid="settings">
+            <h2 id="settings-h">{ "Protocol switches" }</h2>
+            <ul class="switches">
+                { for SWITCHES.iter().map(|&(t, id, name, what)| {
+                    let next = flip(raft, t);
+                    html! {
+                        <li>
+                            <label class="switch">
+                                <input type="checkbox" data-testid={format!("toggle-{id}")} checked={is_on(raft, t)}
+                                    onchange={props.on.reform(move |_: Event| Action::SetRaft(next.clone()))} />
+                                <strong>{ name }</strong>
+                            </label>
+                            <span class="hint">{ what }</span>
+                        </li>
+                    }
+                }) }
+                <li>
+                    <label class="switch">{ "Reads" }
+                        <select data-testid="read-mode" onchange={on_read}>
+                            { for READ_MODES.iter().map(|&m| html! {
+                                <option value={read_mode_name(m)} selected={raft.read_mode == m}>{ read_mode_name(m) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <span class="hint">{ "lease needs check-quorum; unsafe local answers without any check (the checker will catch it)" }</span>
+                </li>
+            </ul>
+            <p class="hint">{ "A change replays this run's seed and actions with the new setting, up to the same moment." }</p>
+        </section>
+    }
+}

@@ -1,0 +1,278 @@
+// Time travel, partitions, scenarios, shareable links and the live safety checks, in a real
+// headless Chromium on the release build in dist/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, open } from './harness.mjs';
+
+let server, base, browser;
+
+before(async () => {
+  if (process.env.BASE_URL) base = process.env.BASE_URL.replace(/\/$/, '');
+  else ({ server, url: base } = await serve());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function assertHealthy({ page, errors }) {
+  const panic = await page.evaluate(() => {
+    const el = document.getElementById('panic');
+    return !el ? 'the panic banner is missing' : el.hidden ? null : el.textContent;
+  });
+  assert.equal(panic, null);
+  assert.deepEqual(errors, []);
+  await page.close();
+}
+
+/// Everything visible about the cluster: roles, terms, every log and the clock.
+async function snapshot(page) {
+  return page.evaluate(() => ({
+    now: document.querySelector('[data-testid="timeline"]').dataset.now,
+    clock: document.querySelector('[data-testid="clock"]').textContent,
+    nodes: [...document.querySelectorAll('[data-testid="cluster"] [data-node-id]')]
+      .map((n) => `${n.dataset.nodeId}:${n.dataset.role}:${n.dataset.term}`),
+    logs: [...document.querySelectorAll('.log-col')].map((c) => c.innerText),
+  }));
+}
+
+async function now(page) {
+  return Number(await page.getAttribute('[data-testid="timeline"]', 'data-now'));
+}
+
+/// Sets the range input (milliseconds) as a user dragging it would.
+async function scrubTo(page, ms) {
+  await page.evaluate((ms) => {
+    const r = document.querySelector('[data-testid="scrubber"]');
+    r.value = String(ms);
+    r.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+}
+
+test('scrubbing back shows exactly the state seen earlier, and the timeline marks the run', async () => {
+  const p = await open(browser.context, base, 'seed=42&speed=1#t=3000000');
+  const early = await snapshot(p.page);
+  assert.equal(early.now, '3000000');
+  // Go forward: a few events, then whole seconds, then kill the leader.
+  for (let i = 0; i < 5; i++) await p.page.keyboard.press('s');
+  for (let i = 0; i < 3; i++) await p.page.keyboard.press(']');
+  await p.page.click('[data-testid="kill-leader"]');
+  for (let i = 0; i < 2; i++) await p.page.keyboard.press(']');
+  const later = await snapshot(p.page);
+  assert.notDeepEqual(later, early);
+  assert.ok(await p.page.locator('.tl-mark.crash').count() >= 1, 'the crash is marked');
+  assert.ok(await p.page.locator('.tl-mark.election').count() >= 1, 'the election is marked');
+  assert.ok(await p.page.locator('.tl-mark.action').count() >= 1, 'the action is marked');
+
+  await scrubTo(p.page, 3000);
+  assert.deepEqual(await snapshot(p.page), early);
+  assert.ok(await p.page.isVisible('[data-testid="in-past"]'), 'the page says it shows the past');
+  const ms = Number(await p.page.getAttribute('[data-testid="replay-ms"]', 'data-ms'));
+  assert.ok(ms >= 0 && ms < 1000, `replayed in ${ms} ms`);
+
+  // Step back one event, then forward again: the same state as before.
+  await p.page.keyboard.press('s');
+  const stepped = await snapshot(p.page);
+  await p.page.click('[data-testid="step-back"]');
+  assert.ok(await now(p.page) < Number(stepped.now));
+  await p.page.keyboard.press('s');
+  assert.deepEqual(await snapshot(p.page), stepped);
+
+  // Back to the present: the kill is still in the future of this branch.
+  await p.page.click('[data-testid="jump-end"]');
+  assert.deepEqual(await snapshot(p.page), later);
+  await assertHealthy(p);
+});
+
+test('acting in the past branches a new future', async () => {
+  const p = await open(browser.context, base, 'seed=42&speed=1#t=2000000');
+  for (let i = 0; i < 3; i++) await p.page.keyboard.press(']');
+  await p.page.click('[data-testid="kill-leader"]');
+  await p.page.keyboard.press(']');
+  const crashedLater = await p.page.locator('[data-testid="cluster"] [data-role="crashed"]').count();
+  assert.equal(crashedLater, 1);
+  await scrubTo(p.page, 3000);
+  assert.match(await p.page.textContent('[data-testid="in-past"]'), /1 later action/);
+  await p.page.click('[data-testid="cluster"] [data-node-id="1"]');
+  await p.page.click('[data-testid="node-timeout"]');
+  assert.equal(await p.page.isVisible('[data-testid="in-past"]'), false, 'the present is the new horizon');
+  for (let i = 0; i < 3; i++) await p.page.keyboard.press(']');
+  assert.equal(await p.page.locator('[data-testid="cluster"] [data-role="crashed"]').count(), 0, 'the kill was forgotten');
+  await assertHealthy(p);
+});
+
+test('replaying ten virtual minutes of five nodes under client load takes well under a second', async () => {
+  const p = await open(browser.context, base, 'seed=1#t=600000000');
+  const span = Number(await p.page.getAttribute('[data-testid="replay-ms"]', 'data-span'));
+  const ms = Number(await p.page.getAttribute('[data-testid="replay-ms"]', 'data-ms'));
+  assert.equal(span, 600000000);
+  console.log(`# 10 virtual minutes replayed in the browser in ${ms.toFixed(0)} ms`);
+  assert.ok(ms < 1000, `${ms} ms`);
+  const writes = Number((await p.page.textContent('.tl-summary')).match(/(\d+) acknowledged write/)[1]);
+  assert.ok(writes > 500, `${writes} writes`);
+  // And back to the middle of it, from the start.
+  await scrubTo(p.page, 300000);
+  const back = Number(await p.page.getAttribute('[data-testid="replay-ms"]', 'data-ms'));
+  console.log(`# scrubbing back to 5 minutes: ${back.toFixed(0)} ms`);
+  assert.equal(await now(p.page), 300000000);
+  await assertHealthy(p);
+});
+
+test('a leader cut into a minority by a drawn partition cannot commit', async () => {
+  const p = await open(browser.context, base, 'seed=42&speed=1');
+  await p.page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.dataset.leader, null, { timeout: 15000 });
+  await p.page.click('[data-testid="play"]');
+  const old = await p.page.getAttribute('[data-testid="status"]', 'data-leader');
+  const term = Number(await p.page.getAttribute('[data-testid="status"]', 'data-term'));
+  const buddy = ['1', '2', '3', '4', '5'].find((n) => n !== old);
+  // Drag the leader to side B, click one follower over.
+  await p.page.dragAndDrop(`[data-testid="chip-${old}"]`, '[data-testid="side-b"]');
+  await p.page.click(`[data-testid="side-a"] [data-testid="chip-${buddy}"]`);
+  assert.equal(await p.page.locator('[data-testid="side-b"] .chip').count(), 2);
+  await p.page.click('[data-testid="apply-partition"]');
+  assert.equal(await p.page.locator('[data-testid="cluster"] line.cut').count(), 6);
+  const commit = await p.page.getAttribute(`[data-testid="log-${old}"]`, 'data-commit-index');
+  // A put sent straight to the old leader.
+  await p.page.selectOption('[data-testid="client-node"]', old);
+  await p.page.fill('[data-testid="client-key"]', 'island');
+  await p.page.fill('[data-testid="client-value"]', 'minority');
+  await p.page.click('[data-testid="client-send"]');
+  for (let i = 0; i < 3; i++) await p.page.keyboard.press(']');
+  assert.equal(await p.page.getAttribute(`[data-testid="log-${old}"]`, 'data-commit-index'), commit, 'no commit on the minority side');
+  const rows = p.page.locator(`[data-testid="log-${old}"] tr[data-committed="false"]:has-text("island=minority")`);
+  assert.equal(await rows.count(), 1, 'the put sits uncommitted in the old leader\'s log');
+  const leader = await p.page.getAttribute('[data-testid="status"]', 'data-leader');
+  assert.ok(leader && leader !== old && leader !== buddy, 'the majority elected its own leader');
+  assert.ok(Number(await p.page.getAttribute('[data-testid="status"]', 'data-term')) > term);
+  await p.page.click('[data-testid="heal-all"]');
+  assert.equal(await p.page.locator('[data-testid="cluster"] line.cut').count(), 0);
+  await assertHealthy(p);
+});
+
+test('a held message waits until released; a duplicated one arrives twice', async () => {
+  const p = await open(browser.context, base, 'seed=42&speed=1#t=1000000');
+  await p.page.keyboard.press('s');
+  const msg = p.page.locator('[data-testid="cluster"] [data-msg-id]').first();
+  const id = await msg.getAttribute('data-msg-id');
+  await msg.click();
+  await p.page.click('[data-testid="hold-message"]');
+  await p.page.keyboard.press(']');
+  assert.match(await p.page.textContent('[data-testid="message-fate"]'), /^Held/);
+  await p.page.click('[data-testid="duplicate-message"]');
+  await p.page.click('[data-testid="release-message"]');
+  await p.page.keyboard.press(']');
+  assert.equal(await p.page.getAttribute('[data-testid="message-fate"]', 'data-fate'), 'delivered');
+  assert.ok(await p.page.locator(`[data-testid="feed"] li:has-text("you duplicate message #${id}")`).count() === 1);
+  await assertHealthy(p);
+});
+
+test('a scenario link round-trips: menu, narration, address, reload', async () => {
+  const p = await open(browser.context, base, 'seed=1&speed=1');
+  await p.page.selectOption('[data-testid="scenario-menu"]', 'figure-8');
+  await p.page.waitForSelector('[data-testid="narration"][data-scenario="figure-8"]');
+  assert.match(await p.page.textContent('[data-testid="narration"]'), /Figure 8/);
+  await p.page.waitForFunction(() => location.hash.startsWith('#scenario=figure-8'));
+  await p.page.keyboard.press('Home');
+  for (let i = 0; i < 3; i++) await p.page.keyboard.press('s');
+  const here = await snapshot(p.page);
+  const url = p.page.url();
+  assert.match(url, /#scenario=figure-8&t=\d+$/);
+  const q = await open(browser.context, base, url.split('?')[1]);
+  assert.deepEqual(await snapshot(q.page), here, 'the link opens the same moment');
+  assert.equal(await q.page.inputValue('[data-testid="scenario-menu"]'), 'figure-8');
+  assert.equal(await q.page.getAttribute('[data-testid="status"]', 'data-playing'), 'false');
+  // Acting changes the link to carry the whole run.
+  await q.page.keyboard.press('1');
+  await q.page.click('[data-testid="node-crash"]');
+  await q.page.waitForFunction(() => location.hash.startsWith('#run='));
+  const changed = await snapshot(q.page);
+  const r = await open(browser.context, base, q.page.url().split('?')[1]);
+  assert.deepEqual(await snapshot(r.page), changed);
+  await assertHealthy(p);
+  await assertHealthy(q);
+  await assertHealthy(r);
+});
+
+test('every scenario opens from its link and shows what it is about', async () => {
+  const ids = ['leader-crash', 'split-vote', 'stale-leader', 'figure-7', 'figure-8', 'disruptive-rejoin',
+    'disruptive-rejoin-prevote', 'lagging-follower', 'unsafe-read'];
+  const p = await open(browser.context, base, 'seed=1&paused=1');
+  const listed = await p.page.$$eval('[data-testid="scenario-menu"] option', (o) => o.map((x) => x.value).filter(Boolean));
+  assert.deepEqual(listed, ids);
+  for (const id of ids) {
+    await p.page.goto(`${base}/?paused=1#scenario=${id}&t=1000000`);
+    await p.page.reload();
+    await p.page.waitForSelector(`[data-testid="narration"][data-scenario="${id}"]`);
+    assert.ok(await p.page.locator('[data-testid="narration"] .watch li').count() >= 2);
+  }
+  assert.equal(await p.page.locator('[data-testid="cluster"] [data-node-id]').count(), 5);
+  await assertHealthy(p);
+});
+
+test('unsafe local reads: the checker flags the history, ReadIndex fixes it', async () => {
+  const p = await open(browser.context, base, 'seed=1#scenario=unsafe-read&t=5500000');
+  assert.equal(await p.page.getAttribute('[data-testid="lin-verdict"]', 'data-verdict'), 'not linearizable');
+  assert.ok(await p.page.locator('[data-testid="history-op"][data-verdict="not linearizable"]').count() >= 2);
+  assert.ok(await p.page.locator('[data-testid="history-op"][data-verdict="linearizable"]').count() >= 1);
+  assert.match(await p.page.textContent('[data-testid="lin-verdict"]'), /key x/);
+  await p.page.selectOption('[data-testid="read-mode"]', 'ReadIndex');
+  assert.equal(await now(p.page), 5500000, 'the switch replays to the same moment');
+  assert.equal(await p.page.getAttribute('[data-testid="lin-verdict"]', 'data-verdict'), 'linearizable');
+  // Lease reads need check-quorum (off in this scenario): choosing them turns it on.
+  assert.equal(await p.page.isChecked('[data-testid="toggle-check-quorum"]'), false);
+  await p.page.selectOption('[data-testid="read-mode"]', 'lease');
+  assert.equal(await p.page.isChecked('[data-testid="toggle-check-quorum"]'), true);
+  await assertHealthy(p);
+});
+
+test('broken invariants turn their badge red and jump to the moment', async () => {
+  // A run whose nodes start with conflicting entries at the same index and term.
+  const p = await open(browser.context, base, 'seed=3&paused=1');
+  for (const b of await p.page.$$('[data-testid="badge"]')) assert.equal(await b.getAttribute('data-ok'), 'true');
+  await p.page.keyboard.press('h');
+  await p.page.waitForFunction(() => location.hash.startsWith('#run='));
+  const encoded = new URL(p.page.url()).hash.match(/run=([^&]+)/)[1];
+  const run = JSON.parse(Buffer.from(encoded, 'base64url').toString());
+  const state = (v) => ({ term: 1, voted_for: null, log: { entries: [{ term: 1, command: { Put: { key: 'a', value: v } } }] } });
+  run.config.initial = [state('1'), state('1'), state('1'), state('2'), state('2')];
+  run.interventions = [];
+  const bad = Buffer.from(JSON.stringify(run)).toString('base64url');
+  await p.page.goto(`${base}/?paused=1#run=${bad}&t=3000000`);
+  await p.page.reload();
+  await p.page.waitForSelector('[data-testid="badge"][data-invariant="log matching"][data-ok="false"]');
+  const broken = await p.page.$$eval('[data-testid="badge"][data-ok="false"]', (b) => b.map((x) => [x.dataset.invariant, x.dataset.at]));
+  assert.ok(broken.length >= 2, JSON.stringify(broken));
+  assert.ok(await p.page.locator('.tl-mark.violation').count() >= 2);
+  const [, at] = broken.find(([name]) => name === 'state machine safety');
+  await p.page.click('[data-testid="badge"][data-invariant="state machine safety"] [data-testid="badge-jump"]');
+  assert.equal(String(await now(p.page)), at);
+  assert.ok(await p.page.isVisible('[data-testid="violations"]'));
+  const errors = p.errors;
+  assert.deepEqual(errors, []);
+  await p.page.close();
+});
+
+test('every action has a key, listed on ?', async () => {
+  const p = await open(browser.context, base, 'seed=42&paused=1');
+  await p.page.keyboard.press('?');
+  await p.page.waitForSelector('[data-testid="cheatsheet"]');
+  assert.ok(await p.page.locator('[data-testid="cheatsheet"] dt').count() >= 15);
+  await p.page.keyboard.press('Escape');
+  assert.equal(await p.page.locator('[data-testid="cheatsheet"]').count(), 0);
+  await p.page.keyboard.press('3');
+  await p.page.waitForSelector('[data-testid="inspector"][data-inspected-node="3"]');
+  await p.page.keyboard.press('g');
+  await p.page.waitForSelector('[data-testid="narration"][data-scenario="leader-crash"]');
+  await assertHealthy(p);
+});
+
+test('reduced motion starts paused', async () => {
+  const page = await browser.context.newPage();
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.goto(`${base}/?seed=42`);
+  await page.waitForSelector('[data-testid="cluster"] [data-node-id]');
+  assert.equal(await page.getAttribute('[data-testid="status"]', 'data-playing'), 'false');
+  await page.close();
+});
