@@ -70,7 +70,7 @@ pub struct App {
     /// Bumped whenever the present jumps (replay, branch, new run): caches keyed on it.
     generation: u64,
     /// The linearizability report, keyed by (generation, operations, answered operations).
-    lin: RefCell<Option<((u64, usize, usize), Rc<Report>)>>,
+    lin: RefCell<Option<(LinKey, Rc<Report>)>>,
     playing: bool,
     speed: usize,
     selected: Option<Selected>,
@@ -86,6 +86,9 @@ const MAX_FAST_FORWARD_US: u64 = 120_000_000;
 const MAX_EVENTS: usize = 20_000;
 /// The history plot shows this much virtual time up to the present.
 const HISTORY_WINDOW_US: Time = 20_000_000;
+
+/// What the linearizability report depends on: (generation, operations, answered operations).
+type LinKey = (u64, usize, usize);
 
 /// A run as the app keeps it (the bound on the event log changes nothing else).
 fn normalised(mut run: Run) -> Run {

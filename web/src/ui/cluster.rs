@@ -106,11 +106,36 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     }
 }
 
+/// A cut link: a dashed line, with an arrowhead (pointing the way messages are lost) when only
+/// one direction is cut.
 fn cut_link(view: &ClusterView, a: NodeId, b: NodeId) -> Option<Html> {
     let (p, q): (Point, Point) = (view.position(a)?, view.position(b)?);
+    let ab = view.cut_links.contains(&(a, b));
+    let ba = view.cut_links.contains(&(b, a));
+    let arrow = match (ab, ba) {
+        (true, false) => Some((p, q)),
+        (false, true) => Some((q, p)),
+        _ => None,
+    };
+    let head = arrow.map(|(from, to)| {
+        let angle = (to.y - from.y).atan2(to.x - from.x).to_degrees();
+        let (mx, my) = (from.x + (to.x - from.x) * 0.5, from.y + (to.y - from.y) * 0.5);
+        html! {
+            <path class="cut-head" d="M-7 -6 L7 0 L-7 6 z" transform={format!("translate({mx:.1} {my:.1}) rotate({angle:.1})")} />
+        }
+    });
     Some(html! {
-        <line class="cut" x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
+        <g class={classes!("cut-link", arrow.is_some().then_some("one-way"))} data-cut={format!("{a}-{b}")}
+            data-one-way={arrow.map(|(f, t)| format!("{}-{}", view_id(view, f), view_id(view, t))).unwrap_or_default()}>
+            <line class="cut" x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
+            { for head }
+        </g>
     })
+}
+
+/// The node drawn at `pos`.
+fn view_id(view: &ClusterView, pos: Point) -> NodeId {
+    view.nodes.iter().find(|n| n.pos == pos).map_or(0, |n| n.id)
 }
 
 fn node(n: &NodeView, selected: bool) -> Html {

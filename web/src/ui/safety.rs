@@ -69,25 +69,40 @@ pub fn Safety(props: &SafetyProps) -> Html {
                 { for plot.rows.iter().enumerate().map(|(i, name)| html! {
                     <text class="h-row" x="0" y={(i as f64 * ROW + 15.0).to_string()}>{ name.clone() }</text>
                 }) }
+                <defs>
+                    <pattern id="bad-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                        <rect width="6" height="6" fill="#f6c9ad" />
+                        <line x1="0" y1="0" x2="0" y2="6" stroke="#d55e00" stroke-width="2.5" />
+                    </pattern>
+                </defs>
                 { for plot.bars.iter().map(|b| {
-                    let x0 = 70.0 + b.x0 * (W - 74.0);
-                    let x1 = 70.0 + b.x1 * (W - 74.0);
+                    let x0 = 70.0 + b.x0 * (W - 90.0);
+                    let x1 = 70.0 + b.x1 * (W - 90.0);
                     let y = b.row as f64 * ROW + 4.0;
+                    let title = html! { <title>{ format!("{} — {}", b.label, verdict_name(b.verdict)) }</title> };
+                    if b.pending {
+                        return html! {
+                            <g class={classes!("h-op", verdict_class(b.verdict), "pending")} data-testid="history-op" data-verdict={verdict_name(b.verdict)}>
+                                <line x1={x0.to_string()} x2={x1.max(x0 + 3.0).to_string()} y1={(y + 7.0).to_string()} y2={(y + 7.0).to_string()} />
+                                { title }
+                            </g>
+                        };
+                    }
                     html! {
-                        <g class={classes!("h-op", verdict_class(b.verdict), b.pending.then_some("pending"))}
+                        <g class={classes!("h-op", verdict_class(b.verdict))}
                             data-testid="history-op" data-verdict={verdict_name(b.verdict)}>
-                            <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(3.0).to_string()} height="14" rx="3" />
+                            <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(4.0).to_string()} height="14" rx="2" />
                             if b.verdict == Verdict::NotLinearizable {
-                                <text class="h-bad" x={(x0 + 2.0).to_string()} y={(y + 11.0).to_string()}>{ "✗" }</text>
+                                <text class="h-bad" x={(x1.max(x0 + 4.0) + 3.0).to_string()} y={(y + 11.0).to_string()}>{ "✗" }</text>
                             }
-                            <title>{ format!("{} — {}", b.label, verdict_name(b.verdict)) }</title>
+                            { title }
                         </g>
                     }
                 }) }
                 <text class="h-axis" x="70" y={(h - 2.0).to_string()}>{ format_time(plot.from) }</text>
                 <text class="h-axis end" x={W.to_string()} y={(h - 2.0).to_string()}>{ format_time(plot.to) }</text>
             </svg>
-            <p class="hint">{ "One row per client; a bar runs from a request to its answer (dashed: no answer yet). Bars of a key the checker rejects are vermillion, hatched and marked ✗." }</p>
+            <p class="hint">{ "One row per client; a bar runs from a request to its answer (a dashed line: no answer, or an outcome the client never learned). Bars of a key the checker rejects are vermillion, hatched and marked ✗." }</p>
         </section>
     }
 }
