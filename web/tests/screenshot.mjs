@@ -1,4 +1,5 @@
-// Takes the README's screenshot (docs/screenshot.png) and a phone-width one
+// Takes the README's screenshots (docs/screenshot.png, a guided scenario; docs/screenshot-election.png,
+// mid-election) and a phone-width one
 // (web/tests/out/phone.png) of the built app: `node web/tests/screenshot.mjs` after a build.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +31,13 @@ try {
   const glyph = page.locator('g.msg.vote').first();
   if (await glyph.count()) await glyph.click({ force: true });
   fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(root, 'docs/screenshot.png'), fullPage: true });
+  await page.screenshot({ path: path.join(root, 'docs/screenshot-election.png'), fullPage: true });
+  // The README's picture: a guided scenario, opened by its link at the moment two leaders
+  // coexist in different terms.
+  const guided = await open(browser.context, url, 'paused=1#scenario=stale-leader&t=3400000');
+  await guided.page.setViewportSize({ width: 1280, height: 1480 });
+  await guided.page.keyboard.press('2');
+  await guided.page.screenshot({ path: path.join(root, 'docs/screenshot.png') });
   await page.setViewportSize({ width: 390, height: 844 });
   fs.mkdirSync(path.join(root, 'web/tests/out'), { recursive: true });
   await page.screenshot({ path: path.join(root, 'web/tests/out/phone.png'), fullPage: true });
