@@ -38,6 +38,18 @@ async function snapshot(page) {
   }));
 }
 
+/// The snapshot, once it equals `expected` (a render may land a moment after the input), or
+/// the last one seen after two seconds.
+async function settledSnapshot(page, expected) {
+  let last;
+  for (let i = 0; i < 40; i++) {
+    last = await snapshot(page);
+    if (JSON.stringify(last) === JSON.stringify(expected)) break;
+    await page.waitForTimeout(50);
+  }
+  return last;
+}
+
 async function now(page) {
   return Number(await page.getAttribute('[data-testid="timeline"]', 'data-now'));
 }
@@ -67,7 +79,7 @@ test('scrubbing back shows exactly the state seen earlier, and the timeline mark
   assert.ok(await p.page.locator('.tl-mark.action').count() >= 1, 'the action is marked');
 
   await scrubTo(p.page, 3000);
-  assert.deepEqual(await snapshot(p.page), early);
+  assert.deepEqual(await settledSnapshot(p.page, early), early);
   assert.ok(await p.page.isVisible('[data-testid="in-past"]'), 'the page says it shows the past');
   const ms = Number(await p.page.getAttribute('[data-testid="replay-ms"]', 'data-ms'));
   assert.ok(ms >= 0 && ms < 1000, `replayed in ${ms} ms`);
@@ -78,11 +90,11 @@ test('scrubbing back shows exactly the state seen earlier, and the timeline mark
   await p.page.click('[data-testid="step-back"]');
   assert.ok(await now(p.page) < Number(stepped.now));
   await p.page.keyboard.press('s');
-  assert.deepEqual(await snapshot(p.page), stepped);
+  assert.deepEqual(await settledSnapshot(p.page, stepped), stepped);
 
   // Back to the present: the kill is still in the future of this branch.
   await p.page.click('[data-testid="jump-end"]');
-  assert.deepEqual(await snapshot(p.page), later);
+  assert.deepEqual(await settledSnapshot(p.page, later), later);
   await assertHealthy(p);
 });
 
@@ -180,7 +192,7 @@ test('a scenario link round-trips: menu, narration, address, reload', async () =
   const url = p.page.url();
   assert.match(url, /#scenario=figure-8&t=\d+$/);
   const q = await open(browser.context, base, url.split('?')[1]);
-  assert.deepEqual(await snapshot(q.page), here, 'the link opens the same moment');
+  assert.deepEqual(await settledSnapshot(q.page, here), here, 'the link opens the same moment');
   assert.equal(await q.page.inputValue('[data-testid="scenario-menu"]'), 'figure-8');
   assert.equal(await q.page.getAttribute('[data-testid="status"]', 'data-playing'), 'false');
   // Acting changes the link to carry the whole run.
@@ -189,7 +201,7 @@ test('a scenario link round-trips: menu, narration, address, reload', async () =
   await q.page.waitForFunction(() => location.hash.startsWith('#run='));
   const changed = await snapshot(q.page);
   const r = await open(browser.context, base, q.page.url().split('?')[1]);
-  assert.deepEqual(await snapshot(r.page), changed);
+  assert.deepEqual(await settledSnapshot(r.page, changed), changed);
   await assertHealthy(p);
   await assertHealthy(q);
   await assertHealthy(r);
@@ -203,11 +215,15 @@ test('every scenario opens from its link and shows what it is about', async () =
   assert.deepEqual(listed, ids);
   await assertHealthy(p);
   for (const id of ids) {
-    const q = await open(browser.context, base, `paused=1#scenario=${id}&t=1000000`);
+    const q = await open(browser.context, base, `paused=1#scenario=${id}&t=2000000`);
     await q.page.waitForSelector(`[data-testid="narration"][data-scenario="${id}"]`);
     assert.ok(await q.page.locator('[data-testid="narration"] .watch li').count() >= 2);
     const nodes = await q.page.locator('[data-testid="cluster"] [data-node-id]').count();
     assert.equal(nodes, id === 'figure-7' ? 7 : 5);
+    if (id === 'stale-leader') {
+      const sides = [await q.page.locator('[data-testid="side-a"] .chip').count(), await q.page.locator('[data-testid="side-b"] .chip').count()];
+      assert.deepEqual(sides.sort(), [2, 3], 'the partition panel shows the scenario\'s two sides');
+    }
     await assertHealthy(q);
   }
 });

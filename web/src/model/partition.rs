@@ -15,6 +15,20 @@ impl PartitionDraft {
         PartitionDraft { on_b: vec![false; nodes] }
     }
 
+    /// The two sides that a set of cut links makes, if it is exactly a cut between two sides
+    /// (every link across cut both ways, none within a side). Side A holds node 1.
+    pub fn from_cuts(nodes: usize, cut: &[(NodeId, NodeId)]) -> Option<PartitionDraft> {
+        let on_b: Vec<bool> = (1..=nodes as NodeId).map(|id| id != 1 && cut.contains(&(1, id))).collect();
+        let d = PartitionDraft { on_b };
+        let (a, b) = (d.side_a(), d.side_b());
+        if b.is_empty() {
+            return None;
+        }
+        let across = 2 * a.len() * b.len();
+        let all_across = a.iter().all(|&x| b.iter().all(|&y| cut.contains(&(x, y)) && cut.contains(&(y, x))));
+        (all_across && cut.len() == across).then_some(d)
+    }
+
     pub fn side_a(&self) -> Vec<NodeId> {
         self.side(false)
     }
@@ -58,6 +72,10 @@ mod tests {
         let mut sim = Sim::new(SimConfig::teaching(1)).unwrap();
         sim.intervene(what);
         assert!(sim.is_cut(1, 2) && sim.is_cut(4, 5) && !sim.is_cut(2, 4) && !sim.is_cut(1, 3));
+        assert_eq!(PartitionDraft::from_cuts(5, &sim.cut_links()), Some(d.clone()));
+        sim.intervene(Intervention::CutLink { from: 1, to: 3 });
+        assert_eq!(PartitionDraft::from_cuts(5, &sim.cut_links()), None, "not two clean sides");
+        assert_eq!(PartitionDraft::from_cuts(5, &[]), None);
         d.put(2, false);
         assert_eq!(d.side_b(), vec![4]);
     }

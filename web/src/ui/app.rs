@@ -65,6 +65,8 @@ pub struct App {
     /// The last replay: virtual time replayed and how long it took (ms).
     replay: Option<(Time, f64)>,
     draft: PartitionDraft,
+    /// The cut links when the partition panel last looked.
+    shown_cuts: Vec<(NodeId, NodeId)>,
     cheatsheet: bool,
     dragging: Rc<Cell<bool>>,
     /// Bumped whenever the present jumps (replay, branch, new run): caches keyed on it.
@@ -113,6 +115,7 @@ impl App {
     fn observe(&mut self) {
         let ring = ring(self.sim().config().nodes);
         self.tracker.observe(&self.session.sim, &ring);
+        self.show_partition();
     }
 
     /// After the present jumped back: the per-frame memory starts again from the replay.
@@ -120,6 +123,19 @@ impl App {
         self.tracker = Tracker::new();
         self.generation += 1;
         self.observe();
+    }
+
+    /// When the network's cuts change and make exactly two sides, the partition panel shows them.
+    fn show_partition(&mut self) {
+        let sim = &self.session.sim;
+        let cuts = sim.cut_links();
+        if cuts == self.shown_cuts {
+            return;
+        }
+        if let Some(d) = PartitionDraft::from_cuts(sim.config().nodes, &cuts) {
+            self.draft = d;
+        }
+        self.shown_cuts = cuts;
     }
 
     /// Starts `run` (a fresh run, a scenario, a loaded or shared run), at `at` if given.
@@ -140,6 +156,7 @@ impl App {
         self.replay = None;
         self.pause_at = None;
         self.draft = PartitionDraft::new(nodes);
+        self.shown_cuts = Vec::new();
         if let Some(t) = at {
             let started = browser::now_ms();
             self.session.advance_to(t);
@@ -447,6 +464,7 @@ impl Component for App {
             pause_at: None,
             replay: None,
             draft: PartitionDraft::new(initial.config.nodes),
+            shown_cuts: Vec::new(),
             cheatsheet: false,
             dragging: Rc::new(Cell::new(false)),
             generation: 0,
