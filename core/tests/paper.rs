@@ -797,3 +797,30 @@ fn test_exactly_one_answer_deposed_leader_redirects_pending() {
     assert_eq!(net.node(1).log(), net.node(2).log(), "the uncommitted put was overwritten");
     assert_eq!(net.node(2).kv().get("x"), None);
 }
+
+/// A client that comes straight back after being redirected could not reach the leader. The
+/// follower then holds its requests instead of bouncing it back to a leader that may be
+/// dead, and redirects them once it hears from a leader again (one answer each, ever).
+#[test]
+fn test_follower_holds_requests_of_a_client_that_bounces() {
+    let mut net = Network::new(3, paper_config());
+    net.elect(1);
+    net.advance(1_000);
+    let first = net.submit(2, put_op("x", "1"));
+    assert_eq!(outcomes(&net.replies_to(&first)), [Outcome::Redirect(1)]);
+
+    // The same client is back before node 2 heard anything from the leader: held.
+    net.advance(1_000);
+    let second = net.submit(2, put_op("x", "1"));
+    assert!(net.replies_to(&second).is_empty(), "a bounced client is not redirected again at once");
+    assert_eq!(net.node(2).held_requests(), 1);
+
+    // The leader's next heartbeat shows it is alive: the held request is redirected to it.
+    net.advance(net.config.heartbeat_interval_us + 1);
+    assert_eq!(outcomes(&net.replies_to(&second)), [Outcome::Redirect(1)]);
+    assert_eq!(net.node(2).held_requests(), 0);
+
+    // Heard from the leader since the last redirect: a returning client is redirected again.
+    let third = net.submit(2, put_op("x", "1"));
+    assert_eq!(outcomes(&net.replies_to(&third)), [Outcome::Redirect(1)]);
+}

@@ -26,6 +26,11 @@ impl Node {
             Role::Follower { leader: Some(l) } if l == leader => {
                 self.last_leader_contact = Some(now);
                 self.reset_election_timer(now);
+                // The leader is alive after all: requests held for a bounced client can be
+                // redirected to it.
+                if !self.held.is_empty() {
+                    self.release_held_requests(now);
+                }
             }
             // A candidate (or a follower that did not know the leader) recognises the leader
             // of its term (§5.2).

@@ -105,8 +105,10 @@ pub struct Node {
     /// When we last heard from a leader of our term (or granted a vote): until a minimum
     /// election timeout has passed, check-quorum makes us ignore other candidates.
     last_leader_contact: Option<Time>,
-    /// Requests that arrived while no leader was known.
+    /// Requests that arrived while no leader was known (or while the known one seemed gone).
     held: Vec<ClientRequest>,
+    /// When we last redirected each client, to notice one that comes straight back.
+    redirected: BTreeMap<String, Time>,
     effects: Vec<Effect>,
 }
 
@@ -151,6 +153,7 @@ impl Node {
             // before it crashed, so it honours one from now on (thesis §6.4.1).
             last_leader_contact: Some(now),
             held: Vec::new(),
+            redirected: BTreeMap::new(),
             effects: Vec::new(),
         };
         node.reset_election_timer(now);

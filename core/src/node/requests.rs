@@ -50,10 +50,38 @@ impl Node {
             },
             Role::Follower { leader: Some(leader) } => {
                 let leader = *leader;
-                self.answer(request, Outcome::Redirect(leader));
+                if self.client_bounced(&request.client) {
+                    self.hold(request);
+                } else {
+                    self.remember_redirect(&request.client, now);
+                    self.answer(request, Outcome::Redirect(leader));
+                }
             }
             _ => self.hold(request),
         }
+    }
+
+    /// A client we sent to the leader is back, and we have not heard from the leader since:
+    /// the client could not reach it, so it may be gone. Redirecting again would only bounce
+    /// the client between us and a dead node until our election timer fires; instead we hold
+    /// the request until a leader shows signs of life.
+    fn client_bounced(&self, client: &str) -> bool {
+        match (self.redirected.get(client), self.last_leader_contact) {
+            // Contact at the same instant as the redirect came first (it may have released it).
+            (Some(&redirected_at), Some(contact)) => contact < redirected_at,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    fn remember_redirect(&mut self, client: &str, now: Time) {
+        // Forget redirects older than an election timeout: by then a silent leader has been
+        // replaced or has been heard from. This also bounds the map.
+        let horizon = now.saturating_sub(self.config.election_timeout_max_us);
+        if self.redirected.len() >= 1024 {
+            self.redirected.retain(|_, &mut t| t >= horizon);
+        }
+        self.redirected.insert(client.to_owned(), now);
     }
 
     fn hold(&mut self, request: ClientRequest) {
