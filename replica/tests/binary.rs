@@ -34,7 +34,13 @@ impl Replica {
     /// Receives one datagram; remembers the replica's address (connects to it).
     fn recv(&self) -> Value {
         let mut buf = vec![0; 65_536];
-        let (len, from) = self.sim.recv_from(&mut buf).expect("a datagram within 5 s");
+        // A signal (another test's child exiting, say) can interrupt the wait: wait again.
+        let (len, from) = loop {
+            match self.sim.recv_from(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other.expect("a datagram within 5 s"),
+            }
+        };
         self.sim.connect(from).unwrap();
         serde_json::from_slice(&buf[..len]).expect("replicas send JSON")
     }
