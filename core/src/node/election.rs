@@ -48,13 +48,7 @@ impl Node {
         let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
         let proposed = self.term + 1;
         for peer in self.peers.clone() {
-            let msg = crate::message::Message {
-                from: self.id,
-                to: peer,
-                term: proposed,
-                body: Body::PreVote { last_log_index, last_log_term },
-            };
-            self.effects.push(super::Effect::Send(msg));
+            self.send_in_term(peer, proposed, Body::PreVote { last_log_index, last_log_term });
         }
         self.check_votes(now, true);
     }
@@ -90,12 +84,8 @@ impl Node {
             Some(DenyReason::LeaderAlive)
         } else if term < self.term {
             Some(DenyReason::StaleTerm)
-        } else if term == self.term && self.voted_for.is_some_and(|v| v != candidate) {
-            Some(DenyReason::AlreadyVoted(self.voted_for.unwrap_or(candidate)))
-        } else if !self.log.is_up_to_date(last_index, last_term) {
-            Some(DenyReason::LogBehind)
         } else {
-            None
+            self.vote_denial(candidate, term == self.term, last_index, last_term)
         };
         let granted = denial.is_none();
         match denial {
@@ -105,25 +95,24 @@ impl Node {
         // A granted pre-vote carries the proposed term, a denial our own (so that a candidate
         // with an old term learns it).
         let reply_term = if granted { term } else { self.term };
-        let msg = crate::message::Message {
-            from: self.id,
-            to: candidate,
-            term: reply_term,
-            body: Body::PreVoteReply { granted },
-        };
-        self.effects.push(super::Effect::Send(msg));
+        self.send_in_term(candidate, reply_term, Body::PreVoteReply { granted });
+    }
+
+    /// The rules a vote and a pre-vote share (§5.2, §5.4.1): one vote per term, and only for a
+    /// candidate whose log is at least as up-to-date as ours. `same_term`: the request is for
+    /// the term we are in, so the vote we cast in it counts.
+    fn vote_denial(&self, candidate: NodeId, same_term: bool, last_index: Index, last_term: Term) -> Option<DenyReason> {
+        match self.voted_for {
+            Some(voted) if same_term && voted != candidate => Some(DenyReason::AlreadyVoted(voted)),
+            _ if !self.log.is_up_to_date(last_index, last_term) => Some(DenyReason::LogBehind),
+            _ => None,
+        }
     }
 
     /// §5.2, §5.4.1: one vote per term, first come first served, only for a candidate whose
     /// log is at least as up-to-date as ours. Terms were already reconciled by the caller.
     pub(super) fn handle_request_vote(&mut self, now: Time, candidate: NodeId, last_index: Index, last_term: Term) {
-        let denial = if self.voted_for.is_some_and(|v| v != candidate) {
-            Some(DenyReason::AlreadyVoted(self.voted_for.unwrap_or(candidate)))
-        } else if !self.log.is_up_to_date(last_index, last_term) {
-            Some(DenyReason::LogBehind)
-        } else {
-            None
-        };
+        let denial = self.vote_denial(candidate, true, last_index, last_term);
         let granted = denial.is_none();
         match denial {
             None => {

@@ -322,8 +322,12 @@ impl Node {
     }
 
     fn send(&mut self, to: NodeId, body: Body) {
-        let msg = Message { from: self.id, to, term: self.term, body };
-        self.effects.push(Effect::Send(msg));
+        self.send_in_term(to, self.term, body);
+    }
+
+    /// Sends with a term other than our own (pre-votes speak of the term they propose).
+    fn send_in_term(&mut self, to: NodeId, term: Term, body: Body) {
+        self.effects.push(Effect::Send(Message { from: self.id, to, term, body }));
     }
 
     fn answer(&mut self, request: ClientRequest, outcome: Outcome) {
