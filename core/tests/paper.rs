@@ -475,17 +475,6 @@ fn test_follower_append_entries() {
     }
 }
 
-/// The logs of Figure 7: the leader's (term 8) and followers (a)-(f).
-const FIGURE_7_LEADER: &[Term] = &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
-const FIGURE_7_FOLLOWERS: [&[Term]; 6] = [
-    &[1, 1, 1, 4, 4, 5, 5, 6, 6],
-    &[1, 1, 1, 4],
-    &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],
-    &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],
-    &[1, 1, 1, 4, 4, 4, 4],
-    &[1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
-];
-
 /// Node 1 with the Figure 7 leader's log, node 2 with `follower`, node 3 a copy of the
 /// leader (so that node 1 can win whatever node 2 votes); node 1 is elected for term 8.
 fn figure_7_cluster(follower: &[Term]) -> Network {

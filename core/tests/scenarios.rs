@@ -26,15 +26,7 @@ fn assert_logs_converged(net: &Network) {
 /// its own, including (c) and (d) which had extra uncommitted entries.
 #[test]
 fn figure_7_log_repair() {
-    let leader: &[Term] = &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
-    let followers: [&[Term]; 6] = [
-        &[1, 1, 1, 4, 4, 5, 5, 6, 6],
-        &[1, 1, 1, 4],
-        &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],
-        &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],
-        &[1, 1, 1, 4, 4, 4, 4],
-        &[1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
-    ];
+    let (leader, followers) = (FIGURE_7_LEADER, FIGURE_7_FOLLOWERS);
     let mut states = vec![(7, leader)];
     states.extend(followers.iter().map(|&f| (*f.last().unwrap(), f)));
     let mut net = Network::with_logs(paper_config(), &states);

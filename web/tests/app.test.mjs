@@ -1,25 +1,13 @@
 // The visualizer in a real headless Chromium, on the release build in dist/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open } from './harness.mjs';
+import { useApp } from './harness.mjs';
 
 const SEED = 42;
-let server, base, browser;
-
-before(async () => {
-  // BASE_URL tests an app served elsewhere (for example `trunk serve`, a debug build).
-  if (process.env.BASE_URL) base = process.env.BASE_URL.replace(/\/$/, '');
-  else ({ server, url: base } = await serve());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const app = useApp();
 
 async function page(query = `seed=${SEED}&speed=1`) {
-  return open(browser.context, base, query);
+  return app.open(query);
 }
 
 /// No panic shown, nothing in the console: checked at the end of every test.

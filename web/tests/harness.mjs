@@ -1,5 +1,6 @@
 // Serves the built app (dist/) on a free localhost port and drives it in the machine's
 // Chromium through playwright-core. No browser is downloaded.
+import { before, after } from 'node:test';
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -82,4 +83,25 @@ export async function open(context, base, query) {
   await page.goto(`${base}/?${query}`);
   await page.waitForSelector('[data-testid="cluster"] [data-node-id]');
   return { page, errors };
+}
+
+/// Registers a suite's setup and teardown: one browser, and the app served from dist/ (or
+/// the app at BASE_URL, for example `trunk serve` with a debug build). `app.open(query)`
+/// opens a page of it.
+export function useApp() {
+  let server, base, browser;
+  before(async () => {
+    if (process.env.BASE_URL) base = process.env.BASE_URL.replace(/\/$/, '');
+    else ({ server, url: base } = await serve());
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+  return {
+    open: (query) => open(browser.context, base, query),
+    get base() { return base; },
+    get context() { return browser.context; },
+  };
 }

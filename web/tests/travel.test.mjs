@@ -1,21 +1,10 @@
 // Time travel, partitions, scenarios, shareable links and the live safety checks, in a real
 // headless Chromium on the release build in dist/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open } from './harness.mjs';
+import { useApp } from './harness.mjs';
 
-let server, base, browser;
-
-before(async () => {
-  if (process.env.BASE_URL) base = process.env.BASE_URL.replace(/\/$/, '');
-  else ({ server, url: base } = await serve());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const app = useApp();
 
 async function assertHealthy({ page, errors }) {
   const panic = await page.evaluate(() => {
@@ -64,7 +53,7 @@ async function scrubTo(page, ms) {
 }
 
 test('scrubbing back shows exactly the state seen earlier, and the timeline marks the run', async () => {
-  const p = await open(browser.context, base, 'seed=42&speed=1#t=3000000');
+  const p = await app.open('seed=42&speed=1#t=3000000');
   const early = await snapshot(p.page);
   assert.equal(early.now, '3000000');
   // Go forward: a few events, then whole seconds, then kill the leader.
@@ -99,7 +88,7 @@ test('scrubbing back shows exactly the state seen earlier, and the timeline mark
 });
 
 test('acting in the past branches a new future', async () => {
-  const p = await open(browser.context, base, 'seed=42&speed=1#t=2000000');
+  const p = await app.open('seed=42&speed=1#t=2000000');
   for (let i = 0; i < 3; i++) await p.page.keyboard.press(']');
   await p.page.click('[data-testid="kill-leader"]');
   await p.page.keyboard.press(']');
@@ -116,7 +105,7 @@ test('acting in the past branches a new future', async () => {
 });
 
 test('replaying ten virtual minutes of five nodes under client load takes well under a second', async () => {
-  const p = await open(browser.context, base, 'seed=1#t=600000000');
+  const p = await app.open('seed=1#t=600000000');
   const span = Number(await p.page.getAttribute('[data-testid="replay-ms"]', 'data-span'));
   const ms = Number(await p.page.getAttribute('[data-testid="replay-ms"]', 'data-ms'));
   assert.equal(span, 600000000);
@@ -133,7 +122,7 @@ test('replaying ten virtual minutes of five nodes under client load takes well u
 });
 
 test('a leader cut into a minority by a drawn partition cannot commit', async () => {
-  const p = await open(browser.context, base, 'seed=42&speed=1');
+  const p = await app.open('seed=42&speed=1');
   await p.page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.dataset.leader, null, { timeout: 15000 });
   await p.page.click('[data-testid="play"]');
   const old = await p.page.getAttribute('[data-testid="status"]', 'data-leader');
@@ -164,7 +153,7 @@ test('a leader cut into a minority by a drawn partition cannot commit', async ()
 });
 
 test('a held message waits until released; a duplicated one arrives twice', async () => {
-  const p = await open(browser.context, base, 'seed=42&speed=1#t=1000000');
+  const p = await app.open('seed=42&speed=1#t=1000000');
   await p.page.keyboard.press('s');
   const msg = p.page.locator('[data-testid="cluster"] [data-msg-id]').first();
   const id = await msg.getAttribute('data-msg-id');
@@ -181,7 +170,7 @@ test('a held message waits until released; a duplicated one arrives twice', asyn
 });
 
 test('a scenario link round-trips: menu, narration, address, reload', async () => {
-  const p = await open(browser.context, base, 'seed=1&speed=1');
+  const p = await app.open('seed=1&speed=1');
   await p.page.selectOption('[data-testid="scenario-menu"]', 'figure-8');
   await p.page.waitForSelector('[data-testid="narration"][data-scenario="figure-8"]');
   assert.match(await p.page.textContent('[data-testid="narration"]'), /Figure 8/);
@@ -191,7 +180,7 @@ test('a scenario link round-trips: menu, narration, address, reload', async () =
   const here = await snapshot(p.page);
   const url = p.page.url();
   assert.match(url, /#scenario=figure-8&t=\d+$/);
-  const q = await open(browser.context, base, url.split('?')[1]);
+  const q = await app.open(url.split('?')[1]);
   assert.deepEqual(await settledSnapshot(q.page, here), here, 'the link opens the same moment');
   assert.equal(await q.page.inputValue('[data-testid="scenario-menu"]'), 'figure-8');
   assert.equal(await q.page.getAttribute('[data-testid="status"]', 'data-playing'), 'false');
@@ -200,7 +189,7 @@ test('a scenario link round-trips: menu, narration, address, reload', async () =
   await q.page.click('[data-testid="node-crash"]');
   await q.page.waitForFunction(() => location.hash.startsWith('#run='));
   const changed = await snapshot(q.page);
-  const r = await open(browser.context, base, q.page.url().split('?')[1]);
+  const r = await app.open(q.page.url().split('?')[1]);
   assert.deepEqual(await settledSnapshot(r.page, changed), changed);
   await assertHealthy(p);
   await assertHealthy(q);
@@ -210,12 +199,12 @@ test('a scenario link round-trips: menu, narration, address, reload', async () =
 test('every scenario opens from its link and shows what it is about', async () => {
   const ids = ['leader-crash', 'split-vote', 'stale-leader', 'figure-7', 'figure-8', 'disruptive-rejoin',
     'disruptive-rejoin-prevote', 'lagging-follower', 'unsafe-read'];
-  const p = await open(browser.context, base, 'seed=1&paused=1');
+  const p = await app.open('seed=1&paused=1');
   const listed = await p.page.$$eval('[data-testid="scenario-menu"] option', (o) => o.map((x) => x.value).filter(Boolean));
   assert.deepEqual(listed, ids);
   await assertHealthy(p);
   for (const id of ids) {
-    const q = await open(browser.context, base, `paused=1#scenario=${id}&t=2000000`);
+    const q = await app.open(`paused=1#scenario=${id}&t=2000000`);
     await q.page.waitForSelector(`[data-testid="narration"][data-scenario="${id}"]`);
     assert.ok(await q.page.locator('[data-testid="narration"] .watch li').count() >= 2);
     const nodes = await q.page.locator('[data-testid="cluster"] [data-node-id]').count();
@@ -229,7 +218,7 @@ test('every scenario opens from its link and shows what it is about', async () =
 });
 
 test('unsafe local reads: the checker flags the history, ReadIndex fixes it', async () => {
-  const p = await open(browser.context, base, 'seed=1#scenario=unsafe-read&t=5500000');
+  const p = await app.open('seed=1#scenario=unsafe-read&t=5500000');
   assert.equal(await p.page.getAttribute('[data-testid="lin-verdict"]', 'data-verdict'), 'not linearizable');
   assert.ok(await p.page.locator('[data-testid="history-op"][data-verdict="not linearizable"]').count() >= 2);
   assert.ok(await p.page.locator('[data-testid="history-op"][data-verdict="linearizable"]').count() >= 1);
@@ -246,7 +235,7 @@ test('unsafe local reads: the checker flags the history, ReadIndex fixes it', as
 
 test('broken invariants turn their badge red and jump to the moment', async () => {
   // A run whose nodes start with conflicting entries at the same index and term.
-  const p = await open(browser.context, base, 'seed=3&paused=1');
+  const p = await app.open('seed=3&paused=1');
   for (const b of await p.page.$$('[data-testid="badge"]')) assert.equal(await b.getAttribute('data-ok'), 'true');
   await p.page.keyboard.press('h');
   await p.page.waitForFunction(() => location.hash.startsWith('#run='));
@@ -257,7 +246,7 @@ test('broken invariants turn their badge red and jump to the moment', async () =
   run.interventions = [];
   const bad = Buffer.from(JSON.stringify(run)).toString('base64url');
   await assertHealthy(p);
-  const q = await open(browser.context, base, `paused=1#run=${bad}&t=3000000`);
+  const q = await app.open(`paused=1#run=${bad}&t=3000000`);
   await q.page.waitForSelector('[data-testid="badge"][data-invariant="log matching"][data-ok="false"]');
   const broken = await q.page.$$eval('[data-testid="badge"][data-ok="false"]', (b) => b.map((x) => [x.dataset.invariant, x.dataset.at]));
   assert.ok(broken.length >= 2, JSON.stringify(broken));
@@ -272,7 +261,7 @@ test('broken invariants turn their badge red and jump to the moment', async () =
 });
 
 test('every action has a key, listed on ?', async () => {
-  const p = await open(browser.context, base, 'seed=42&paused=1');
+  const p = await app.open('seed=42&paused=1');
   await p.page.keyboard.press('?');
   await p.page.waitForSelector('[data-testid="cheatsheet"]');
   assert.ok(await p.page.locator('[data-testid="cheatsheet"] dt').count() >= 15);
@@ -286,16 +275,16 @@ test('every action has a key, listed on ?', async () => {
 });
 
 test('reduced motion starts paused', async () => {
-  const page = await browser.context.newPage();
+  const page = await app.context.newPage();
   await page.emulateMedia({ reducedMotion: 'reduce' });
-  await page.goto(`${base}/?seed=42`);
+  await page.goto(`${app.base}/?seed=42`);
   await page.waitForSelector('[data-testid="cluster"] [data-node-id]');
   assert.equal(await page.getAttribute('[data-testid="status"]', 'data-playing'), 'false');
   await page.close();
 });
 
 test('a single link can be cut one way, drawn with an arrow, and restored', async () => {
-  const p = await open(browser.context, base, 'seed=42&paused=1');
+  const p = await app.open('seed=42&paused=1');
   await p.page.keyboard.press('2');
   await p.page.click('[data-testid="cut-2-3"]');
   assert.equal(await p.page.getAttribute('[data-testid="cut-2-3"]', 'aria-pressed'), 'true');

@@ -408,3 +408,14 @@ impl Network {
 pub fn outcomes(replies: &[ClientReply]) -> Vec<Outcome> {
     replies.iter().map(|r| r.outcome.clone()).collect()
 }
+
+/// The logs of Figure 7 (§5.3): the term-8 leader's, and followers (a)-(f).
+pub const FIGURE_7_LEADER: &[Term] = &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
+pub const FIGURE_7_FOLLOWERS: [&[Term]; 6] = [
+    &[1, 1, 1, 4, 4, 5, 5, 6, 6],
+    &[1, 1, 1, 4],
+    &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6],
+    &[1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7],
+    &[1, 1, 1, 4, 4, 4, 4],
+    &[1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
+];
