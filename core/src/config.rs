@@ -39,7 +39,8 @@ pub struct Config {
     pub heartbeat_interval_us: u64,
     /// Heartbeats to a follower that stopped answering back off exponentially up to this.
     pub max_probe_interval_us: u64,
-    /// Unacknowledged entries are resent after this long.
+    /// Unacknowledged entries are resent after this long at most; a leader shortens it to
+    /// twice the measured round trip, but not below a quarter of it.
     pub retransmit_timeout_us: u64,
     /// Upper bound on the estimated encoded size of the entries of one AppendEntries.
     pub max_append_bytes: usize,

@@ -167,6 +167,8 @@ impl Node {
             pending_reads: Vec::new(),
             uncommitted: VecDeque::new(),
             flush_due: true,
+            loss_permille: 0,
+            srtt_us: None,
         }));
         self.last_leader_contact = Some(now);
         self.trace(Event::BecameLeader { term: self.term });

@@ -76,6 +76,13 @@ struct Leadership {
     uncommitted: VecDeque<(Index, Time)>,
     /// Set when replication has work to do at once (new entries, freed window).
     flush_due: bool,
+    /// How often, in thousandths, an AppendEntries with entries to a live follower went
+    /// unanswered until its retransmit timeout (a moving average). Under heavy loss a commit
+    /// rarely gets both of the acknowledgements it needs on the first try, so quorum fanout
+    /// then adds one follower.
+    loss_permille: u32,
+    /// Smoothed round trip of AppendEntries to followers, from the send times they echo.
+    srtt_us: Option<u64>,
 }
 
 #[derive(Debug)]

@@ -44,13 +44,19 @@ impl Node {
         l.flush_due = false;
         // Overdue acknowledgements first, so that a follower that missed one is replaced
         // among the eager ones below.
+        let timeout = retransmit_timeout(l, &self.config);
         for p in l.progress.values_mut() {
-            if p.retransmit_at(self.config.retransmit_timeout_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
+            if p.retransmit_at(timeout, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
+                // Only a follower that was answering counts as a loss: a dead one would
+                // otherwise count once per back-off.
+                if p.retransmits == 0 {
+                    l.loss_permille = observe_loss(l.loss_permille, true);
+                }
                 p.retransmit();
             }
         }
         let eager = eager_followers(l, &self.config);
-        let widen = commit_stalled(l, &self.config, now);
+        let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
         let last = self.log.last_index();
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
         let mut due = Vec::new();
@@ -115,7 +121,17 @@ impl Node {
         p.heard(now, sent_at, self.config.heartbeat_interval_us);
         let mut advanced = false;
         match result {
-            AppendResult::Success { match_index } => advanced = p.acknowledge(match_index.min(last)),
+            AppendResult::Success { match_index } => {
+                let inflight = p.inflight.len();
+                advanced = p.acknowledge(match_index.min(last));
+                if p.inflight.len() < inflight {
+                    let sample = now.saturating_sub(sent_at);
+                    l.srtt_us = Some(l.srtt_us.map_or(sample, |s| (s * 7 + sample) / 8));
+                }
+                for _ in p.inflight.len()..inflight {
+                    l.loss_permille = observe_loss(l.loss_permille, false);
+                }
+            }
             AppendResult::Reject { rejected_index, conflict_index, conflict_term } => {
                 // Ignore rejections of messages sent before the current probe (or of entries
                 // the follower has since acknowledged): they carry nothing new.
@@ -178,14 +194,15 @@ impl Node {
         }
         let last = self.log.last_index();
         let eager = eager_followers(l, &self.config);
-        let stalled_at = l.uncommitted.front().map(|&(_, t)| t + widen_after(&self.config));
+        let timeout = retransmit_timeout(l, &self.config);
+        let stalled_at = l.uncommitted.front().map(|&(_, t)| t + widen_after(l, &self.config));
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
         }
         for (id, p) in &l.progress {
             deadline = deadline.min(p.heartbeat_at());
-            if let Some(t) = p.retransmit_at(self.config.retransmit_timeout_us, self.config.max_probe_interval_us) {
+            if let Some(t) = p.retransmit_at(timeout, self.config.max_probe_interval_us) {
                 deadline = deadline.min(t);
             }
             if p.has_unsent(last) && p.can_send_entries(self.config.max_inflight) {
@@ -209,7 +226,12 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config) -> BTreeSet<N
     match config.fanout {
         Fanout::All => l.progress.keys().copied().collect(),
         Fanout::Quorum => {
-            let needed = majority(l.progress.len() + 1) - 1;
+            let extra = match l.loss_permille {
+                0..=HEAVY_LOSS_PERMILLE => 0,
+                ..=SEVERE_LOSS_PERMILLE => 1,
+                _ => 2,
+            };
+            let needed = (majority(l.progress.len() + 1) - 1 + extra).min(l.progress.len());
             let mut ranked: Vec<(&NodeId, &super::Progress)> = l.progress.iter().collect();
             // Answering first, then most recently heard, then furthest along, then by id for
             // determinism.
@@ -225,19 +247,38 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config) -> BTreeSet<N
     }
 }
 
-/// True once the oldest uncommitted entry has waited `widen_after`: then every follower gets
-/// the entries, not just the eager ones.
-fn commit_stalled(l: &Leadership, config: &crate::config::Config, now: Time) -> bool {
-    l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(config))
+/// Above these rates of unanswered AppendEntries, quorum fanout sends new entries to one or
+/// two more followers than a commit needs. Each round trip is lost with probability
+/// q = 1 - (1 - p)^2 at message loss p; with two followers needed, a commit makes it on the
+/// first try with probability (1 - q)^2, under one half once q passes ~0.3 (p ~ 0.16), and
+/// then the median write waits for a retransmission. One extra follower (2 of 3) lifts that
+/// back above one half up to q ~ 0.45; beyond, two extra (2 of 4) keep it there up to
+/// q ~ 0.6 (p ~ 0.37). Each extra follower costs 2 messages per write.
+const HEAVY_LOSS_PERMILLE: u32 = 350;
+const SEVERE_LOSS_PERMILLE: u32 = 450;
+
+/// Folds one observation into the moving average of unanswered AppendEntries (weight 1/16).
+fn observe_loss(permille: u32, lost: bool) -> u32 {
+    let sample = if lost { 1000 } else { 0 };
+    (permille * 15 + sample) / 16
 }
 
 /// How long a commit may stall before every follower gets the entries: with quorum fanout,
 /// long enough for a couple of replacements of unanswering eager followers to be tried first.
-fn widen_after(config: &crate::config::Config) -> u64 {
+fn widen_after(l: &Leadership, config: &crate::config::Config) -> u64 {
+    let timeout = retransmit_timeout(l, config);
     match config.fanout {
-        Fanout::All => config.retransmit_timeout_us,
-        Fanout::Quorum => config.retransmit_timeout_us.saturating_mul(3),
+        Fanout::All => timeout,
+        Fanout::Quorum => timeout.saturating_mul(3),
     }
+}
+
+/// How long an AppendEntries may go unanswered before it is resent: twice the smoothed round
+/// trip, within [a quarter of, all of] `retransmit_timeout_us`, so that a fast network
+/// recovers a lost message quickly and a slow one does not resend what is still on its way.
+fn retransmit_timeout(l: &Leadership, config: &crate::config::Config) -> u64 {
+    let max = config.retransmit_timeout_us;
+    l.srtt_us.map_or(max, |srtt| srtt.saturating_mul(2).clamp(max / 4, max))
 }
 
 /// The latest time by which a majority (the leader included) had answered us.
