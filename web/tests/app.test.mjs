@@ -1,7 +1,7 @@
 // The visualizer in a real headless Chromium, on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp } from './harness.mjs';
+import { assertHealthy, useApp } from './harness.mjs';
 
 const SEED = 42;
 const app = useApp();
@@ -10,16 +10,6 @@ async function page(query = `seed=${SEED}&speed=1`) {
   return app.open(query);
 }
 
-/// No panic shown, nothing in the console: checked at the end of every test.
-async function assertHealthy({ page, errors }) {
-  const panic = await page.evaluate(() => {
-    const el = document.getElementById('panic');
-    return !el ? 'the panic banner is missing' : el.hidden ? null : el.textContent;
-  });
-  assert.equal(panic, null);
-  assert.deepEqual(errors, []);
-  await page.close();
-}
 
 async function leader(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.dataset.leader, null, { timeout: 15000 });

@@ -1,6 +1,7 @@
 // Serves the built app (dist/) on a free localhost port and drives it in the machine's
 // Chromium through playwright-core. No browser is downloaded.
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -104,4 +105,15 @@ export function useApp() {
     get base() { return base; },
     get context() { return browser.context; },
   };
+}
+
+/// No panic shown, nothing in the console: checked at the end of every test. Closes the page.
+export async function assertHealthy({ page, errors }) {
+  const panic = await page.evaluate(() => {
+    const el = document.getElementById('panic');
+    return !el ? 'the panic banner is missing' : el.hidden ? null : el.textContent;
+  });
+  assert.equal(panic, null);
+  assert.deepEqual(errors, []);
+  await page.close();
 }

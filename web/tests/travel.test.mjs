@@ -2,19 +2,10 @@
 // headless Chromium on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp } from './harness.mjs';
+import { assertHealthy, useApp } from './harness.mjs';
 
 const app = useApp();
 
-async function assertHealthy({ page, errors }) {
-  const panic = await page.evaluate(() => {
-    const el = document.getElementById('panic');
-    return !el ? 'the panic banner is missing' : el.hidden ? null : el.textContent;
-  });
-  assert.equal(panic, null);
-  assert.deepEqual(errors, []);
-  await page.close();
-}
 
 /// Everything visible about the cluster: roles, terms, every log and the clock.
 async function snapshot(page) {
