@@ -78,11 +78,16 @@ impl Progress {
     /// An acknowledgement is overdue: forget what is in flight and probe again from the first
     /// unacknowledged entry, one message at a time.
     pub fn retransmit(&mut self) {
+        self.probe_from(self.match_index + 1);
+        self.retransmits = self.retransmits.saturating_add(1);
+    }
+
+    /// Forget what is in flight and probe from `next_index`, one message at a time.
+    pub fn probe_from(&mut self, next_index: Index) {
         self.inflight.clear();
         self.probe_sent_at = None;
-        self.next_index = self.match_index + 1;
+        self.next_index = next_index;
         self.state = ProgressState::Probe;
-        self.retransmits = self.retransmits.saturating_add(1);
     }
 
     /// The follower answered: it is alive, so timeouts and heartbeats return to normal.

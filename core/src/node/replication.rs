@@ -11,7 +11,6 @@ use crate::event::{Event, StepDownReason};
 use crate::log::Entry;
 use crate::message::{AppendResult, Body};
 use crate::types::{Index, NodeId, Time};
-use std::collections::BTreeSet;
 
 impl Node {
     /// Appends an entry of the leader's own term and schedules its replication.
@@ -55,9 +54,10 @@ impl Node {
                 p.retransmit();
             }
         }
-        let eager = eager_followers(l, &self.config);
-        let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
         let last = self.log.last_index();
+        // Ranking followers is only needed when there are entries to send.
+        let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config) } else { Vec::new() };
+        let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
         let mut due = Vec::new();
         for (&id, p) in l.progress.iter_mut() {
@@ -145,10 +145,7 @@ impl Node {
                         Some(i) => i + 1,
                         None => conflict_index,
                     };
-                    p.next_index = hint.clamp(p.match_index + 1, rejected_index.max(p.match_index + 1));
-                    p.state = ProgressState::Probe;
-                    p.inflight.clear();
-                    p.probe_sent_at = None;
+                    p.probe_from(hint.clamp(p.match_index + 1, rejected_index.max(p.match_index + 1)));
                 }
             }
         }
@@ -193,25 +190,31 @@ impl Node {
             return 0;
         }
         let last = self.log.last_index();
-        let eager = eager_followers(l, &self.config);
         let timeout = retransmit_timeout(l, &self.config);
-        let stalled_at = l.uncommitted.front().map(|&(_, t)| t + widen_after(l, &self.config));
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
         }
+        let mut sendable = Vec::new();
         for (id, p) in &l.progress {
             deadline = deadline.min(p.heartbeat_at());
             if let Some(t) = p.retransmit_at(timeout, self.config.max_probe_interval_us) {
                 deadline = deadline.min(t);
             }
             if p.has_unsent(last) && p.can_send_entries(self.config.max_inflight) {
-                if eager.contains(id) {
-                    return 0;
-                }
-                if let Some(t) = stalled_at {
-                    deadline = deadline.min(t);
-                }
+                sendable.push(*id);
+            }
+        }
+        // Entries that may go out: at once to an eager follower, else when a stalled commit
+        // widens to everyone. This runs on every wait of the owner's loop, so the ranking of
+        // followers is only done when there is something to send.
+        if !sendable.is_empty() {
+            let eager = eager_followers(l, &self.config);
+            if sendable.iter().any(|id| eager.contains(id)) {
+                return 0;
+            }
+            if let Some(&(_, t)) = l.uncommitted.front() {
+                deadline = deadline.min(t + widen_after(l, &self.config));
             }
         }
         deadline
@@ -222,15 +225,12 @@ impl Node {
 /// the most responsive ones for a commit. A follower that has not answered since a
 /// retransmission ranks last, so that one lost message or acknowledgement costs a message to
 /// one other follower, not to all of them.
-fn eager_followers(l: &Leadership, config: &crate::config::Config) -> BTreeSet<NodeId> {
+fn eager_followers(l: &Leadership, config: &crate::config::Config) -> Vec<NodeId> {
     match config.fanout {
         Fanout::All => l.progress.keys().copied().collect(),
         Fanout::Quorum => {
-            let extra = match l.loss_permille {
-                0..=HEAVY_LOSS_PERMILLE => 0,
-                ..=SEVERE_LOSS_PERMILLE => 1,
-                _ => 2,
-            };
+            let extra = usize::from(l.loss_permille > HEAVY_LOSS_PERMILLE)
+                + usize::from(l.loss_permille > SEVERE_LOSS_PERMILLE);
             let needed = (majority(l.progress.len() + 1) - 1 + extra).min(l.progress.len());
             let mut ranked: Vec<(&NodeId, &super::Progress)> = l.progress.iter().collect();
             // Answering first, then most recently heard, then furthest along, then by id for

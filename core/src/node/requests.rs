@@ -113,8 +113,7 @@ impl Node {
 
     /// Answers the pending reads that are safe to answer now.
     pub(super) fn serve_reads(&mut self, now: Time) {
-        let lease_us = self.config.lease_us();
-        let lease_reads = self.config.read_mode == ReadMode::Lease;
+        let lease_valid = self.has_read_lease(now);
         let Role::Leader(l) = &mut self.role else { return };
         // Until an entry of its own term is committed, a new leader may not know of every
         // committed entry (§8).
@@ -122,7 +121,6 @@ impl Node {
             return;
         }
         let confirmed = quorum_acked(l);
-        let lease_valid = lease_reads && now < confirmed.saturating_add(lease_us);
         let applied = self.last_applied;
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
             .into_iter()
