@@ -106,7 +106,7 @@ pub use config::{Config, ConfigError, Fanout, ReadMode};
 pub use event::Event;
 pub use kv::{Command, KvStore};
 pub use log::{Entry, RaftLog};
-pub use message::{AppendResult, Body, Message, MessageKind};
+pub use message::{AppendResult, Body, Message, MessageKind, Relay};
 pub use node::{Effect, Node, PersistentState, RoleKind};
 pub use rng::Rng;
 pub use types::{Index, NodeId, Term, Time};

@@ -29,8 +29,38 @@ pub enum Body {
         /// The leader's clock when it sent this, echoed in the reply so that the leader knows
         /// which of its sends a follower has acknowledged (for leases and read confirmation).
         sent_at: Time,
+        /// Whether this message is part of a relay chain (see [`Relay`]).
+        #[serde(default)]
+        relay: Relay,
     },
-    AppendEntriesReply { result: AppendResult, sent_at: Time },
+    AppendEntriesReply {
+        result: AppendResult,
+        sent_at: Time,
+        /// For the answer to a forwarded AppendEntries: the follower that forwarded it and
+        /// its match index, so that one reply acknowledges both.
+        #[serde(default)]
+        via: Option<(NodeId, Index)>,
+    },
+}
+
+/// Relay replication: instead of sending new entries to two followers and hearing back from
+/// both (four messages), the leader sends them to one, which appends and passes the same
+/// AppendEntries on to a second, which answers the leader for both (three messages). The
+/// forwarded message is the leader's own (term, entries, commit index), so the second
+/// follower checks and appends it exactly as if it came straight from the leader (§5.3);
+/// the only new fact it carries is the first follower's match index, which the reply
+/// passes on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Relay {
+    /// Straight from the leader, answered straight to it.
+    #[default]
+    Direct,
+    /// From the leader: after a successful append, forward it to `to` instead of answering
+    /// (a rejection is answered to the leader as usual).
+    Forward { to: NodeId },
+    /// Forwarded by the message's sender on behalf of `leader`, whose log matches the
+    /// leader's up to `via_match`. Answer the leader.
+    Forwarded { leader: NodeId, via_match: Index },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

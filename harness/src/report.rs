@@ -64,6 +64,14 @@ pub fn text(o: &Outcome) -> String {
             c.delivered, c.dropped, c.partitioned, c.to_dead
         ),
     );
+    if !c.msgs_by_type.is_empty() {
+        let kinds: Vec<String> = c
+            .msgs_by_type
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect();
+        stat("  by type", kinds.join(", "));
+    }
     stat(
         "messages to clients (not counted)",
         c.to_clients.to_string(),

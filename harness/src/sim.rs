@@ -247,6 +247,9 @@ impl Sim<'_> {
         let route = self.net.route(r, &msg, &mut self.rng);
         let c = &mut self.counters;
         c.total_msgs += route.counted;
+        if route.counted > 0 {
+            *c.msgs_by_type.entry(msg.kind.clone()).or_default() += route.counted;
+        }
         c.dropped += route.dropped;
         c.partitioned += route.cut;
         c.to_dead += route.to_dead;

@@ -2,6 +2,7 @@
 
 use crate::config::{Benchmarks, Config};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Keeps reports readable when a replica floods the simulator with bad messages.
 const MAX_REASONS: usize = 20;
@@ -10,6 +11,8 @@ const MAX_REASONS: usize = 20;
 pub struct Counters {
     /// Replica→replica datagrams, as scored.
     pub total_msgs: u64,
+    /// The same count split by the message's `type` field.
+    pub msgs_by_type: BTreeMap<String, u64>,
     pub delivered: u64,
     pub dropped: u64,
     pub partitioned: u64,

@@ -17,6 +17,7 @@
 
 use raft_core::{
     AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
+    Relay,
 };
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -99,7 +100,18 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
             entries,
             leader_commit,
             sent_at,
+            relay,
         } => {
+            match relay {
+                Relay::Direct => {}
+                Relay::Forward { to } => {
+                    f.insert("fw".into(), json!(format_id(*to)));
+                }
+                Relay::Forwarded { leader, via_match } => {
+                    f.insert("rl".into(), json!(format_id(*leader)));
+                    f.insert("vm".into(), json!(via_match));
+                }
+            }
             f.insert("pi".into(), json!(prev_log_index));
             f.insert("pt".into(), json!(prev_log_term));
             f.insert("c".into(), json!(leader_commit));
@@ -110,8 +122,16 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
             );
             "ae"
         }
-        Body::AppendEntriesReply { result, sent_at } => {
+        Body::AppendEntriesReply {
+            result,
+            sent_at,
+            via,
+        } => {
             f.insert("s".into(), json!(sent_at));
+            if let Some((forwarder, match_index)) = via {
+                f.insert("vi".into(), json!(format_id(*forwarder)));
+                f.insert("vm".into(), json!(match_index));
+            }
             match result {
                 AppendResult::Success { match_index } => {
                     f.insert("m".into(), json!(match_index));
@@ -314,10 +334,15 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                     entries: f.entries("e")?,
                     leader_commit: f.u64("c")?,
                     sent_at: f.u64("s")?,
+                    relay: f.relay()?,
                 },
                 _ => Body::AppendEntriesReply {
                     result: f.append_result()?,
                     sent_at: f.u64("s")?,
+                    via: match f.0.contains_key("vi") {
+                        true => Some((f.id("vi")?, f.u64("vm")?)),
+                        false => None,
+                    },
                 },
             };
             Ok(Incoming::Peer(Message {
@@ -365,6 +390,26 @@ impl Fields {
             field,
             expected: "an unsigned integer",
         })
+    }
+
+    fn id(&self, field: &'static str) -> Result<NodeId, DecodeError> {
+        let value = self.string(field)?;
+        parse_id(&value).ok_or(DecodeError::BadId { field, value })
+    }
+
+    /// The relay role of an AppendEntries: `fw` names the follower to forward it to; `rl`
+    /// and `vm` name the leader a forwarded one speaks for and the forwarder's match index.
+    fn relay(&self) -> Result<Relay, DecodeError> {
+        if self.0.contains_key("fw") {
+            return Ok(Relay::Forward { to: self.id("fw")? });
+        }
+        if self.0.contains_key("rl") {
+            return Ok(Relay::Forwarded {
+                leader: self.id("rl")?,
+                via_match: self.u64("vm")?,
+            });
+        }
+        Ok(Relay::Direct)
     }
 
     fn bool(&self, field: &'static str) -> Result<bool, DecodeError> {
@@ -468,6 +513,15 @@ mod tests {
                 entries: vec![],
                 leader_commit: 0,
                 sent_at: 0,
+                relay: Relay::Direct,
+            },
+            Body::AppendEntries {
+                prev_log_index: 3,
+                prev_log_term: 2,
+                entries: vec![put(2, "k", "v")],
+                leader_commit: 3,
+                sent_at: 77,
+                relay: Relay::Forward { to: 0x12 },
             },
             Body::AppendEntries {
                 prev_log_index: 41,
@@ -482,10 +536,20 @@ mod tests {
                 ],
                 leader_commit: 40,
                 sent_at: u64::MAX,
+                relay: Relay::Forwarded {
+                    leader: 0xFFFE,
+                    via_match: 44,
+                },
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Success { match_index: 44 },
                 sent_at: 123_456,
+                via: None,
+            },
+            Body::AppendEntriesReply {
+                result: AppendResult::Success { match_index: 44 },
+                sent_at: 123_456,
+                via: Some((3, 44)),
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -494,6 +558,7 @@ mod tests {
                     conflict_term: Some(2),
                 },
                 sent_at: 1,
+                via: Some((0, u64::MAX)),
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -502,6 +567,7 @@ mod tests {
                     conflict_term: None,
                 },
                 sent_at: 1,
+                via: None,
             },
         ]
     }
@@ -790,6 +856,10 @@ mod tests {
                         entries,
                         leader_commit: u64::MAX,
                         sent_at: u64::MAX,
+                        relay: Relay::Forwarded {
+                            leader: 0xFFFE,
+                            via_match: u64::MAX,
+                        },
                     },
                 };
                 let size = encode_message(&msg, Some(0xFFFE)).len();

@@ -4,21 +4,27 @@
 use super::{Node, Role};
 use crate::event::Event;
 use crate::log::Entry;
-use crate::message::{AppendResult, Body};
+use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Term, Time};
 
+/// The fields of an AppendEntries, as received.
+pub(super) struct Append {
+    pub prev_log_index: Index,
+    pub prev_log_term: Term,
+    pub entries: Vec<Entry>,
+    pub leader_commit: Index,
+    pub sent_at: Time,
+    pub relay: Relay,
+}
+
 impl Node {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn handle_append_entries(
-        &mut self,
-        now: Time,
-        leader: NodeId,
-        prev_log_index: Index,
-        prev_log_term: Term,
-        entries: Vec<Entry>,
-        leader_commit: Index,
-        sent_at: Time,
-    ) {
+    /// An AppendEntries from `sender`: the leader itself, or a follower forwarding the
+    /// leader's message in a relay chain.
+    pub(super) fn handle_append_entries(&mut self, now: Time, sender: NodeId, append: Append) {
+        let leader = match append.relay {
+            Relay::Forwarded { leader, .. } => leader,
+            _ => sender,
+        };
         match self.role {
             // Election safety (§5.2) allows one leader per term; a second one is a bug in the
             // sender, and its message must not touch our log.
@@ -37,11 +43,28 @@ impl Node {
             _ => self.become_follower(now, self.term, Some(leader)),
         }
 
+        let Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay } = append;
+        // Only a chain's first follower needs a copy of the entries, to pass them on.
+        let forward = match relay {
+            Relay::Forward { to } if self.is_peer(to) && to != leader => Some((to, entries.clone())),
+            _ => None,
+        };
         let result = self.check_and_append(prev_log_index, prev_log_term, entries, leader_commit);
-        if let AppendResult::Reject { .. } = result {
-            self.trace(Event::AppendRejected { leader, prev_log_index });
+        match (&result, forward) {
+            (AppendResult::Success { match_index }, Some((to, entries))) => {
+                let relay = Relay::Forwarded { leader, via_match: *match_index };
+                let body = Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay };
+                self.send(to, body);
+                return;
+            }
+            (AppendResult::Reject { .. }, _) => self.trace(Event::AppendRejected { leader, prev_log_index }),
+            _ => {}
         }
-        self.send(leader, Body::AppendEntriesReply { result, sent_at });
+        let via = match relay {
+            Relay::Forwarded { via_match, .. } => Some((sender, via_match)),
+            _ => None,
+        };
+        self.send(leader, Body::AppendEntriesReply { result, sent_at, via });
     }
 
     fn check_and_append(

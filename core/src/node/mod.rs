@@ -171,8 +171,8 @@ impl Node {
 
     /// A message from a peer (§5.1: term handling first, then the role's handler).
     pub fn receive(&mut self, now: Time, msg: Message) {
-        if msg.to != self.id || msg.from == self.id || !self.peers.contains(&msg.from) {
-            return; // not for us, or from outside the cluster: drop it
+        if msg.to != self.id || !self.is_peer(msg.from) || append_leader(&msg).is_some_and(|l| !self.is_peer(l)) {
+            return; // not for us, or from (or forwarded for) outside the cluster: drop it
         }
         if msg.term > self.term && !self.accept_higher_term(now, &msg) {
             return;
@@ -190,9 +190,13 @@ impl Node {
                 self.handle_request_vote(now, msg.from, last_log_index, last_log_term)
             }
             Body::RequestVoteReply { granted } => self.handle_vote_reply(now, msg.from, msg.term, granted, false),
-            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at } => self
-                .handle_append_entries(now, msg.from, prev_log_index, prev_log_term, entries, leader_commit, sent_at),
-            Body::AppendEntriesReply { result, sent_at } => self.handle_append_reply(now, msg.from, result, sent_at),
+            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay } => {
+                let append = append::Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay };
+                self.handle_append_entries(now, msg.from, append)
+            }
+            Body::AppendEntriesReply { result, sent_at, via } => {
+                self.handle_append_reply(now, msg.from, result, sent_at, via)
+            }
         }
     }
 
@@ -379,7 +383,7 @@ impl Node {
                 false
             }
             _ => {
-                let leader = matches!(msg.body, Body::AppendEntries { .. }).then_some(msg.from);
+                let leader = append_leader(msg);
                 self.become_follower(now, msg.term, leader);
                 true
             }
@@ -391,19 +395,22 @@ impl Node {
         match msg.body {
             Body::PreVote { .. } => self.send(msg.from, Body::PreVoteReply { granted: false }),
             Body::RequestVote { .. } => self.send(msg.from, Body::RequestVoteReply { granted: false }),
-            Body::AppendEntries { prev_log_index, sent_at, .. } => self.send(
-                msg.from,
-                Body::AppendEntriesReply {
-                    result: crate::message::AppendResult::Reject {
-                        rejected_index: prev_log_index,
-                        conflict_index: prev_log_index,
-                        conflict_term: None,
-                    },
-                    sent_at,
-                },
-            ),
+            Body::AppendEntries { prev_log_index, sent_at, .. } => {
+                let leader = append_leader(&msg).unwrap_or(msg.from);
+                let result = crate::message::AppendResult::Reject {
+                    rejected_index: prev_log_index,
+                    conflict_index: prev_log_index,
+                    conflict_term: None,
+                };
+                self.send(leader, Body::AppendEntriesReply { result, sent_at, via: None })
+            }
             _ => {} // a stale reply: nothing to do
         }
+    }
+
+    /// Whether `node` is another member of the cluster.
+    fn is_peer(&self, node: NodeId) -> bool {
+        node != self.id && self.peers.contains(&node)
     }
 
     /// Applies newly committed entries to the state machine in log order (§5.3), answering
@@ -431,5 +438,14 @@ impl Node {
             self.commit_index = to;
             self.apply_committed();
         }
+    }
+}
+
+/// The leader an AppendEntries speaks for: its sender, or the leader named by a forwarded one.
+fn append_leader(msg: &Message) -> Option<NodeId> {
+    match msg.body {
+        Body::AppendEntries { relay: crate::message::Relay::Forwarded { leader, .. }, .. } => Some(leader),
+        Body::AppendEntries { .. } => Some(msg.from),
+        _ => None,
     }
 }

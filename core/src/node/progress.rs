@@ -75,10 +75,17 @@ impl Progress {
         }
     }
 
-    /// An acknowledgement is overdue: forget what is in flight and probe again from the first
-    /// unacknowledged entry, one message at a time.
-    pub fn retransmit(&mut self) {
-        self.probe_from(self.match_index + 1);
+    /// An acknowledgement is overdue: forget what is in flight and send again from the first
+    /// unacknowledged entry. With `keep_replicating`, the first time a follower that was
+    /// answering misses one, it stays in the Replicate state (one loss says little about a
+    /// follower whose log position is known); otherwise it is probed, one message at a time.
+    pub fn retransmit(&mut self, keep_replicating: bool) {
+        if keep_replicating && self.retransmits == 0 && self.state == ProgressState::Replicate {
+            self.inflight.clear();
+            self.next_index = self.match_index + 1;
+        } else {
+            self.probe_from(self.match_index + 1);
+        }
         self.retransmits = self.retransmits.saturating_add(1);
     }
 

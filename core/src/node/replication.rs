@@ -9,7 +9,7 @@ use super::{Leadership, Node, Role};
 use crate::config::Fanout;
 use crate::event::{Event, StepDownReason};
 use crate::log::Entry;
-use crate::message::{AppendResult, Body};
+use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Time};
 
 impl Node {
@@ -51,28 +51,69 @@ impl Node {
                 if p.retransmits == 0 {
                     l.loss_permille = observe_loss(l.loss_permille, true);
                 }
-                p.retransmit();
+                // A relay chain breaks if either of its links does, so a follower in one
+                // is not suspected, nor probed, for a single loss.
+                p.retransmit(self.config.fanout == Fanout::Relay);
             }
         }
         let last = self.log.last_index();
         // Ranking followers is only needed when there are entries to send.
-        let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config) } else { Vec::new() };
+        let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last) } else { Vec::new() };
         let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
         let mut due = Vec::new();
-        for (&id, p) in l.progress.iter_mut() {
-            let wants_entries = p.has_unsent(last)
-                && p.can_send_entries(self.config.max_inflight)
-                && (eager.contains(&id) || widen);
+        let mut chained = Vec::new();
+        for (&id, p) in l.progress.iter() {
+            let sendable = p.has_unsent(last) && p.can_send_entries(self.config.max_inflight);
+            let wants_entries = sendable && (eager.contains(&id) || widen);
             let heartbeat = now >= p.heartbeat_at();
             let confirm_read = read_round.is_some_and(|t| p.last_sent_at.is_none_or(|s| s < t));
-            if wants_entries || heartbeat || confirm_read {
+            if !(wants_entries || heartbeat || confirm_read) {
+                continue;
+            }
+            // Whatever the reason to send, entries to a matching follower that is answering
+            // (or missed a single acknowledgement) can go by relay.
+            let relayable = p.state == ProgressState::Replicate && p.retransmits <= 1;
+            if sendable && self.config.fanout == Fanout::Relay && relayable {
+                chained.push(id);
+            } else {
                 due.push(id);
             }
+        }
+        // Relay: pair the followers that take new entries, in rank order, into chains; an odd
+        // one out is sent to directly.
+        chained.sort_by_key(|id| eager.iter().position(|e| e == id));
+        let mut pairs = chained.chunks_exact(2);
+        due.extend(pairs.remainder());
+        let pairs: Vec<(NodeId, NodeId)> = pairs.by_ref().map(|c| (c[0], c[1])).collect();
+        for (first, second) in pairs {
+            self.send_chain(first, second, now);
         }
         for id in due {
             self.send_append(id, now);
         }
+    }
+
+    /// New entries along a relay chain: to `first`, which forwards them to `second`, which
+    /// answers for both. Both must be in the Replicate state. The entries start at whichever
+    /// of the two is further behind, so that both can append them.
+    fn send_chain(&mut self, first: NodeId, second: NodeId, now: Time) {
+        let max_bytes = self.config.max_append_bytes;
+        let Role::Leader(l) = &mut self.role else { return };
+        let from = l.progress[&first].next_index.min(l.progress[&second].next_index);
+        let entries = self.log.slice_from(from, max_bytes);
+        let Some(last_sent) = (from + entries.len() as Index).checked_sub(1).filter(|&i| i >= from) else { return };
+        for id in [first, second] {
+            let p = l.progress.get_mut(&id).expect("progress for every peer");
+            p.inflight.push_back((last_sent, now));
+            p.next_index = p.next_index.max(last_sent + 1);
+            p.last_sent_at = Some(now);
+        }
+        let prev_log_index = from - 1;
+        let prev_log_term = self.log.term_at(prev_log_index).expect("next_index is at most last_index + 1");
+        let leader_commit = self.commit_index;
+        let relay = Relay::Forward { to: second };
+        self.send(first, Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at: now, relay });
     }
 
     /// One AppendEntries to `to`: its unsent entries if the window allows, else a heartbeat.
@@ -111,13 +152,39 @@ impl Node {
         }
         p.last_sent_at = Some(now);
         let leader_commit = self.commit_index;
-        self.send(to, Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at: now });
+        let relay = Relay::Direct;
+        self.send(to, Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at: now, relay });
     }
 
-    pub(super) fn handle_append_reply(&mut self, now: Time, from: NodeId, result: AppendResult, sent_at: Time) {
+    /// An answer to an AppendEntries; `via` also acknowledges the follower that forwarded
+    /// it, when it came along a relay chain.
+    pub(super) fn handle_append_reply(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        result: AppendResult,
+        sent_at: Time,
+        via: Option<(NodeId, Index)>,
+    ) {
+        let mut advanced = self.record_append_result(now, from, result, sent_at);
+        if let Some((forwarder, match_index)) = via.filter(|&(f, _)| f != from) {
+            let success = AppendResult::Success { match_index };
+            advanced |= self.record_append_result(now, forwarder, success, sent_at);
+        }
+        if advanced {
+            self.maybe_commit();
+        }
+        self.serve_reads(now);
+        if matches!(&self.role, Role::Leader(l) if l.flush_due) {
+            self.flush(now);
+        }
+    }
+
+    /// Updates one follower's progress from its answer; returns whether its match index moved.
+    fn record_append_result(&mut self, now: Time, from: NodeId, result: AppendResult, sent_at: Time) -> bool {
         let last = self.log.last_index();
-        let Role::Leader(l) = &mut self.role else { return };
-        let Some(p) = l.progress.get_mut(&from) else { return };
+        let Role::Leader(l) = &mut self.role else { return false };
+        let Some(p) = l.progress.get_mut(&from) else { return false };
         p.heard(now, sent_at, self.config.heartbeat_interval_us);
         let mut advanced = false;
         match result {
@@ -152,13 +219,7 @@ impl Node {
         if p.has_unsent(last) {
             l.flush_due = true;
         }
-        if advanced {
-            self.maybe_commit();
-        }
-        self.serve_reads(now);
-        if matches!(&self.role, Role::Leader(l) if l.flush_due) {
-            self.flush(now);
-        }
+        advanced
     }
 
     /// §5.3, §5.4.2: an entry is committed once a majority stores it, but a leader only counts
@@ -209,7 +270,7 @@ impl Node {
         // widens to everyone. This runs on every wait of the owner's loop, so the ranking of
         // followers is only done when there is something to send.
         if !sendable.is_empty() {
-            let eager = eager_followers(l, &self.config);
+            let eager = eager_followers(l, &self.config, last);
             if sendable.iter().any(|id| eager.contains(id)) {
                 return 0;
             }
@@ -225,9 +286,30 @@ impl Node {
 /// the most responsive ones for a commit. A follower that has not answered since a
 /// retransmission ranks last, so that one lost message or acknowledgement costs a message to
 /// one other follower, not to all of them.
-fn eager_followers(l: &Leadership, config: &crate::config::Config) -> Vec<NodeId> {
+fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index) -> Vec<NodeId> {
     match config.fanout {
         Fanout::All => l.progress.keys().copied().collect(),
+        Fanout::Relay => {
+            // One chain carries what a commit needs; under heavy loss a second one runs in
+            // parallel, so that a commit usually makes it on the first try.
+            let chains = 1 + usize::from(l.loss_permille > RELAY_HEAVY_LOSS_PERMILLE);
+            let needed = ((majority(l.progress.len() + 1) - 1) * chains).min(l.progress.len());
+            // The followers already sent everything count towards what a commit needs.
+            let covered = l.progress.values().filter(|p| !p.has_unsent(last)).count();
+            let needed = needed.saturating_sub(covered);
+            let mut ranked: Vec<(&NodeId, &super::Progress)> = l.progress.iter().filter(|(_, p)| p.has_unsent(last)).collect();
+            // Answering (a single missed acknowledgement is forgiven: a chain breaks if either
+            // link does), then the one sent to least recently (so that chains rotate through
+            // every follower and none needs a separate heartbeat while writes flow), then by
+            // id for determinism.
+            ranked.sort_by(|(a, pa), (b, pb)| {
+                (pa.retransmits > 1)
+                    .cmp(&(pb.retransmits > 1))
+                    .then(pa.last_sent_at.cmp(&pb.last_sent_at))
+                    .then(a.cmp(b))
+            });
+            ranked.into_iter().take(needed).map(|(id, _)| *id).collect()
+        }
         Fanout::Quorum => {
             let extra = usize::from(l.loss_permille > HEAVY_LOSS_PERMILLE)
                 + usize::from(l.loss_permille > SEVERE_LOSS_PERMILLE);
@@ -257,6 +339,12 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config) -> Vec<NodeId
 const HEAVY_LOSS_PERMILLE: u32 = 350;
 const SEVERE_LOSS_PERMILLE: u32 = 450;
 
+/// With relay fanout, the rate of unanswered chains above which a second chain runs in
+/// parallel. A chain of three hops makes it with probability (1 - p)^3: under one half once
+/// p passes ~0.2, when this rate passes 0.49. Two chains make it with 1 - (1 - (1-p)^3)^2,
+/// above one half up to p ~ 0.33, for about twice the messages.
+const RELAY_HEAVY_LOSS_PERMILLE: u32 = 450;
+
 /// Folds one observation into the moving average of unanswered AppendEntries (weight 1/16).
 fn observe_loss(permille: u32, lost: bool) -> u32 {
     let sample = if lost { 1000 } else { 0 };
@@ -269,7 +357,7 @@ fn widen_after(l: &Leadership, config: &crate::config::Config) -> u64 {
     let timeout = retransmit_timeout(l, config);
     match config.fanout {
         Fanout::All => timeout,
-        Fanout::Quorum => timeout.saturating_mul(3),
+        Fanout::Quorum | Fanout::Relay => timeout.saturating_mul(3),
     }
 }
 

@@ -125,12 +125,13 @@ pub fn append_msg(
         entries,
         leader_commit: commit,
         sent_at: 0,
+        relay: Relay::Direct,
     };
     Message { from, to, term, body }
 }
 
 pub fn append_reply(from: NodeId, to: NodeId, term: Term, result: AppendResult, sent_at: Time) -> Message {
-    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at } }
+    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at, via: None } }
 }
 
 pub fn vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Message {

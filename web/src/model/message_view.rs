@@ -6,7 +6,7 @@
 use super::geometry::{message_position, Point};
 use crate::model::command_text;
 use raft_core::sim::{InFlight, Sim};
-use raft_core::{AppendResult, Body, MessageKind, NodeId, Term, Time};
+use raft_core::{AppendResult, Body, MessageKind, NodeId, Relay, Term, Time};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GlyphKind {
@@ -212,7 +212,14 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
         Body::PreVoteReply { granted } | Body::RequestVoteReply { granted } => {
             add("vote granted", granted.to_string());
         }
-        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at } => {
+        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay } => {
+            match relay {
+                Relay::Direct => {}
+                Relay::Forward { to } => add("relay", format!("append, then forward to node {to}")),
+                Relay::Forwarded { leader, via_match } => {
+                    add("relay", format!("forwarded for leader {leader}; sender matches up to {via_match}"))
+                }
+            }
             add("prev log index", prev_log_index.to_string());
             add("prev log term", prev_log_term.to_string());
             add("leader commit", leader_commit.to_string());
@@ -225,7 +232,10 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                 add(&format!("entry {index}"), format!("term {}: {}", e.term, command_text(&e.command)));
             }
         }
-        Body::AppendEntriesReply { result, sent_at } => {
+        Body::AppendEntriesReply { result, sent_at, via } => {
+            if let Some((forwarder, match_index)) = via {
+                add("also for", format!("node {forwarder}, which matches up to {match_index}"));
+            }
             match result {
                 AppendResult::Success { match_index } => {
                     add("result", "success".into());
