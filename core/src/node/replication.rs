@@ -72,9 +72,13 @@ impl Node {
                 continue;
             }
             // Whatever the reason to send, entries to a matching follower that is answering
-            // (or missed a single acknowledgement) can go by relay.
-            let relayable = p.state == ProgressState::Replicate && p.retransmits <= 1;
-            if sendable && self.config.fanout == Fanout::Relay && relayable {
+            // (or missed a single acknowledgement) can go by relay; so can a heartbeat to an
+            // answering one while losses are rare (a chain's second follower misses the
+            // heartbeat if either link loses it).
+            let relayable = p.state == ProgressState::Replicate
+                && (p.retransmits == 0 || (sendable && p.retransmits == 1))
+                && (sendable || l.loss_permille < RELAY_HEARTBEAT_LOSS_PERMILLE);
+            if self.config.fanout == Fanout::Relay && relayable {
                 chained.push(id);
             } else {
                 due.push(id);
@@ -82,7 +86,7 @@ impl Node {
         }
         // Relay: pair the followers that take new entries, in rank order, into chains; an odd
         // one out is sent to directly.
-        chained.sort_by_key(|id| eager.iter().position(|e| e == id));
+        chained.sort_by_key(|id| eager.iter().position(|e| e == id).unwrap_or(usize::MAX));
         let mut pairs = chained.chunks_exact(2);
         due.extend(pairs.remainder());
         let pairs: Vec<(NodeId, NodeId)> = pairs.by_ref().map(|c| (c[0], c[1])).collect();
@@ -94,19 +98,22 @@ impl Node {
         }
     }
 
-    /// New entries along a relay chain: to `first`, which forwards them to `second`, which
-    /// answers for both. Both must be in the Replicate state. The entries start at whichever
-    /// of the two is further behind, so that both can append them.
+    /// An AppendEntries along a relay chain: to `first`, which forwards it to `second`, which
+    /// answers for both. Both must be in the Replicate state. The entries (none for a
+    /// heartbeat) start at whichever of the two is further behind, so that both can append
+    /// them.
     fn send_chain(&mut self, first: NodeId, second: NodeId, now: Time) {
         let max_bytes = self.config.max_append_bytes;
         let Role::Leader(l) = &mut self.role else { return };
         let from = l.progress[&first].next_index.min(l.progress[&second].next_index);
         let entries = self.log.slice_from(from, max_bytes);
-        let Some(last_sent) = (from + entries.len() as Index).checked_sub(1).filter(|&i| i >= from) else { return };
+        let last_sent = from + entries.len() as Index - 1;
         for id in [first, second] {
             let p = l.progress.get_mut(&id).expect("progress for every peer");
-            p.inflight.push_back((last_sent, now));
-            p.next_index = p.next_index.max(last_sent + 1);
+            if !entries.is_empty() {
+                p.inflight.push_back((last_sent, now));
+                p.next_index = p.next_index.max(last_sent + 1);
+            }
             p.last_sent_at = Some(now);
         }
         let prev_log_index = from - 1;
@@ -344,6 +351,9 @@ const SEVERE_LOSS_PERMILLE: u32 = 450;
 /// p passes ~0.2, when this rate passes 0.49. Two chains make it with 1 - (1 - (1-p)^3)^2,
 /// above one half up to p ~ 0.33, for about twice the messages.
 const RELAY_HEAVY_LOSS_PERMILLE: u32 = 450;
+
+/// With relay fanout, heartbeats go along chains only while fewer chains than this break.
+const RELAY_HEARTBEAT_LOSS_PERMILLE: u32 = 300;
 
 /// Folds one observation into the moving average of unanswered AppendEntries (weight 1/16).
 fn observe_loss(permille: u32, lost: bool) -> u32 {
