@@ -83,7 +83,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
-    /// Tuned for the CS 3700 graded simulator: few messages (quorum fanout, sparse idle
+    /// Tuned for the CS 3700 graded simulator: few messages (relay fanout, sparse idle
     /// heartbeats, lease reads), and recovery within about two seconds.
     pub fn graded() -> Config {
         Config {
