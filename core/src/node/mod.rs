@@ -79,7 +79,7 @@ struct Leadership {
     /// How often, in thousandths, an AppendEntries with entries to a live follower went
     /// unanswered until its retransmit timeout (a moving average). Under heavy loss a commit
     /// rarely gets both of the acknowledgements it needs on the first try, so quorum fanout
-    /// then adds one follower.
+    /// then adds one follower, and relay fanout a second chain.
     loss_permille: u32,
     /// Smoothed round trip of AppendEntries to followers, from the send times they echo.
     srtt_us: Option<u64>,

@@ -289,10 +289,10 @@ impl Node {
     }
 }
 
-/// The followers that get new entries at once: all of them, or (quorum fanout) just enough of
-/// the most responsive ones for a commit. A follower that has not answered since a
-/// retransmission ranks last, so that one lost message or acknowledgement costs a message to
-/// one other follower, not to all of them.
+/// The followers that get new entries at once: all of them, or (quorum and relay fanout)
+/// just enough of them for a commit, counting those already sent everything. A follower that
+/// has not answered since a retransmission ranks last, so that one lost message or
+/// acknowledgement costs a message to one other follower (or chain), not to all of them.
 fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index) -> Vec<NodeId> {
     match config.fanout {
         Fanout::All => l.progress.keys().copied().collect(),
