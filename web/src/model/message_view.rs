@@ -122,6 +122,19 @@ pub struct MessageView {
     pub pos: Point,
     pub progress: f64,
     pub label: String,
+    /// Its part in a relay chain: "forward" (leader to first follower), "forwarded" (first
+    /// to second) or "for-both" (the second's answer), if any.
+    pub relay: Option<&'static str>,
+}
+
+/// A message's part in a relay chain (see [`MessageView::relay`]).
+pub fn relay_role(body: &Body) -> Option<&'static str> {
+    match body {
+        Body::AppendEntries { relay: Relay::Forward { .. }, .. } => Some("forward"),
+        Body::AppendEntries { relay: Relay::Forwarded { .. }, .. } => Some("forwarded"),
+        Body::AppendEntriesReply { via: Some(_), .. } => Some("for-both"),
+        _ => None,
+    }
 }
 
 /// Every message in flight, placed between its nodes (`ring[id - 1]` is node `id`).
@@ -142,6 +155,7 @@ pub fn message_views(sim: &Sim, ring: &[Point]) -> Vec<MessageView> {
                 pos: message_position(from, to, progress),
                 progress,
                 label: label(m),
+                relay: relay_role(&m.message.body),
             })
         })
         .collect()
@@ -176,7 +190,13 @@ pub fn label(m: &InFlight) -> String {
             format!("AppendEntries reply, term {term}: reject at {rejected_index}")
         }
     };
-    format!("#{} {from} → {to}: {what}", m.id)
+    let relay = match &m.message.body {
+        Body::AppendEntries { relay: Relay::Forward { to }, .. } => format!("; to be forwarded to {to}"),
+        Body::AppendEntries { relay: Relay::Forwarded { leader, .. }, .. } => format!("; forwarded for leader {leader}"),
+        Body::AppendEntriesReply { via: Some((forwarder, _)), .. } => format!("; also for {forwarder}"),
+        _ => String::new(),
+    };
+    format!("#{} {from} → {to}: {what}{relay}", m.id)
 }
 
 fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {

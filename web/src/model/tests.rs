@@ -239,3 +239,28 @@ fn a_partition_is_drawn_once_per_link_and_narrated() {
     sim.intervene(Intervention::Heal);
     assert!(ClusterView::build(&sim, &tracker).cut_links.is_empty());
 }
+
+#[test]
+fn relay_chains_show_each_part_and_say_who_forwards() {
+    let mut config = SimConfig::teaching(SEED);
+    config.raft.fanout = raft_core::Fanout::Relay;
+    let mut sim = Sim::new(config).unwrap();
+    let mut tracker = Tracker::default();
+    let ring = ring(5);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut labels = Vec::new();
+    run(&mut sim, &mut tracker, 10_000_000, |s| {
+        for m in message_view::message_views(s, &ring) {
+            if let Some(role) = m.relay {
+                if seen.insert(role) {
+                    labels.push(m.label.clone());
+                }
+            }
+        }
+        seen.len() == 3
+    });
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["for-both", "forward", "forwarded"]);
+    assert!(labels.iter().any(|l| l.contains("to be forwarded to")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.contains("forwarded for leader")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.contains("also for")), "{labels:?}");
+}

@@ -1,8 +1,9 @@
-//! The protocol's extensions as switches: pre-vote, check-quorum, the leader's no-op, and how
-//! reads are answered. Lease reads rely on check-quorum, so the switches keep the two
-//! consistent (the core rejects a lease without check-quorum).
+//! The protocol's extensions as switches: pre-vote, check-quorum, the leader's no-op, how
+//! reads are answered and which followers get new entries at once. Lease reads rely on
+//! check-quorum, so the switches keep the two consistent (the core rejects a lease without
+//! check-quorum).
 
-use raft_core::{Config, ReadMode};
+use raft_core::{Config, Fanout, ReadMode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Toggle {
@@ -23,6 +24,25 @@ pub fn read_mode_name(mode: ReadMode) -> &'static str {
 
 pub fn read_mode_from(name: &str) -> Option<ReadMode> {
     READ_MODES.into_iter().find(|&m| read_mode_name(m) == name)
+}
+
+pub const FANOUTS: [Fanout; 3] = [Fanout::All, Fanout::Quorum, Fanout::Relay];
+
+pub fn fanout_name(fanout: Fanout) -> &'static str {
+    match fanout {
+        Fanout::All => "all followers",
+        Fanout::Quorum => "just a quorum",
+        Fanout::Relay => "relay chains",
+    }
+}
+
+pub fn fanout_from(name: &str) -> Option<Fanout> {
+    FANOUTS.into_iter().find(|&f| fanout_name(f) == name)
+}
+
+/// `config` replicating new entries with `fanout`.
+pub fn with_fanout(config: &Config, fanout: Fanout) -> Config {
+    Config { fanout, ..config.clone() }
 }
 
 pub fn is_on(config: &Config, t: Toggle) -> bool {
@@ -92,5 +112,15 @@ mod tests {
         for m in READ_MODES {
             assert_eq!(read_mode_from(read_mode_name(m)), Some(m));
         }
+    }
+
+    #[test]
+    fn fanouts_round_trip_and_stay_valid() {
+        for f in FANOUTS {
+            assert_eq!(fanout_from(fanout_name(f)), Some(f));
+            let c = with_fanout(&Config::teaching(), f);
+            assert_eq!((c.fanout, c.validate()), (f, Ok(())));
+        }
+        assert_eq!(fanout_from("everyone"), None);
     }
 }

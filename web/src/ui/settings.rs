@@ -2,7 +2,10 @@
 //! same seed and interventions with the new setting, up to the same moment.
 
 use super::action::Action;
-use crate::model::toggles::{flip, is_on, read_mode_from, read_mode_name, with_read_mode, Toggle, READ_MODES};
+use crate::model::toggles::{
+    fanout_from, fanout_name, flip, is_on, read_mode_from, read_mode_name, with_fanout, with_read_mode, Toggle, FANOUTS,
+    READ_MODES,
+};
 use raft_core::Config;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -28,6 +31,15 @@ pub fn Settings(props: &SettingsProps) -> Html {
             let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
             if let Some(mode) = v.as_deref().and_then(read_mode_from) {
                 on.emit(Action::SetRaft(with_read_mode(&raft, mode)));
+            }
+        })
+    };
+    let on_fanout = {
+        let (on, raft) = (props.on.clone(), raft.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+            if let Some(fanout) = v.as_deref().and_then(fanout_from) {
+                on.emit(Action::SetRaft(with_fanout(&raft, fanout)));
             }
         })
     };
@@ -57,6 +69,16 @@ pub fn Settings(props: &SettingsProps) -> Html {
                         </select>
                     </label>
                     <span class="hint">{ "lease needs check-quorum; unsafe local answers without any check (the checker will catch it)" }</span>
+                </li>
+                <li>
+                    <label class="switch">{ "New entries go to" }
+                        <select data-testid="fanout" onchange={on_fanout}>
+                            { for FANOUTS.iter().map(|&f| html! {
+                                <option value={fanout_name(f)} selected={raft.fanout == f}>{ fanout_name(f) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <span class="hint">{ "a quorum saves messages; in a relay chain one follower passes the leader's message on to a second, which answers for both" }</span>
                 </li>
             </ul>
             <p class="hint">{ "A change replays this run's seed and actions with the new setting, up to the same moment." }</p>
