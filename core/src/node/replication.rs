@@ -62,6 +62,7 @@ impl Node {
         let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last) } else { Vec::new() };
         let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
+        let parallel_chains = relay_chains(l);
         let mut due = Vec::new();
         let mut chained = Vec::new();
         for (&id, p) in l.progress.iter() {
@@ -85,12 +86,20 @@ impl Node {
                 due.push(id);
             }
         }
-        // Relay: pair the followers that take new entries, in rank order, into chains; an odd
-        // one out is sent to directly.
+        // Relay: pair the followers that take new entries, in rank order, into chains. An odd
+        // one out is sent to directly, unless parallel chains are wanted: then it starts a
+        // chain through the first follower again (with three followers left, two chains
+        // still give two independent ways to a commit).
         chained.sort_by_key(|id| eager.iter().position(|e| e == id).unwrap_or(usize::MAX));
-        let mut pairs = chained.chunks_exact(2);
-        due.extend(pairs.remainder());
-        let pairs: Vec<(NodeId, NodeId)> = pairs.by_ref().map(|c| (c[0], c[1])).collect();
+        let mut pairs: Vec<(NodeId, NodeId)> = chained.chunks_exact(2).map(|c| (c[0], c[1])).collect();
+        if chained.len() % 2 == 1 {
+            let odd = chained[chained.len() - 1];
+            if chained.len() > 1 && pairs.len() < parallel_chains {
+                pairs.push((odd, chained[0]));
+            } else {
+                due.push(odd);
+            }
+        }
         for (first, second) in pairs {
             self.send_chain(first, second, now);
         }
@@ -314,8 +323,7 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index) 
             }
             // One chain carries what a commit needs; under heavy loss a second one runs in
             // parallel, so that a commit usually makes it on the first try.
-            let chains = 1 + usize::from(l.loss_permille > RELAY_HEAVY_LOSS_PERMILLE);
-            let needed = ((majority(l.progress.len() + 1) - 1) * chains).min(l.progress.len());
+            let needed = ((majority(l.progress.len() + 1) - 1) * relay_chains(l)).min(l.progress.len());
             // The followers already sent everything count towards what a commit needs.
             let covered = l.progress.values().filter(|p| !p.has_unsent(last)).count();
             let needed = needed.saturating_sub(covered);
@@ -366,6 +374,11 @@ const SEVERE_LOSS_PERMILLE: u32 = 450;
 /// p passes ~0.2, when this rate passes 0.49. Two chains make it with 1 - (1 - (1-p)^3)^2,
 /// above one half up to p ~ 0.33, for about twice the messages.
 const RELAY_HEAVY_LOSS_PERMILLE: u32 = 450;
+
+/// How many chains carry new entries in parallel (relay fanout).
+fn relay_chains(l: &Leadership) -> usize {
+    1 + usize::from(l.loss_permille > RELAY_HEAVY_LOSS_PERMILLE)
+}
 
 /// With relay fanout, heartbeats go along chains only while fewer chains than this break.
 const RELAY_HEARTBEAT_LOSS_PERMILLE: u32 = 300;
