@@ -19,7 +19,11 @@ fn relay_config() -> Config {
 /// A five-node leader (id 1) whose no-op every follower has acknowledged, so that all of
 /// them are in the Replicate state.
 fn settled_leader() -> Node {
-    let mut leader = new_node(1, 5, relay_config());
+    settled_leader_with(relay_config())
+}
+
+fn settled_leader_with(config: Config) -> Node {
+    let mut leader = new_node(1, 5, config);
     make_leader(&mut leader, LATE);
     let term = leader.term();
     leader.take_effects();
@@ -176,19 +180,15 @@ fn through_chain(append: &Message, term: Term, now: Time) -> Message {
     sends(&b.take_effects()).remove(0)
 }
 
-/// A lost link breaks a chain, and nothing is resent at once while chains mostly make it:
-/// the next write's chain goes to the other two followers, starts from what they lack, and
-/// commits both writes. The broken pair gets its entries with its next heartbeat.
+/// A chain starts after what its followers have acknowledged, so the next write's chain
+/// repairs a broken one: it goes to the other two followers and carries the lost entry too.
 #[test]
-fn a_broken_chain_is_repaired_by_the_next_writes_chain() {
+fn the_next_writes_chain_carries_what_a_broken_chain_lost() {
     let mut leader = settled_leader();
     let term = leader.term();
     let lost = put(&mut leader, LATE + 10, "p1");
     let Relay::Forward { to } = relay_of(&lost[0]) else { unreachable!() };
     let broken = [lost[0].to, to];
-    let heartbeat = leader.config().heartbeat_interval_us;
-    assert!(leader.next_deadline() >= LATE + heartbeat, "no quick retransmission");
-
     let next = put(&mut leader, LATE + 20, "p2");
     assert_eq!(next.len(), 1);
     let Relay::Forward { to: second } = relay_of(&next[0]) else { unreachable!() };
@@ -199,17 +199,41 @@ fn a_broken_chain_is_repaired_by_the_next_writes_chain() {
     assert_eq!(leader.commit_index(), 3);
     assert_eq!(replies(&leader.take_effects()).len(), 2, "both writes are answered");
 
-    // With no more writes, the broken pair hears again at its heartbeat, with its entries.
+    // The broken pair is not rushed (everything is committed); it catches up along a chain
+    // with its next heartbeat.
+    let heartbeat = leader.config().heartbeat_interval_us;
     leader.tick(LATE + 10 + heartbeat);
     let catch_up = sends(&leader.take_effects());
     let chain: Vec<&Message> = catch_up.iter().filter(|m| broken.contains(&m.to)).collect();
     assert_eq!(chain.len(), 1, "{catch_up:?}");
     let Body::AppendEntries { prev_log_index, entries, .. } = &chain[0].body else { unreachable!() };
     assert_eq!((*prev_log_index, entries.len()), (1, 2));
-    let ack = through_chain(chain[0], term, LATE + 10 + heartbeat + 5);
-    leader.receive(LATE + 10 + heartbeat + 10, ack);
+    leader.receive(LATE + 10 + heartbeat + 10, through_chain(chain[0], term, LATE + 10 + heartbeat + 5));
     let progress = leader.progress().unwrap();
-    assert!(broken.iter().all(|id| progress[id].match_index == 3 && progress[id].retransmits == 0));
+    assert!(broken.iter().all(|id| progress[id].match_index == 3 && progress[id].retransmits <= 1));
+}
+
+/// Without a next write, a broken chain's entries go along the other two followers once the
+/// retransmit timeout has passed, and commit.
+#[test]
+fn a_broken_chain_is_replaced_after_the_retransmit_timeout() {
+    let mut config = relay_config();
+    // Heartbeats after the retransmit timeout, so that it is the timeout that acts.
+    config.heartbeat_interval_us = 2 * config.retransmit_timeout_us;
+    let mut leader = settled_leader_with(config);
+    let term = leader.term();
+    let lost = put(&mut leader, LATE + 10, "p1");
+    let Relay::Forward { to } = relay_of(&lost[0]) else { unreachable!() };
+    let broken = [lost[0].to, to];
+    let later = leader.next_deadline();
+    assert!(later > LATE + 10 && later <= LATE + 10 + leader.config().retransmit_timeout_us);
+    leader.tick(later);
+    let retry = sends(&leader.take_effects());
+    assert_eq!(retry.len(), 1, "{retry:?}");
+    let Relay::Forward { to: second } = relay_of(&retry[0]) else { panic!("{retry:?}") };
+    assert!(!broken.contains(&retry[0].to) && !broken.contains(&second), "{broken:?} vs {retry:?}");
+    leader.receive(later + 30, through_chain(&retry[0], term, later + 20));
+    assert_eq!(leader.commit_index(), 2);
 }
 
 /// In a three-node cluster a commit needs one follower: no chain, a direct AppendEntries.

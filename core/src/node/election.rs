@@ -168,7 +168,6 @@ impl Node {
             uncommitted: VecDeque::new(),
             flush_due: true,
             loss_permille: 0,
-            slow_commit_permille: 0,
             srtt_us: None,
         }));
         self.last_leader_contact = Some(now);

@@ -81,9 +81,6 @@ struct Leadership {
     /// rarely gets both of the acknowledgements it needs on the first try, so quorum fanout
     /// then adds one follower, and relay fanout a second chain.
     loss_permille: u32,
-    /// How often, in thousandths, a commit took longer than a quick retransmission would
-    /// wait (a moving average): what relay fanout's patience depends on.
-    slow_commit_permille: u32,
     /// Smoothed round trip of AppendEntries to followers, from the send times they echo.
     srtt_us: Option<u64>,
 }

@@ -31,7 +31,7 @@ impl Node {
             self.become_follower(now, self.term, None);
             return;
         }
-        self.maybe_commit(now);
+        self.maybe_commit();
         self.flush(now);
         self.serve_reads(now);
     }
@@ -43,9 +43,8 @@ impl Node {
         l.flush_due = false;
         // Overdue acknowledgements first, so that a follower that missed one is replaced
         // among the eager ones below.
-        let timeouts = retransmit_timeouts(l, &self.config);
+        let timeout = retransmit_timeout(l, &self.config);
         for p in l.progress.values_mut() {
-            let timeout = timeouts.of(p.state);
             if p.retransmit_at(timeout, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
                 // Only a follower that was answering counts as a loss: a dead one would
                 // otherwise count once per back-off.
@@ -190,7 +189,7 @@ impl Node {
             advanced |= self.record_append_result(now, forwarder, success, sent_at);
         }
         if advanced {
-            self.maybe_commit(now);
+            self.maybe_commit();
         }
         self.serve_reads(now);
         if matches!(&self.role, Role::Leader(l) if l.flush_due) {
@@ -247,17 +246,14 @@ impl Node {
 
     /// §5.3, §5.4.2: an entry is committed once a majority stores it, but a leader only counts
     /// replicas for entries of its own term; earlier ones commit with them.
-    pub(super) fn maybe_commit(&mut self, now: Time) {
+    pub(super) fn maybe_commit(&mut self) {
         let Role::Leader(l) = &mut self.role else { return };
         let mut matches: Vec<Index> = l.progress.values().map(|p| p.match_index).collect();
         matches.push(self.log.last_index());
         let candidate = quorum_value(&mut matches);
         if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.term) {
-            // A commit is slow if it took longer than a quick retransmission would wait.
-            let slow_after = quick_retransmit_timeout(l.srtt_us, &self.config);
-            while let Some(&(_, appended)) = l.uncommitted.front().filter(|&&(i, _)| i <= candidate) {
+            while l.uncommitted.front().is_some_and(|&(i, _)| i <= candidate) {
                 l.uncommitted.pop_front();
-                l.slow_commit_permille = fold(l.slow_commit_permille, now - appended >= slow_after);
             }
             self.set_commit_index(candidate);
         }
@@ -277,7 +273,7 @@ impl Node {
             return 0;
         }
         let last = self.log.last_index();
-        let timeouts = retransmit_timeouts(l, &self.config);
+        let timeout = retransmit_timeout(l, &self.config);
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
@@ -285,7 +281,7 @@ impl Node {
         let mut sendable = Vec::new();
         for (id, p) in &l.progress {
             deadline = deadline.min(p.heartbeat_at());
-            if let Some(t) = p.retransmit_at(timeouts.of(p.state), self.config.max_probe_interval_us) {
+            if let Some(t) = p.retransmit_at(timeout, self.config.max_probe_interval_us) {
                 deadline = deadline.min(t);
             }
             if p.has_unsent(last) && p.can_send_entries(self.config.max_inflight) {
@@ -392,55 +388,23 @@ fn fold(permille: u32, yes: bool) -> u32 {
 /// How long a commit may stall before every follower gets the entries: with quorum fanout,
 /// long enough for a couple of replacements of unanswering eager followers to be tried first.
 fn widen_after(l: &Leadership, config: &crate::config::Config) -> u64 {
-    let timeout = retransmit_timeouts(l, config).replicate;
+    let timeout = retransmit_timeout(l, config);
     match config.fanout {
         Fanout::All => timeout,
         Fanout::Quorum | Fanout::Relay => timeout.saturating_mul(3),
     }
 }
 
-/// How long an AppendEntries may go unanswered before it is resent, for a follower being
-/// probed and for one in the Replicate state.
-struct RetransmitTimeouts {
-    probe: u64,
-    replicate: u64,
-}
-
-impl RetransmitTimeouts {
-    fn of(&self, state: ProgressState) -> u64 {
-        match state {
-            ProgressState::Probe => self.probe,
-            ProgressState::Replicate => self.replicate,
-        }
-    }
-}
-
-/// Normally the quick timeout for both. Relay fanout is patient with followers in the
-/// Replicate state while most commits are quick: a broken chain is not resent, because the
-/// next write's chain (to other followers, starting from what they lack) or at the latest
-/// the next heartbeat carries its entries anyway. Only the writes of broken chains wait, so
-/// the median write still takes one trip along a chain.
-fn retransmit_timeouts(l: &Leadership, config: &crate::config::Config) -> RetransmitTimeouts {
-    let quick = quick_retransmit_timeout(l.srtt_us, config);
-    let patient = config.fanout == Fanout::Relay && l.slow_commit_permille < RELAY_PATIENT_SLOW_PERMILLE;
-    let replicate = if patient { quick.max(config.heartbeat_interval_us) } else { quick };
-    RetransmitTimeouts { probe: quick, replicate }
-}
-
-/// Twice the smoothed round trip, within [a quarter of, all of] `retransmit_timeout_us`, so
-/// that a fast network recovers a lost message quickly and a slow one does not resend what
-/// is still on its way.
-fn quick_retransmit_timeout(srtt_us: Option<u64>, config: &crate::config::Config) -> u64 {
+/// How long an AppendEntries may go unanswered before it is resent: twice the smoothed round
+/// trip, within [a quarter of, all of] `retransmit_timeout_us`, so that a fast network
+/// recovers a lost message quickly and a slow one does not resend what is still on its way.
+/// (Waiting longer, for the next write's chain to carry a broken chain's entries, would save
+/// messages, but would leave writes uncommitted for long enough that a crash of the leader
+/// often strands one whose client never hears of it although a later leader commits it.)
+fn retransmit_timeout(l: &Leadership, config: &crate::config::Config) -> u64 {
     let max = config.retransmit_timeout_us;
-    srtt_us.map_or(max, |srtt| srtt.saturating_mul(2).clamp(max / 4, max))
+    l.srtt_us.map_or(max, |srtt| srtt.saturating_mul(2).clamp(max / 4, max))
 }
-
-/// Relay fanout waits for the next write (or heartbeat) to repair a broken chain while fewer
-/// than this share of commits, in thousandths, are slow (take longer than a quick
-/// retransmission would wait); above it, a broken chain is resent after twice the round
-/// trip, so that the median write does not wait. With one chain of three hops, about 17 %
-/// message loss makes 40 % of commits slow.
-const RELAY_PATIENT_SLOW_PERMILLE: u32 = 400;
 
 /// The latest time by which a majority (the leader included) had answered us.
 fn quorum_contact(l: &Leadership, cluster_size: usize) -> Time {
