@@ -25,24 +25,8 @@ const SWITCHES: [(Toggle, &str, &str, &str); 3] = [
 #[component]
 pub fn Settings(props: &SettingsProps) -> Html {
     let raft = &props.raft;
-    let on_read = {
-        let (on, raft) = (props.on.clone(), raft.clone());
-        Callback::from(move |e: Event| {
-            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
-            if let Some(mode) = v.as_deref().and_then(read_mode_from) {
-                on.emit(Action::SetRaft(with_read_mode(&raft, mode)));
-            }
-        })
-    };
-    let on_fanout = {
-        let (on, raft) = (props.on.clone(), raft.clone());
-        Callback::from(move |e: Event| {
-            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
-            if let Some(fanout) = v.as_deref().and_then(fanout_from) {
-                on.emit(Action::SetRaft(with_fanout(&raft, fanout)));
-            }
-        })
-    };
+    let on_read = on_select(&props.on, raft, |raft, name| read_mode_from(name).map(|m| with_read_mode(raft, m)));
+    let on_fanout = on_select(&props.on, raft, |raft, name| fanout_from(name).map(|f| with_fanout(raft, f)));
     html! {
         <section class="panel settings" aria-labelledby="settings-h" data-testid="settings">
             <h2 id="settings-h">{ "Protocol switches" }</h2>
@@ -84,4 +68,15 @@ pub fn Settings(props: &SettingsProps) -> Html {
             <p class="hint">{ "A change replays this run's seed and actions with the new setting, up to the same moment." }</p>
         </section>
     }
+}
+
+/// A select's change handler: `apply` turns the chosen option's value into the new setting.
+fn on_select(on: &Callback<Action>, raft: &Config, apply: fn(&Config, &str) -> Option<Config>) -> Callback<Event> {
+    let (on, raft) = (on.clone(), raft.clone());
+    Callback::from(move |e: Event| {
+        let value = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+        if let Some(next) = value.and_then(|v| apply(&raft, &v)) {
+            on.emit(Action::SetRaft(next));
+        }
+    })
 }
