@@ -210,7 +210,10 @@ impl Node {
                 // Sends this acknowledgement covers: the one it answers, and earlier ones
                 // whose own answers never came (lost, unless merely overtaken).
                 let covered = p.inflight.iter().take_while(|&&(i, _)| i <= index);
-                let superseded = covered.filter(|&&(_, t)| t < sent_at).count();
+                let superseded = match self.config.fanout {
+                    Fanout::Relay => covered.filter(|&&(_, t)| t < sent_at).count(),
+                    _ => 0,
+                };
                 let inflight = p.inflight.len();
                 advanced = p.acknowledge(index);
                 if p.inflight.len() < inflight {
