@@ -169,12 +169,58 @@ fn test_candidate_start_new_election() {
     let mut node = new_node(1, 3, config.clone());
     node.tick(node.next_deadline());
     node.take_effects();
-    let first = node.next_deadline();
+    let first = node.election_deadline();
     node.tick(first);
     assert_eq!((node.role(), node.term(), node.voted_for()), (RoleKind::Candidate, 2, Some(1)));
     assert_eq!(campaign_messages(&mut node), [(2, 2, 0, 0), (3, 2, 0, 0)]);
-    let wait = node.next_deadline() - first;
+    let wait = node.election_deadline() - first;
     assert!((config.election_timeout_min_us..=config.election_timeout_max_us).contains(&wait));
+}
+
+/// §5.1: servers retry RPCs that get no timely answer. A candidate (or pre-candidate) asks
+/// the peers that have not answered again after the retransmit timeout, then at doubling
+/// intervals, three times at most; a peer that answered, even with a denial, is not asked
+/// again.
+#[test]
+fn test_candidate_resends_vote_requests_to_silent_peers() {
+    for mut config in [paper_config(), modern_config()] {
+        // Elections slow enough for every resend to come before the next one.
+        (config.election_timeout_min_us, config.election_timeout_max_us) = (1_000_000, 2_000_000);
+        let pre_vote = config.pre_vote;
+        // A denial carries the voter's own term: the candidate's, or for a pre-vote the one
+        // the pre-candidate is still in.
+        let term = if pre_vote { 0 } else { 1 };
+        let rto = config.retransmit_timeout_us;
+        let mut node = new_node(1, 5, config);
+        node.timeout_now(LATE);
+        assert_eq!(campaign_messages(&mut node).len(), 4);
+        let reply = |from| Message {
+            from,
+            to: 1,
+            term,
+            body: if pre_vote { Body::PreVoteReply { granted: false } } else { Body::RequestVoteReply { granted: false } },
+        };
+        node.receive(LATE + 1, reply(2));
+        // Nothing before the retransmit timeout.
+        assert_eq!(node.next_deadline(), LATE + rto);
+        node.tick(LATE + rto - 1);
+        assert!(campaign_messages(&mut node).is_empty());
+        let mut at = LATE + rto;
+        for interval in [2 * rto, 4 * rto] {
+            node.tick(at);
+            let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
+            assert_eq!(asked, [3, 4, 5], "pre-vote {pre_vote}");
+            at += interval;
+            assert_eq!(node.next_deadline(), at);
+        }
+        node.receive(at - 1, reply(4));
+        node.tick(at);
+        let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
+        assert_eq!(asked, [3, 5]);
+        // Three resends spent: only the election timer is left.
+        assert_eq!(node.next_deadline(), node.election_deadline());
+        assert_eq!(node.role(), if pre_vote { RoleKind::PreCandidate } else { RoleKind::Candidate });
+    }
 }
 
 /// §5.2: a candidate wins once a majority of the cluster (itself included) voted for it,
@@ -273,7 +319,7 @@ fn test_follower_election_timeout_randomized() {
         follower.receive(now, append_msg(2, 1, 1, (0, 0), vec![], 0));
         f.push(follower.next_deadline() - now);
         candidate.timeout_now(now);
-        c.push(candidate.next_deadline() - now);
+        c.push(candidate.election_deadline() - now);
     }
     assert_spread(&f, &config);
     assert_spread(&c, &config);

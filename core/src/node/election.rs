@@ -1,12 +1,12 @@
 //! Leader election (§5.2), the voting rule (§5.4.1) and pre-vote (thesis §9.6).
 
-use super::{Leadership, Node, Progress, Role};
+use super::{Campaign, Leadership, Node, Progress, Role};
 use crate::event::{DenyReason, Event};
 use crate::kv::Command;
 use crate::log::Entry;
 use crate::message::Body;
 use crate::types::{Index, NodeId, Term, Time};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 impl Node {
     /// Steps down to follower, adopting `term` if it is newer (§5.1).
@@ -42,13 +42,11 @@ impl Node {
     }
 
     fn start_pre_vote(&mut self, now: Time) {
-        self.role = Role::PreCandidate { votes: BTreeSet::from([self.id]) };
+        self.role = Role::PreCandidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us));
         self.trace(Event::BecamePreCandidate { term: self.term + 1 });
         self.reset_election_timer(now);
-        let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
-        let proposed = self.term + 1;
         for peer in self.peers.clone() {
-            self.send_in_term(peer, proposed, Body::PreVote { last_log_index, last_log_term });
+            self.ask_for_vote(peer, true);
         }
         self.check_votes(now, true);
     }
@@ -67,12 +65,11 @@ impl Node {
         }
         self.term += 1;
         self.voted_for = Some(self.id);
-        self.role = Role::Candidate { votes: BTreeSet::from([self.id]) };
+        self.role = Role::Candidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us));
         self.trace(Event::BecameCandidate { term: self.term });
         self.reset_election_timer(now);
-        let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
         for peer in self.peers.clone() {
-            self.send(peer, Body::RequestVote { last_log_index, last_log_term });
+            self.ask_for_vote(peer, false);
         }
         self.check_votes(now, false);
     }
@@ -127,16 +124,16 @@ impl Node {
     }
 
     pub(super) fn handle_vote_reply(&mut self, now: Time, from: NodeId, term: Term, granted: bool, pre_vote: bool) {
-        let expected_term = if pre_vote { self.term + 1 } else { self.term };
-        let votes = match &mut self.role {
-            Role::PreCandidate { votes } if pre_vote && term == expected_term => votes,
-            Role::Candidate { votes } if !pre_vote && term == expected_term => votes,
+        // A granted pre-vote speaks of the term it would elect us in; a denial, of the
+        // voter's own term, which is ours (a newer one made us a follower already).
+        let expected_term = if pre_vote && granted { self.term + 1 } else { self.term };
+        let campaign = match &mut self.role {
+            Role::PreCandidate(c) if pre_vote && term == expected_term => c,
+            Role::Candidate(c) if !pre_vote && term == expected_term => c,
             _ => return, // a late reply from an earlier campaign
         };
-        if granted {
-            votes.insert(from);
-        }
-        let tally = votes.len();
+        campaign.record(from, granted);
+        let tally = campaign.votes.len();
         self.trace(Event::VoteCounted { from, term, pre_vote, granted, votes: tally });
         self.check_votes(now, pre_vote);
     }

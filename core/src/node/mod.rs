@@ -6,6 +6,7 @@
 //! Term handling comes first for every message (§5.1), then one handler per role and message.
 
 mod append;
+mod campaign;
 mod election;
 mod progress;
 mod quorum;
@@ -17,6 +18,7 @@ pub use quorum::majority;
 
 use crate::client::{ClientReply, ClientRequest, Outcome};
 use crate::config::{Config, ConfigError};
+use campaign::Campaign;
 use crate::event::Event;
 use crate::kv::KvStore;
 use crate::log::RaftLog;
@@ -54,8 +56,8 @@ pub enum RoleKind {
 #[derive(Debug)]
 enum Role {
     Follower { leader: Option<NodeId> },
-    PreCandidate { votes: BTreeSet<NodeId> },
-    Candidate { votes: BTreeSet<NodeId> },
+    PreCandidate(Campaign),
+    Candidate(Campaign),
     Leader(Box<Leadership>),
 }
 
@@ -212,6 +214,8 @@ impl Node {
             self.leader_tick(now);
         } else if now >= self.election_deadline {
             self.on_election_timeout(now);
+        } else {
+            self.resend_vote_requests(now);
         }
     }
 
@@ -227,7 +231,10 @@ impl Node {
     pub fn next_deadline(&self) -> Time {
         match &self.role {
             Role::Leader(l) => self.leader_deadline(l),
-            _ => self.election_deadline,
+            Role::PreCandidate(c) | Role::Candidate(c) => {
+                c.resend_deadline().map_or(self.election_deadline, |t| t.min(self.election_deadline))
+            }
+            Role::Follower { .. } => self.election_deadline,
         }
     }
 
@@ -302,7 +309,7 @@ impl Node {
     /// Votes a (pre-)candidate has collected, itself included.
     pub fn votes(&self) -> Option<&BTreeSet<NodeId>> {
         match &self.role {
-            Role::PreCandidate { votes } | Role::Candidate { votes } => Some(votes),
+            Role::PreCandidate(c) | Role::Candidate(c) => Some(&c.votes),
             _ => None,
         }
     }
