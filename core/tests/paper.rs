@@ -833,6 +833,29 @@ fn test_exactly_one_answer_deposed_leader_redirects_pending() {
     assert_eq!(net.node(2).kv().get("x"), None);
 }
 
+/// A deposed leader whose put reached the others, though their acknowledgements did not
+/// reach it, must not redirect that put: the next leader commits the entry (§5.4.2, with an
+/// entry of its own term), and a redirected client would believe its put had no effect. It
+/// answers once it applies the entry, exactly once.
+#[test]
+fn test_exactly_one_answer_deposed_leader_answers_put_a_successor_committed() {
+    let mut net = Network::new(3, paper_config());
+    net.elect(1);
+    let pending = net.submit(1, put_op("x", "1"));
+    net.deliver_all_with(|m| !(m.to == 1 && m.body.kind() == MessageKind::AppendEntriesReply));
+    assert!(net.replies_to(&pending).is_empty());
+    let index = net.node(1).log().last_index();
+    assert_eq!(net.node(2).log().last_index(), index, "the entry reached node 2");
+
+    net.elect(2);
+    assert_eq!(net.node(1).role(), RoleKind::Follower);
+    assert!(net.replies_to(&pending).is_empty(), "no answer while the entry's fate is open");
+    net.advance(net.config.heartbeat_interval_us * 3);
+    assert!(net.node(1).commit_index() > index);
+    assert_eq!(outcomes(&net.replies_to(&pending)), [Outcome::Written]);
+    assert_eq!(net.node(2).kv().get("x").map(String::as_str), Some("1"));
+}
+
 /// A client that comes straight back after being redirected could not reach the leader. The
 /// follower then holds its requests instead of bouncing it back to a leader that may be
 /// dead, and redirects them once it hears from a leader again (one answer each, ever).

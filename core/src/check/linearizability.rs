@@ -59,6 +59,11 @@ pub struct Operation {
     /// Time the client received the answer; None if it never learned the outcome
     /// (no answer, or a redirect/fail after which the effect is unknown).
     pub ret: Option<u64>,
+    /// The answer said the request was not carried out (a redirect or a failure) and the
+    /// service promises that such a request has no effect, ever: the check leaves it out,
+    /// so a value only it wrote must never be read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refused: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +222,9 @@ fn check_key(
         .iter()
         .filter_map(|&i| {
             let h = &history[i];
+            if h.refused {
+                return None;
+            }
             let kind = match &h.kind {
                 OpKind::Put { value } => {
                     Kind::Put(ids.get(value.as_str()).copied().unwrap_or(UNREAD))
@@ -610,6 +618,7 @@ mod tests {
             },
             call,
             ret,
+            refused: false,
         }
     }
 
@@ -622,6 +631,7 @@ mod tests {
             },
             call,
             ret,
+            refused: false,
         }
     }
 

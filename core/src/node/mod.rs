@@ -116,6 +116,12 @@ pub struct Node {
     last_leader_contact: Option<Time>,
     /// Requests that arrived while no leader was known (or while the known one seemed gone).
     held: Vec<ClientRequest>,
+    /// Puts this node appended as leader and still owes an answer for although it lost
+    /// leadership, with the term of their entry: an entry of a deposed leader may still be
+    /// committed by the next one, so the client is told it was written once the entry is
+    /// applied, or redirected once it is overwritten (never before its fate is known: a
+    /// redirected put must have had no effect).
+    orphaned: BTreeMap<Index, (Term, ClientRequest)>,
     /// When we last redirected each client, to notice one that comes straight back.
     redirected: BTreeMap<String, Time>,
     effects: Vec<Effect>,
@@ -162,6 +168,7 @@ impl Node {
             // before it crashed, so it honours one from now on (thesis §6.4.1).
             last_leader_contact: Some(now),
             held: Vec::new(),
+            orphaned: BTreeMap::new(),
             redirected: BTreeMap::new(),
             effects: Vec::new(),
         };
@@ -426,7 +433,8 @@ impl Node {
         while self.last_applied < self.commit_index {
             self.last_applied += 1;
             let index = self.last_applied;
-            let command = self.log.get(index).expect("committed entries exist").command.clone();
+            let entry = self.log.get(index).expect("committed entries exist");
+            let (term, command) = (entry.term, entry.command.clone());
             self.kv.apply(&command);
             self.trace(Event::Applied { index });
             let owed = match &mut self.role {
@@ -435,7 +443,11 @@ impl Node {
             };
             if let Some(request) = owed {
                 self.answer(request, Outcome::Written);
+            } else if self.orphaned.get(&index).is_some_and(|(t, _)| *t == term) {
+                let (_, request) = self.orphaned.remove(&index).expect("checked above");
+                self.answer(request, Outcome::Written);
             }
+            // An orphan whose entry was replaced by another is redirected by `settle_orphans`.
         }
     }
 

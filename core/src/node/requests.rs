@@ -25,7 +25,8 @@ impl Node {
             Role::Leader(l) => match &request.op {
                 Op::Put { key, value } => {
                     // A retry of a put still in flight must not be appended (or answered) twice.
-                    if l.pending_writes.values().any(|r| r.client == request.client && r.id == request.id) {
+                    let same = |r: &ClientRequest| r.client == request.client && r.id == request.id;
+                    if l.pending_writes.values().any(same) || self.orphaned.values().any(|(_, r)| same(r)) {
                         return;
                     }
                     let command = Command::Put { key: key.clone(), value: value.clone() };
@@ -100,14 +101,31 @@ impl Node {
         }
     }
 
-    /// A deposed leader no longer answers for anything: what it owed goes back to the held
-    /// queue and is redirected once a leader is known. A put it appended may still be
-    /// committed by the next leader; the client learns only of the redirect.
+    /// A deposed leader redirects the reads it owed (once a leader is known), but not the
+    /// puts: their entries may still be committed by the next leader, and a client that was
+    /// redirected must be able to trust that its put had no effect. They wait as orphans
+    /// until their fate is known.
     pub(super) fn abandon_leadership(&mut self, leadership: Leadership) {
-        let writes = leadership.pending_writes.into_values();
-        let reads = leadership.pending_reads.into_iter().map(|r| r.request);
-        for request in writes.chain(reads) {
-            self.hold(request);
+        for (index, request) in leadership.pending_writes {
+            match self.log.term_at(index) {
+                Some(term) => {
+                    self.orphaned.insert(index, (term, request));
+                }
+                None => self.hold(request),
+            }
+        }
+        for read in leadership.pending_reads {
+            self.hold(read.request);
+        }
+    }
+
+    /// Redirects (or holds) the orphaned puts whose entries a new leader has overwritten:
+    /// those can never be committed. Applied ones were answered in `apply_committed`.
+    pub(super) fn settle_orphans(&mut self, now: Time) {
+        let log = &self.log;
+        let lost: Vec<_> = self.orphaned.extract_if(.., |&index, (term, _)| log.term_at(index) != Some(*term)).collect();
+        for (_, (_, request)) in lost {
+            self.handle_client_request(now, request);
         }
     }
 

@@ -107,5 +107,5 @@ pub fn operation_for(client: u64, op: &Op, now: Time) -> Operation {
         Op::Get { key } => (key.clone(), OpKind::Get { value: None }),
         Op::Put { key, value } => (key.clone(), OpKind::Put { value: value.clone() }),
     };
-    Operation { client, key, kind, call: now, ret: None }
+    Operation { client, key, kind, call: now, ret: None, refused: false }
 }

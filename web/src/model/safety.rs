@@ -109,7 +109,7 @@ mod tests {
     use raft_core::check::check;
 
     fn op(client: u64, kind: OpKind, call: Time, ret: Option<Time>) -> Operation {
-        Operation { client, key: "x".into(), kind, call, ret }
+        Operation { client, key: "x".into(), kind, call, ret, refused: false }
     }
 
     #[test]
