@@ -1,13 +1,14 @@
-//! Command-line arguments: `3700kvstore [--debug] <port> <id> <peer ids...>`.
+//! Command-line arguments: `3700kvstore [--debug] [--fanout F] <port> <id> <peer ids...>`.
 
 use crate::codec::{format_id, parse_id};
-use raft_core::NodeId;
+use raft_core::{Fanout, NodeId};
 use std::ffi::OsString;
 
-pub const USAGE: &str = "usage: 3700kvstore [--debug] <port> <id> <peer ids...>\n\
-    \x20 port      UDP port of the simulator on 127.0.0.1\n\
-    \x20 id, peer  replica IDs: 4 uppercase hex digits (FFFF is reserved)\n\
-    \x20 --debug   log state changes to stdout (also RAFT_DEBUG=1)";
+pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] <port> <id> <peer ids...>\n\
+    \x20 port        UDP port of the simulator on 127.0.0.1\n\
+    \x20 id, peer    replica IDs: 4 uppercase hex digits (FFFF is reserved)\n\
+    \x20 --debug     log state changes to stdout (also RAFT_DEBUG=1)\n\
+    \x20 --fanout F  where new entries go first: quorum (default), relay or all";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Args {
@@ -15,6 +16,7 @@ pub struct Args {
     pub id: NodeId,
     pub peers: Vec<NodeId>,
     pub debug: bool,
+    pub fanout: Fanout,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,13 +28,20 @@ pub enum Parsed {
 /// Parses the arguments after the program name.
 pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String> {
     let mut debug = false;
+    let mut fanout = raft_core::Config::graded().fanout;
     let mut positional = Vec::new();
-    for arg in args {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
         let arg = arg
             .into_string()
             .map_err(|a| format!("argument {a:?} is not UTF-8"))?;
         match arg.as_str() {
             "--debug" => debug = true,
+            "--fanout" => {
+                let value = args.next().ok_or("--fanout needs a value: quorum, relay or all")?;
+                fanout = parse_fanout(&value.to_string_lossy())?;
+            }
+            s if s.starts_with("--fanout=") => fanout = parse_fanout(&s["--fanout=".len()..])?,
             "-h" | "--help" => return Ok(Parsed::Help),
             s if s.starts_with('-') => return Err(format!("unknown option {s:?}")),
             _ => positional.push(arg),
@@ -65,7 +74,17 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String
         id,
         peers,
         debug,
+        fanout,
     }))
+}
+
+fn parse_fanout(value: &str) -> Result<Fanout, String> {
+    match value {
+        "quorum" => Ok(Fanout::Quorum),
+        "relay" => Ok(Fanout::Relay),
+        "all" => Ok(Fanout::All),
+        _ => Err(format!("--fanout {value:?} is not one of quorum, relay, all")),
+    }
 }
 
 #[cfg(test)]
@@ -85,9 +104,24 @@ mod tests {
                 port: 40123,
                 id: 1,
                 peers: vec![0, 2, 10],
-                debug: false
+                debug: false,
+                fanout: Fanout::Quorum,
             })
         );
+    }
+
+    #[test]
+    fn fanout_option_in_both_spellings() {
+        for (args, fanout) in [
+            (&["--fanout", "relay", "40123", "0001"][..], Fanout::Relay),
+            (&["40123", "--fanout=all", "0001"], Fanout::All),
+            (&["40123", "0001", "--fanout", "quorum"], Fanout::Quorum),
+        ] {
+            let Parsed::Run(a) = run(args).unwrap() else {
+                panic!()
+            };
+            assert_eq!((a.fanout, a.id), (fanout, 1), "{args:?}");
+        }
     }
 
     #[test]
@@ -120,6 +154,9 @@ mod tests {
             &["40123", "0001", "0001"],
             &["40123", "0001", "0002", "0002"],
             &["40123", "0001", "--verbose"],
+            &["40123", "0001", "--fanout"],
+            &["40123", "0001", "--fanout", "some"],
+            &["--fanout=", "40123", "0001"],
         ] {
             assert!(run(bad).is_err(), "{bad:?} should be rejected");
         }

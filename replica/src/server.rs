@@ -48,7 +48,8 @@ pub fn run(args: &Args, debug: bool) -> io::Result<()> {
     let queued = server.grace()?;
     let now = server.now();
     let seed = seed();
-    let mut node = Node::new(args.id, args.peers.clone(), Config::graded(), seed, now)
+    let config = Config { fanout: args.fanout, ..Config::graded() };
+    let mut node = Node::new(args.id, args.peers.clone(), config, seed, now)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     server.debug_log(format_args!(
         "started with peers {:?}, seed {seed}",
