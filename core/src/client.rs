@@ -31,8 +31,8 @@ pub enum Outcome {
     Written,
     /// The get's answer (None: no such key), linearizable unless the read mode says otherwise.
     Value(Option<String>),
-    /// This node is not the leader; ask this one. The request had no effect, or (if it was a
-    /// put that a deposed leader had appended) may still take effect once.
+    /// This node is not the leader; ask this one. The request had no effect and never will
+    /// (a deposed leader redirects a put it had appended only once the entry is overwritten).
     Redirect(NodeId),
     /// The node cannot take the request (for example, too many held while no leader is known).
     Fail(String),

@@ -813,8 +813,8 @@ fn test_exactly_one_answer_held_until_leader_known() {
     assert_eq!(net.replies.len(), 2);
 }
 
-/// A deposed leader owes answers for puts it appended but could not commit: it redirects
-/// each, once, to the leader that replaced it.
+/// A deposed leader owes answers for puts it appended but could not commit: once the new
+/// leader's log has overwritten an entry, it redirects the put, once, to that leader.
 #[test]
 fn test_exactly_one_answer_deposed_leader_redirects_pending() {
     let mut net = Network::new(3, paper_config());
