@@ -220,6 +220,15 @@ fn test_candidate_resends_vote_requests_to_silent_peers() {
         // Three resends spent: only the election timer is left.
         assert_eq!(node.next_deadline(), node.election_deadline());
         assert_eq!(node.role(), if pre_vote { RoleKind::PreCandidate } else { RoleKind::Candidate });
+
+        // The next campaign asks everyone once, but asks again only the peers that answered
+        // the last one: 3 and 5 seem down or cut off.
+        let next = node.election_deadline();
+        node.tick(next);
+        assert_eq!(campaign_messages(&mut node).len(), 4);
+        node.tick(next + rto);
+        let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
+        assert_eq!(asked, [2, 4], "pre-vote {pre_vote}");
     }
 }
 

@@ -9,7 +9,9 @@ use crate::message::Body;
 use crate::types::{NodeId, Time};
 use std::collections::BTreeSet;
 
-/// How many times a campaign asks a silent peer again. Each round trip is lost with
+/// How many times a campaign asks a silent peer again (a peer that answered nothing in the
+/// previous campaign, all resends included, is asked once: it is down or cut off, and a node
+/// on the minority side of a partition would otherwise pay for resends every campaign). Each round trip is lost with
 /// probability q (about 0.28 at 15 % loss); after three resends a live peer stays unasked
 /// with probability q^4 (about 0.6 %), and a dead or cut-off one costs three messages.
 const RESENDS: u32 = 3;
@@ -20,16 +22,19 @@ pub(super) struct Campaign {
     pub votes: BTreeSet<NodeId>,
     /// Peers that answered, granting or not.
     answered: BTreeSet<NodeId>,
+    /// Peers not asked again: they answered nothing in the previous campaign.
+    quiet: BTreeSet<NodeId>,
     resends_left: u32,
     resend_at: Time,
     resend_interval: u64,
 }
 
 impl Campaign {
-    pub fn new(me: NodeId, now: Time, interval: u64) -> Campaign {
+    pub fn new(me: NodeId, now: Time, interval: u64, quiet: BTreeSet<NodeId>) -> Campaign {
         Campaign {
             votes: BTreeSet::from([me]),
             answered: BTreeSet::new(),
+            quiet,
             resends_left: RESENDS,
             resend_at: now.saturating_add(interval),
             resend_interval: interval,
@@ -63,9 +68,21 @@ impl Node {
         campaign.resends_left -= 1;
         campaign.resend_interval = campaign.resend_interval.saturating_mul(2);
         campaign.resend_at = now.saturating_add(campaign.resend_interval);
-        let silent: Vec<NodeId> = self.peers.iter().copied().filter(|p| !campaign.answered.contains(p)).collect();
+        let silent: Vec<NodeId> =
+            self.peers.iter().copied().filter(|p| !campaign.answered.contains(p) && !campaign.quiet.contains(p)).collect();
         for peer in silent {
             self.ask_for_vote(peer, pre_vote);
+        }
+    }
+
+    /// The peers that answered nothing in the campaign we are in, if it spent all its
+    /// resends (a campaign that just won may still have answers on their way).
+    pub(super) fn quiet_peers(&self) -> BTreeSet<NodeId> {
+        match &self.role {
+            Role::PreCandidate(c) | Role::Candidate(c) if c.resends_left == 0 => {
+                self.peers.iter().copied().filter(|p| !c.answered.contains(p)).collect()
+            }
+            _ => BTreeSet::new(),
         }
     }
 

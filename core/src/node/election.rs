@@ -42,7 +42,8 @@ impl Node {
     }
 
     fn start_pre_vote(&mut self, now: Time) {
-        self.role = Role::PreCandidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us));
+        let quiet = self.quiet_peers();
+        self.role = Role::PreCandidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us, quiet));
         self.trace(Event::BecamePreCandidate { term: self.term + 1 });
         self.reset_election_timer(now);
         for peer in self.peers.clone() {
@@ -65,7 +66,8 @@ impl Node {
         }
         self.term += 1;
         self.voted_for = Some(self.id);
-        self.role = Role::Candidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us));
+        let quiet = self.quiet_peers();
+        self.role = Role::Candidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us, quiet));
         self.trace(Event::BecameCandidate { term: self.term });
         self.reset_election_timer(now);
         for peer in self.peers.clone() {
