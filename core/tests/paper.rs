@@ -232,6 +232,28 @@ fn test_candidate_resends_vote_requests_to_silent_peers() {
     }
 }
 
+/// A pre-vote that won asks every peer for its real vote, but asks again (§5.1) only those
+/// that answered the pre-vote: the others may be down, and the votes that won the pre-vote
+/// are enough.
+#[test]
+fn test_candidate_resends_only_to_peers_that_answered_its_pre_vote() {
+    let mut config = modern_config();
+    (config.election_timeout_min_us, config.election_timeout_max_us) = (1_000_000, 2_000_000);
+    let rto = config.retransmit_timeout_us;
+    let mut node = new_node(1, 5, config);
+    node.timeout_now(LATE);
+    assert_eq!(campaign_messages(&mut node).len(), 4);
+    for from in [2, 3] {
+        node.receive(LATE + 1, Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
+    }
+    assert_eq!(node.role(), RoleKind::Candidate);
+    let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
+    assert_eq!(asked, [2, 3, 4, 5]);
+    node.tick(LATE + 1 + rto);
+    let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
+    assert_eq!(asked, [2, 3]);
+}
+
 /// §5.2: a candidate wins once a majority of the cluster (itself included) voted for it,
 /// and not before; a denial or a repeated vote does not count.
 #[test]

@@ -75,11 +75,12 @@ impl Node {
         }
     }
 
-    /// The peers that answered nothing in the campaign we are in, if it spent all its
-    /// resends (a campaign that just won may still have answers on their way).
+    /// The peers that answered nothing in the campaign we are leaving, if it spent all its
+    /// resends or is a pre-vote that just won (the election needs no more votes than it
+    /// got, and asks the silent ones once more anyway).
     pub(super) fn quiet_peers(&self) -> BTreeSet<NodeId> {
         match &self.role {
-            Role::PreCandidate(c) | Role::Candidate(c) if c.resends_left == 0 => {
+            Role::PreCandidate(c) | Role::Candidate(c) if c.resends_left == 0 || c.votes.len() >= super::majority(self.cluster_size()) => {
                 self.peers.iter().copied().filter(|p| !c.answered.contains(p)).collect()
             }
             _ => BTreeSet::new(),
