@@ -83,7 +83,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
-    /// Tuned for the CS 3700 graded simulator: few messages (quorum fanout, sparse idle
+    /// Tuned for the CS 3700 graded simulator: few messages (relay fanout, sparse idle
     /// heartbeats, lease reads), and recovery within about two seconds.
     pub fn graded() -> Config {
         Config {
@@ -96,7 +96,7 @@ impl Config {
             // simulator's 64 KB datagram whatever the keys hold.
             max_append_bytes: 8_000,
             max_inflight: 64,
-            fanout: Fanout::Quorum,
+            fanout: Fanout::Relay,
             pre_vote: true,
             check_quorum: true,
             leader_noop: true,

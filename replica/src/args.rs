@@ -8,7 +8,7 @@ pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] <port> <id> <
     \x20 port        UDP port of the simulator on 127.0.0.1\n\
     \x20 id, peer    replica IDs: 4 uppercase hex digits (FFFF is reserved)\n\
     \x20 --debug     log state changes to stdout (also RAFT_DEBUG=1)\n\
-    \x20 --fanout F  where new entries go first: quorum (default), relay or all";
+    \x20 --fanout F  where new entries go first: relay (default), quorum or all";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Args {
@@ -38,7 +38,7 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String
         match arg.as_str() {
             "--debug" => debug = true,
             "--fanout" => {
-                let value = args.next().ok_or("--fanout needs a value: quorum, relay or all")?;
+                let value = args.next().ok_or("--fanout needs a value: relay, quorum or all")?;
                 fanout = parse_fanout(&value.to_string_lossy())?;
             }
             s if s.starts_with("--fanout=") => fanout = parse_fanout(&s["--fanout=".len()..])?,
@@ -83,7 +83,7 @@ fn parse_fanout(value: &str) -> Result<Fanout, String> {
         "quorum" => Ok(Fanout::Quorum),
         "relay" => Ok(Fanout::Relay),
         "all" => Ok(Fanout::All),
-        _ => Err(format!("--fanout {value:?} is not one of quorum, relay, all")),
+        _ => Err(format!("--fanout {value:?} is not one of relay, quorum, all")),
     }
 }
 
@@ -105,7 +105,7 @@ mod tests {
                 id: 1,
                 peers: vec![0, 2, 10],
                 debug: false,
-                fanout: Fanout::Quorum,
+                fanout: Fanout::Relay,
             })
         );
     }
