@@ -9,11 +9,12 @@ use crate::message::Body;
 use crate::types::{NodeId, Time};
 use std::collections::BTreeSet;
 
-/// How many times a campaign asks a silent peer again (a peer that answered nothing in the
-/// previous campaign, all resends included, is asked once: it is down or cut off, and a node
-/// on the minority side of a partition would otherwise pay for resends every campaign). Each round trip is lost with
-/// probability q (about 0.28 at 15 % loss); after three resends a live peer stays unasked
-/// with probability q^4 (about 0.6 %), and a dead or cut-off one costs three messages.
+/// How many times a campaign asks a silent peer again. Each round trip is lost with
+/// probability q (about 0.28 at 15 % loss); after three resends a live peer stays unheard
+/// with probability q^4 (about 0.6 %), and a dead or cut-off one costs three messages. A peer
+/// that answered nothing in the previous campaign (all its resends spent, or a pre-vote
+/// won without it) is asked only once: it is likely down or cut off, and a node on the
+/// minority side of a partition would otherwise pay for resends in every campaign.
 const RESENDS: u32 = 3;
 
 #[derive(Debug)]
