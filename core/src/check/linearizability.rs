@@ -707,6 +707,17 @@ mod tests {
         validate_all(&h, &r);
     }
 
+    /// A put refused with a redirect, then retried later: reading its value before the
+    /// retry was sent means the refused put took effect after all.
+    #[test]
+    fn refused_put_must_not_be_read() {
+        let mut refused = put(1, "x", "a", 0, None);
+        let h = |refused: &Operation| vec![refused.clone(), get(2, "x", Some("a"), 2, Some(3)), put(1, "x", "a", 4, Some(5))];
+        assert_eq!(check(&h(&refused)).verdict, Verdict::Linearizable, "an unanswered put may take effect");
+        refused.refused = true;
+        assert_eq!(check(&h(&refused)).verdict, Verdict::NotLinearizable);
+    }
+
     #[test]
     fn stale_read_after_completed_put() {
         let h = vec![
