@@ -131,6 +131,11 @@ fn campaign_messages(node: &mut Node) -> Vec<(NodeId, Term, Index, Term)> {
         .collect()
 }
 
+/// The peers a campaign just asked for a (pre-)vote.
+fn asked_peers(node: &mut Node) -> Vec<NodeId> {
+    campaign_messages(node).iter().map(|m| m.0).collect()
+}
+
 /// §5.2: a follower that hears nothing for an election timeout increments its term, votes
 /// for itself and asks every other server for its vote; not a moment earlier.
 #[test]
@@ -208,15 +213,13 @@ fn test_candidate_resends_vote_requests_to_silent_peers() {
         let mut at = LATE + rto;
         for interval in [2 * rto, 4 * rto] {
             node.tick(at);
-            let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
-            assert_eq!(asked, [3, 4, 5], "pre-vote {pre_vote}");
+            assert_eq!(asked_peers(&mut node), [3, 4, 5], "pre-vote {pre_vote}");
             at += interval;
             assert_eq!(node.next_deadline(), at);
         }
         node.receive(at - 1, reply(4));
         node.tick(at);
-        let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
-        assert_eq!(asked, [3, 5]);
+        assert_eq!(asked_peers(&mut node), [3, 5]);
         // Three resends spent: only the election timer is left.
         assert_eq!(node.next_deadline(), node.election_deadline());
         assert_eq!(node.role(), if pre_vote { RoleKind::PreCandidate } else { RoleKind::Candidate });
@@ -227,8 +230,7 @@ fn test_candidate_resends_vote_requests_to_silent_peers() {
         node.tick(next);
         assert_eq!(campaign_messages(&mut node).len(), 4);
         node.tick(next + rto);
-        let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
-        assert_eq!(asked, [2, 4], "pre-vote {pre_vote}");
+        assert_eq!(asked_peers(&mut node), [2, 4], "pre-vote {pre_vote}");
     }
 }
 
@@ -247,11 +249,9 @@ fn test_candidate_resends_only_to_peers_that_answered_its_pre_vote() {
         node.receive(LATE + 1, Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
     }
     assert_eq!(node.role(), RoleKind::Candidate);
-    let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
-    assert_eq!(asked, [2, 3, 4, 5]);
+    assert_eq!(asked_peers(&mut node), [2, 3, 4, 5]);
     node.tick(LATE + 1 + rto);
-    let asked: Vec<NodeId> = campaign_messages(&mut node).iter().map(|m| m.0).collect();
-    assert_eq!(asked, [2, 3]);
+    assert_eq!(asked_peers(&mut node), [2, 3]);
 }
 
 /// §5.2: a candidate wins once a majority of the cluster (itself included) voted for it,

@@ -1,7 +1,7 @@
 //! A pre-vote or an election in progress. §5.1 has servers retry RPCs that get no answer in
 //! time: without that, one lost vote request or reply costs a whole election timeout, and
-//! with two nodes of five down (every live vote needed) most elections under 15 % loss
-//! failed that way. A campaign asks the peers that have not answered again, a few times,
+//! with two nodes of five down (every live vote needed) about half the campaigns under 15 %
+//! loss failed that way. A campaign asks the peers that have not answered again, a few times,
 //! at doubling intervals.
 
 use super::{Node, Role};

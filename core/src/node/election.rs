@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 impl Node {
     /// Steps down to follower, adopting `term` if it is newer (§5.1).
     pub(super) fn become_follower(&mut self, now: Time, term: Term, leader: Option<NodeId>) {
+        let old_term = self.term;
         if term > self.term {
             self.term = term;
             self.voted_for = None;
@@ -18,7 +19,7 @@ impl Node {
         let old = std::mem::replace(&mut self.role, Role::Follower { leader });
         let was_leader = matches!(old, Role::Leader(_));
         if let Role::Leader(leadership) = old {
-            self.abandon_leadership(*leadership);
+            self.abandon_leadership(*leadership, old_term);
         }
         self.trace(Event::BecameFollower { term: self.term, leader });
         if was_leader {

@@ -10,7 +10,7 @@ use crate::config::ReadMode;
 use crate::event::Event;
 use crate::kv::Command;
 use crate::log::Entry;
-use crate::types::Time;
+use crate::types::{Term, Time};
 
 impl Node {
     pub(super) fn handle_client_request(&mut self, now: Time, request: ClientRequest) {
@@ -104,16 +104,9 @@ impl Node {
     /// A deposed leader redirects the reads it owed (once a leader is known), but not the
     /// puts: their entries may still be committed by the next leader, and a client that was
     /// redirected must be able to trust that its put had no effect. They wait as orphans
-    /// until their fate is known.
-    pub(super) fn abandon_leadership(&mut self, leadership: Leadership) {
-        for (index, request) in leadership.pending_writes {
-            match self.log.term_at(index) {
-                Some(term) => {
-                    self.orphaned.insert(index, (term, request));
-                }
-                None => self.hold(request),
-            }
-        }
+    /// until their fate is known. `term` is the one this node led: its entries' term.
+    pub(super) fn abandon_leadership(&mut self, leadership: Leadership, term: Term) {
+        self.orphaned.extend(leadership.pending_writes.into_iter().map(|(index, request)| (index, (term, request))));
         for read in leadership.pending_reads {
             self.hold(read.request);
         }
