@@ -27,7 +27,8 @@ impl Replica {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        sim.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        // Long enough for a first election under the graded preset (3–6 s after the grace period).
+        sim.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         Replica { child, sim }
     }
 
@@ -38,7 +39,7 @@ impl Replica {
         let (len, from) = loop {
             match self.sim.recv_from(&mut buf) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                other => break other.expect("a datagram within 5 s"),
+                other => break other.expect("a datagram within 10 s"),
             }
         };
         self.sim.connect(from).unwrap();
