@@ -254,6 +254,33 @@ fn test_candidate_resends_only_to_peers_that_answered_its_pre_vote() {
     assert_eq!(asked_peers(&mut node), [2, 3]);
 }
 
+/// The leader whose silence fired a follower's election timer is asked once, not again
+/// (§5.1's retries are for messages lost on the way, and that leader is likely down or cut
+/// off); the other peers are asked again as usual.
+#[test]
+fn test_campaign_asks_the_silent_leader_once() {
+    for config in [paper_config(), modern_config()] {
+        let pre_vote = config.pre_vote;
+        let rto = config.retransmit_timeout_us;
+        let mut node = new_node(1, 5, config);
+        let heartbeat = Body::AppendEntries {
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+            sent_at: 0,
+            relay: Relay::Direct,
+        };
+        node.receive(LATE, Message { from: 2, to: 1, term: 1, body: heartbeat });
+        node.take_effects();
+        let timeout = node.election_deadline();
+        node.tick(timeout);
+        assert_eq!(asked_peers(&mut node), [2, 3, 4, 5], "pre-vote {pre_vote}");
+        node.tick(timeout + rto);
+        assert_eq!(asked_peers(&mut node), [3, 4, 5], "pre-vote {pre_vote}");
+    }
+}
+
 /// §5.2: a candidate wins once a majority of the cluster (itself included) voted for it,
 /// and not before; a denial or a repeated vote does not count.
 #[test]

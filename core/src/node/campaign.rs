@@ -14,7 +14,8 @@ use std::collections::BTreeSet;
 /// with probability q^4 (about 0.6 %), and a dead or cut-off one costs three messages. A peer
 /// that answered nothing in the previous campaign (all its resends spent, or a pre-vote
 /// won without it) is asked only once: it is likely down or cut off, and a node on the
-/// minority side of a partition would otherwise pay for resends in every campaign.
+/// minority side of a partition would otherwise pay for resends in every campaign. So is
+/// the leader whose silence fired our election timer, for the same reason.
 const RESENDS: u32 = 3;
 
 #[derive(Debug)]
@@ -78,12 +79,14 @@ impl Node {
 
     /// The peers that answered nothing in the campaign we are leaving, if it spent all its
     /// resends or is a pre-vote that just won (the election needs no more votes than it
-    /// got, and asks the silent ones once more anyway).
+    /// got, and asks the silent ones once more anyway); or, for a follower, the leader that
+    /// went silent.
     pub(super) fn quiet_peers(&self) -> BTreeSet<NodeId> {
         match &self.role {
             Role::PreCandidate(c) | Role::Candidate(c) if c.resends_left == 0 || c.votes.len() >= super::majority(self.cluster_size()) => {
                 self.peers.iter().copied().filter(|p| !c.answered.contains(p)).collect()
             }
+            Role::Follower { leader: Some(leader) } => BTreeSet::from([*leader]),
             _ => BTreeSet::new(),
         }
     }
