@@ -235,8 +235,8 @@ fn test_candidate_resends_vote_requests_to_silent_peers() {
 }
 
 /// A pre-vote that won asks every peer for its real vote, but asks again (§5.1) only those
-/// that answered the pre-vote: the others may be down, and the votes that won the pre-vote
-/// are enough.
+/// that answered the pre-vote (or answer it late): the others may be down, and the votes
+/// that won the pre-vote are enough.
 #[test]
 fn test_candidate_resends_only_to_peers_that_answered_its_pre_vote() {
     let mut config = modern_config();
@@ -252,6 +252,10 @@ fn test_candidate_resends_only_to_peers_that_answered_its_pre_vote() {
     assert_eq!(asked_peers(&mut node), [2, 3, 4, 5]);
     node.tick(LATE + 1 + rto);
     assert_eq!(asked_peers(&mut node), [2, 3]);
+    // 4's answer to the pre-vote was only slow: once it arrives, 4 is asked again too.
+    node.receive(LATE + 2 + rto, Message { from: 4, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
+    node.tick(LATE + 1 + 3 * rto);
+    assert_eq!(asked_peers(&mut node), [2, 3, 4]);
 }
 
 /// The leader whose silence fired a follower's election timer is asked once, not again
@@ -279,6 +283,32 @@ fn test_campaign_asks_the_silent_leader_once() {
         node.tick(timeout + rto);
         assert_eq!(asked_peers(&mut node), [3, 4, 5], "pre-vote {pre_vote}");
     }
+}
+
+/// A new leader takes the peers that answered neither its pre-vote nor its vote request for
+/// down or cut off: it probes them at the heartbeat interval, not at the retransmit timeout
+/// (whose doublings would cost a dozen messages per dead peer and leader). Once such a
+/// peer answers, it is replicated to like any other.
+#[test]
+fn test_new_leader_probes_peers_silent_in_its_campaign_at_the_heartbeat_interval() {
+    let mut config = modern_config();
+    (config.election_timeout_min_us, config.election_timeout_max_us) = (2_000_000, 4_000_000);
+    (config.heartbeat_interval_us, config.retransmit_timeout_us, config.max_probe_interval_us) = (500_000, 10_000, 2_000_000);
+    let mut net = Network::new(5, config);
+    net.isolate(4);
+    net.elect(1);
+    let to = |net: &Network, mark: usize, peer: NodeId| net.sent_since(mark).iter().filter(|m| m.from == 1 && m.to == peer).count();
+    let mark = net.sent.len();
+    net.advance(400_000);
+    assert_eq!(to(&net, mark, 4), 0, "the silent peer waits for the heartbeat interval");
+    net.advance(200_000);
+    assert_eq!(to(&net, mark, 4), 1, "then it is probed");
+
+    net.heal();
+    net.advance(2_000_000);
+    let mark = net.sent.len();
+    net.put(1, "k", "v");
+    assert_eq!(to(&net, mark, 4), 1, "after answering, it gets new entries at once");
 }
 
 /// §5.2: a candidate wins once a majority of the cluster (itself included) voted for it,

@@ -38,12 +38,6 @@ fn run(seed: u64, raft: Config) -> Outcome {
     while t < END {
         t += STEP;
         sim.run_until(t);
-        if KILLS.contains(&t) {
-            let leader = sim.leader().expect("a leader before each kill");
-            sim.intervene(Intervention::Crash { node: leader });
-            killed.push(leader);
-            writes_at_last_kill = sim.stats().writes_answered;
-        }
         match (sim.leader(), leaderless_since) {
             (None, None) if t >= KILLS[0] => leaderless_since = Some(t),
             (Some(_), Some(since)) => {
@@ -51,6 +45,14 @@ fn run(seed: u64, raft: Config) -> Outcome {
                 leaderless_since = None;
             }
             _ => {}
+        }
+        // Each kill is due at its time, or as soon as there is a leader again after it.
+        if let (Some(&due), Some(leader)) = (KILLS.get(killed.len()), sim.leader()) {
+            if t >= due {
+                sim.intervene(Intervention::Crash { node: leader });
+                killed.push(leader);
+                writes_at_last_kill = sim.stats().writes_answered;
+            }
         }
     }
     if let Some(since) = leaderless_since {

@@ -50,6 +50,16 @@ impl Campaign {
         }
     }
 
+    /// A peer thought quiet turned out to be alive.
+    pub fn heard_from(&mut self, peer: NodeId) {
+        self.quiet.remove(&peer);
+    }
+
+    /// Peers that answered neither this campaign nor the one before it (see `quiet`).
+    pub fn unheard(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.quiet.iter().copied().filter(|p| !self.answered.contains(p))
+    }
+
     /// When silent peers are next asked again, if ever.
     pub fn resend_deadline(&self) -> Option<Time> {
         (self.resends_left > 0).then_some(self.resend_at)

@@ -133,6 +133,12 @@ impl Node {
         let campaign = match &mut self.role {
             Role::PreCandidate(c) if pre_vote && term == expected_term => c,
             Role::Candidate(c) if !pre_vote && term == expected_term => c,
+            // A late answer to the pre-vote that made us a candidate: its sender is alive
+            // after all, so it is asked again for its vote like any other peer (§5.1).
+            Role::Candidate(c) if pre_vote => {
+                c.heard_from(from);
+                return;
+            }
             _ => return, // a late reply from an earlier campaign
         };
         campaign.record(from, granted);
@@ -157,8 +163,15 @@ impl Node {
     /// term (§8) and announces itself with AppendEntries to everyone at once.
     fn become_leader(&mut self, now: Time) {
         let next = self.log.last_index() + 1;
-        let progress: BTreeMap<NodeId, Progress> =
+        let mut progress: BTreeMap<NodeId, Progress> =
             self.peers.iter().map(|&p| (p, Progress::new(next, self.config.heartbeat_interval_us))).collect();
+        // A peer that answered neither our pre-vote nor our vote request (nor, as the leader
+        // that went silent, anything for an election timeout) is likely down or cut off.
+        if let Role::Candidate(c) = &self.role {
+            for peer in c.unheard() {
+                progress.get_mut(&peer).expect("progress for every peer").suspect();
+            }
+        }
         self.role = Role::Leader(Box::new(Leadership {
             progress,
             since: now,

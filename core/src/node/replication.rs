@@ -45,7 +45,7 @@ impl Node {
         // among the eager ones below.
         let timeout = retransmit_timeout(l, &self.config);
         for p in l.progress.values_mut() {
-            if p.retransmit_at(timeout, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
+            if p.retransmit_at(timeout, self.config.heartbeat_interval_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
                 // Only a follower that was answering counts as a loss: a dead one would
                 // otherwise count once per back-off.
                 if p.retransmits == 0 {
@@ -284,7 +284,7 @@ impl Node {
         let mut sendable = Vec::new();
         for (id, p) in &l.progress {
             deadline = deadline.min(p.heartbeat_at());
-            if let Some(t) = p.retransmit_at(timeout, self.config.max_probe_interval_us) {
+            if let Some(t) = p.retransmit_at(timeout, self.config.heartbeat_interval_us, self.config.max_probe_interval_us) {
                 deadline = deadline.min(t);
             }
             if p.has_unsent(last) && p.can_send_entries(self.config.max_inflight) {
