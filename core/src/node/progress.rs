@@ -4,9 +4,10 @@ use crate::types::{Index, Time};
 use std::collections::VecDeque;
 
 /// Unanswered retransmissions in a row after which a follower is suspected to be down or
-/// cut off. A chain of three messages breaks with probability 1 - (1 - p)^3 at loss p, five
-/// times running once in 120 at p = 0.15 and once in 25 at p = 0.3 (where a second chain
-/// runs in parallel and other followers take the suspect's place).
+/// cut off. A chain of three messages breaks with probability 1 - (1 - p)^3 at loss p: five
+/// times running once in 120 at p = 0.15, but once in 8 at p = 0.3, where a live follower
+/// taken for a suspect is replaced by the others in the chains until it answers one of its
+/// probes (the first a heartbeat interval later; each round trip makes it one time in two).
 pub const SUSPECT_AFTER: u32 = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
