@@ -267,15 +267,7 @@ fn test_campaign_asks_the_silent_leader_once() {
         let pre_vote = config.pre_vote;
         let rto = config.retransmit_timeout_us;
         let mut node = new_node(1, 5, config);
-        let heartbeat = Body::AppendEntries {
-            prev_log_index: 0,
-            prev_log_term: 0,
-            entries: vec![],
-            leader_commit: 0,
-            sent_at: 0,
-            relay: Relay::Direct,
-        };
-        node.receive(LATE, Message { from: 2, to: 1, term: 1, body: heartbeat });
+        node.receive(LATE, append_msg(2, 1, 1, (0, 0), vec![], 0));
         node.take_effects();
         let timeout = node.election_deadline();
         node.tick(timeout);
