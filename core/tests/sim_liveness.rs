@@ -82,6 +82,7 @@ fn check_recovery(raft: &Config, seeds: std::ops::Range<u64>) {
     let mut longest = Vec::new();
     for seed in seeds {
         let outcome = run(seed, raft.clone());
+        assert_eq!(outcome.killed.len(), KILLS.len(), "{:?} seed {seed}: no leader to kill after {:?}", raft.fanout, outcome.killed);
         assert!(
             outcome.longest_leaderless <= 2 * max + 200_000,
             "{:?} seed {seed}: no leader for {} ms after killing {:?}",

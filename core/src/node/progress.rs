@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 /// times running once in 120 at p = 0.15, but once in 8 at p = 0.3, where a live follower
 /// taken for a suspect is replaced by the others in the chains until it answers one of its
 /// probes (the first a heartbeat interval later; each round trip makes it one time in two).
-pub const SUSPECT_AFTER: u32 = 5;
+const SUSPECT_AFTER: u32 = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProgressState {
