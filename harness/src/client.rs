@@ -248,6 +248,23 @@ impl Clients {
         }
     }
 
+    /// The requests still waiting for an answer, one line each (for the event log).
+    pub fn outstanding(&self) -> Vec<String> {
+        let mut lines: Vec<(f64, String)> = self
+            .clients
+            .iter()
+            .flat_map(|c| {
+                c.outstanding.iter().map(move |(mid, p)| {
+                    let r = &self.requests[p.request];
+                    let what = format!("{:?} of {} by {} (MID {mid})", r.kind, r.key, c.id);
+                    (p.sent_at, format!("unanswered since {:.3}s: {what}", p.sent_at))
+                })
+            })
+            .collect();
+        lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+        lines.into_iter().map(|(_, l)| l).collect()
+    }
+
     /// Final tallies: requests that never got an ok, and acknowledged keys.
     pub fn finish(&self, counters: &mut Counters) {
         for r in self.requests.iter().filter(|r| !r.answered) {

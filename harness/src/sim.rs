@@ -123,6 +123,9 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
     // A replica that crashed in the last moments still counts as died.
     sim.reap();
     sim.procs.shutdown();
+    for line in sim.clients.outstanding() {
+        sim.log(format_args!("{line}"));
+    }
     sim.clients.finish(&mut sim.counters);
     let checks = stats::checks(config, &sim.counters);
     let scores = stats::scores(&config.benchmarks, &sim.counters);
