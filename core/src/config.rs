@@ -16,7 +16,8 @@ pub enum Fanout {
     /// Like `Quorum`, but the followers a commit needs get new entries along relay chains of
     /// two (see [`crate::message::Relay`]): three messages per commit in a five-node cluster
     /// instead of four. Chains rotate through the followers, and a second chain runs in
-    /// parallel under heavy loss.
+    /// parallel under heavy loss (unless `Config::chain_answers`, where the client's wait
+    /// does not depend on the leader's acknowledgement).
     Relay,
 }
 
@@ -66,6 +67,16 @@ pub struct Config {
     pub lease_margin_us: u64,
     /// Requests held while no leader is known; beyond this they are answered `Fail`.
     pub max_held_requests: usize,
+    /// With relay fanout in a cluster of at most five nodes, the second follower of the
+    /// chain that first carries a put answers its client, as soon as it has appended the
+    /// entry: the leader, the forwarder and itself are a majority holding an entry of the
+    /// leader's term, so it is committed (§5.4.2) and will be in every later leader's log
+    /// (§5.4.3). The client's wait is then two hops, and a lost acknowledgement to the
+    /// leader no longer delays it. The entry names its answerer, and only that node ever
+    /// answers (when it applies the entry), so an answer is never sent twice; if it dies
+    /// first, the put goes unanswered (the leader cannot tell whether it answered).
+    #[serde(default)]
+    pub chain_answers: bool,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
     pub trace: bool,
 }
@@ -108,6 +119,7 @@ impl Config {
             read_mode: ReadMode::Lease,
             lease_margin_us: 50_000,
             max_held_requests: 10_000,
+            chain_answers: true,
             trace: false,
         }
     }
@@ -130,6 +142,7 @@ impl Config {
             read_mode: ReadMode::Lease,
             lease_margin_us: 10_000,
             max_held_requests: 1_000,
+            chain_answers: false,
             trace: true,
         }
     }

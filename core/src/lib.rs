@@ -105,7 +105,7 @@ pub use client::{ClientReply, ClientRequest, Op, Outcome};
 pub use config::{Config, ConfigError, Fanout, ReadMode};
 pub use event::Event;
 pub use kv::{Command, KvStore};
-pub use log::{Entry, RaftLog};
+pub use log::{Answerer, Entry, RaftLog};
 pub use message::{AppendResult, Body, Message, MessageKind, Relay};
 pub use node::{Effect, Node, PersistentState, RoleKind};
 pub use rng::Rng;

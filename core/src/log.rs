@@ -2,13 +2,37 @@
 //! leader created it.
 
 use crate::kv::Command;
-use crate::types::{Index, Term};
+use crate::types::{Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Entry {
     pub term: Term,
     pub command: Command,
+    /// Who tells the client that this entry is written, if not the leader that appended it
+    /// (see `Config::chain_answers`). Set before the entry is first sent, never changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answerer: Option<Answerer>,
+}
+
+impl Entry {
+    /// An entry the leader that appends it answers for.
+    pub fn new(term: Term, command: Command) -> Entry {
+        Entry { term, command, answerer: None }
+    }
+
+    /// A rough upper bound of the encoded size.
+    pub fn approx_size(&self) -> usize {
+        self.command.approx_size() + 16 + self.answerer.as_ref().map_or(0, |a| 16 + a.client.len() + a.id.len())
+    }
+}
+
+/// The node that answers a put's client once it applies the entry, and the request it answers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Answerer {
+    pub node: NodeId,
+    pub client: String,
+    pub id: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +65,13 @@ impl RaftLog {
         &self.entries
     }
 
+    /// Names the answerer of the entry at `index` (only before anyone else has a copy).
+    pub fn set_answerer(&mut self, index: Index, answerer: Answerer) {
+        if let Some(e) = index.checked_sub(1).and_then(|i| self.entries.get_mut(i as usize)) {
+            e.answerer = Some(answerer);
+        }
+    }
+
     pub fn append(&mut self, entry: Entry) -> Index {
         self.entries.push(entry);
         self.last_index()
@@ -58,7 +89,7 @@ impl RaftLog {
         let mut bytes = 0;
         let mut out = Vec::new();
         for e in self.entries.iter().skip(start) {
-            bytes += e.command.approx_size() + 16;
+            bytes += e.approx_size();
             if !out.is_empty() && bytes > max_bytes {
                 break;
             }
@@ -97,7 +128,7 @@ mod tests {
     fn log_of(terms: &[Term]) -> RaftLog {
         let mut l = RaftLog::default();
         for &t in terms {
-            l.append(Entry { term: t, command: Command::Noop });
+            l.append(Entry::new(t, Command::Noop));
         }
         l
     }
@@ -124,7 +155,7 @@ mod tests {
     fn slice_respects_byte_budget_but_sends_at_least_one() {
         let mut l = RaftLog::default();
         for i in 0..10 {
-            l.append(Entry { term: 1, command: Command::Put { key: format!("k{i}"), value: "x".repeat(100) } });
+            l.append(Entry::new(1, Command::Put { key: format!("k{i}"), value: "x".repeat(100) }));
         }
         assert_eq!(l.slice_from(1, 10).len(), 1);
         let some = l.slice_from(1, 500);

@@ -40,6 +40,11 @@ pub enum Body {
         /// its match index, so that one reply acknowledges both.
         #[serde(default)]
         via: Option<(NodeId, Index)>,
+        /// The follower's commit index once it has handled the AppendEntries: it has applied
+        /// everything up to here, and answered the puts among them it was named to answer
+        /// (`Config::chain_answers`).
+        #[serde(default)]
+        commit_index: Index,
     },
 }
 

@@ -442,7 +442,7 @@ fn test_leader_start_replication() {
     net.flush();
 
     let index = before + 1;
-    let expected = Entry { term, command: Command::Put { key: "x".into(), value: "1".into() } };
+    let expected = Entry::new(term, Command::Put { key: "x".into(), value: "1".into() });
     assert_eq!(net.node(1).log().get(index), Some(&expected));
     assert_eq!(net.node(1).commit_index(), commit, "not committed before replication");
     let appends = net.sent_since(mark);
@@ -721,7 +721,7 @@ fn test_leader_noop_on_election() {
         net.elect(1);
         let log = net.node(1).log();
         if noop {
-            assert_eq!(log.get(3), Some(&Entry { term: 2, command: Command::Noop }));
+            assert_eq!(log.get(3), Some(&Entry::new(2, Command::Noop)));
             assert_eq!(net.node(1).commit_index(), 3);
         } else {
             assert_eq!((log.last_index(), net.node(1).commit_index()), (2, 0));

@@ -51,7 +51,7 @@ fn relay_of(m: &Message) -> Relay {
 /// A follower of `leader`'s term with the leader's log up to the no-op.
 fn follower(id: NodeId, term: Term) -> Node {
     let mut f = new_node(id, 5, relay_config());
-    f.receive(LATE, append_msg(1, id, term, (0, 0), vec![Entry { term, command: Command::Noop }], 1));
+    f.receive(LATE, append_msg(1, id, term, (0, 0), vec![Entry::new(term, Command::Noop)], 1));
     f.take_effects();
     f
 }

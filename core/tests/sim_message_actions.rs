@@ -57,7 +57,7 @@ fn a_duplicated_message_is_delivered_twice() {
 #[test]
 fn nodes_can_start_from_given_logs() {
     let mut log = RaftLog::default();
-    log.append(Entry { term: 1, command: Command::Put { key: "a".into(), value: "1".into() } });
+    log.append(Entry::new(1, Command::Put { key: "a".into(), value: "1".into() }));
     let mut config = SimConfig::teaching(2);
     config.initial = vec![PersistentState { term: 1, voted_for: None, log: log.clone() }; 3];
     let mut sim = Sim::new(config.clone()).unwrap();
@@ -91,7 +91,7 @@ fn truncating_the_future_branches_the_run() {
 
 #[test]
 fn conflicting_initial_logs_are_reported_as_violations() {
-    let entry = |v: &str| Entry { term: 1, command: Command::Put { key: "a".into(), value: v.into() } };
+    let entry = |v: &str| Entry::new(1, Command::Put { key: "a".into(), value: v.into() });
     let mut config = SimConfig::teaching(2);
     let state = |v: &str| {
         let mut log = RaftLog::default();

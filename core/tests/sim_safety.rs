@@ -20,6 +20,7 @@ fn scenario(seed: u64) -> Sim {
     config.nodes = if rng.chance(0.3) { 3 } else { 5 };
     config.raft.pre_vote = rng.chance(0.7);
     config.raft.fanout = [Fanout::All, Fanout::Quorum, Fanout::Relay][rng.below(3)];
+    config.raft.chain_answers = config.raft.fanout == Fanout::Relay && rng.chance(0.7);
     config.raft.read_mode = if rng.chance(0.5) { ReadMode::Lease } else { ReadMode::ReadIndex };
     config.network.max_delay_us = rng.range(10_000, 40_000);
     config.clients.count = 3;

@@ -16,7 +16,7 @@
 //! `ok` (`MID`, and `value` for a get), `fail` and `redirect` (`MID`).
 
 use raft_core::{
-    AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
+    Answerer, AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
     Relay,
 };
 use serde_json::{json, Map, Value};
@@ -126,8 +126,10 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
             result,
             sent_at,
             via,
+            commit_index,
         } => {
             f.insert("s".into(), json!(sent_at));
+            f.insert("c".into(), json!(commit_index));
             if let Some((forwarder, match_index)) = via {
                 f.insert("vi".into(), json!(format_id(*forwarder)));
                 f.insert("vm".into(), json!(match_index));
@@ -155,9 +157,10 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
 }
 
 fn encode_entry(e: &Entry) -> Value {
-    match &e.command {
-        Command::Noop => json!([e.term]),
-        Command::Put { key, value } => json!([e.term, key, value]),
+    match (&e.command, &e.answerer) {
+        (Command::Noop, _) => json!([e.term]),
+        (Command::Put { key, value }, None) => json!([e.term, key, value]),
+        (Command::Put { key, value }, Some(a)) => json!([e.term, key, value, format_id(a.node), a.client, a.id]),
     }
 }
 
@@ -343,6 +346,7 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                         true => Some((f.id("vi")?, f.u64("vm")?)),
                         false => None,
                     },
+                    commit_index: f.u64("c")?,
                 },
             };
             Ok(Incoming::Peer(Message {
@@ -430,15 +434,20 @@ impl Fields {
                 let bad = || DecodeError::BadEntry(i);
                 let parts = v.as_array().ok_or_else(bad)?;
                 let term = parts.first().and_then(Value::as_u64).ok_or_else(bad)?;
-                let command = match parts.as_slice() {
-                    [_] => Command::Noop,
-                    [_, Value::String(key), Value::String(value)] => Command::Put {
-                        key: key.clone(),
-                        value: value.clone(),
-                    },
-                    _ => return Err(bad()),
+                let put = |key: &String, value: &String| Command::Put {
+                    key: key.clone(),
+                    value: value.clone(),
                 };
-                Ok(Entry { term, command })
+                match parts.as_slice() {
+                    [_] => Ok(Entry::new(term, Command::Noop)),
+                    [_, Value::String(key), Value::String(value)] => Ok(Entry::new(term, put(key, value))),
+                    [_, Value::String(key), Value::String(value), Value::String(node), Value::String(client), Value::String(id)] => {
+                        let node = parse_id(node).ok_or_else(bad)?;
+                        let answerer = Answerer { node, client: client.clone(), id: id.clone() };
+                        Ok(Entry { term, command: put(key, value), answerer: Some(answerer) })
+                    }
+                    _ => Err(bad()),
+                }
             })
             .collect()
     }
@@ -485,13 +494,13 @@ mod tests {
     }
 
     fn put(term: u64, key: &str, value: &str) -> Entry {
-        Entry {
+        Entry::new(
             term,
-            command: Command::Put {
+            Command::Put {
                 key: key.into(),
                 value: value.into(),
             },
-        }
+        )
     }
 
     fn every_body() -> Vec<Body> {
@@ -527,11 +536,16 @@ mod tests {
                 prev_log_index: 41,
                 prev_log_term: 4,
                 entries: vec![
-                    Entry {
-                        term: 5,
-                        command: Command::Noop,
-                    },
+                    Entry::new(5, Command::Noop),
                     put(5, "k\"ey\\ with \u{1} odd ✓ chars", ""),
+                    Entry {
+                        answerer: Some(Answerer {
+                            node: 0x00A1,
+                            client: "C0DE".into(),
+                            id: "MID\"0123456789ab".into(),
+                        }),
+                        ..put(5, "key", "value")
+                    },
                     put(5, "", "v"),
                 ],
                 leader_commit: 40,
@@ -545,11 +559,13 @@ mod tests {
                 result: AppendResult::Success { match_index: 44 },
                 sent_at: 123_456,
                 via: None,
+                commit_index: 7,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Success { match_index: 44 },
                 sent_at: 123_456,
                 via: Some((3, 44)),
+                commit_index: 7,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -559,6 +575,7 @@ mod tests {
                 },
                 sent_at: 1,
                 via: Some((0, u64::MAX)),
+                commit_index: 7,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -568,6 +585,7 @@ mod tests {
                 },
                 sent_at: 1,
                 via: None,
+                commit_index: 7,
             },
         ]
     }

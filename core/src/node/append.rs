@@ -1,6 +1,7 @@
 //! The follower's side of AppendEntries (§5.3): the consistency check, conflict removal,
 //! and learning the commit index from the leader.
 
+use super::quorum::majority;
 use super::{Node, Role};
 use crate::event::Event;
 use crate::log::Entry;
@@ -67,7 +68,22 @@ impl Node {
             Relay::Forwarded { via_match, .. } => Some((sender, via_match)),
             _ => None,
         };
-        self.send(leader, Body::AppendEntriesReply { result, sent_at, via });
+        if let (AppendResult::Success { match_index }, Some((_, via_match))) = (&result, via) {
+            self.commit_from_chain((*match_index).min(via_match));
+        }
+        let commit_index = self.commit_index;
+        self.send(leader, Body::AppendEntriesReply { result, sent_at, via, commit_index });
+    }
+
+    /// At the end of a relay chain: the leader, the forwarder and this node hold the log up
+    /// to `index`. In a cluster of at most five that is a majority, and if the entry there
+    /// is of the current term it is committed (§5.4.2), with everything before it. With
+    /// `Config::chain_answers` we commit (and so apply, and answer) it now instead of
+    /// waiting for the leader's next message to say so.
+    fn commit_from_chain(&mut self, index: Index) {
+        if self.config.chain_answers && majority(self.cluster_size()) <= 3 && self.log.term_at(index) == Some(self.term) {
+            self.set_commit_index(index);
+        }
     }
 
     fn check_and_append(
@@ -120,6 +136,7 @@ impl Node {
                 None => {}
             }
             first_appended.get_or_insert((index, entry.term));
+            self.fresh_from = self.fresh_from.min(index);
             self.log.append(entry);
         }
         if let Some((first, term)) = first_appended {

@@ -182,11 +182,13 @@ impl Node {
             flush_due: true,
             loss_permille: 0,
             srtt_us: None,
+            sent_through: next - 1,
+            retried_through: next - 1,
         }));
         self.last_leader_contact = Some(now);
         self.trace(Event::BecameLeader { term: self.term });
         if self.config.leader_noop {
-            self.append_as_leader(now, Entry { term: self.term, command: Command::Noop });
+            self.append_as_leader(now, Entry::new(self.term, Command::Noop));
         }
         self.release_held_requests(now);
         self.leader_tick(now);

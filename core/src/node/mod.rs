@@ -85,6 +85,11 @@ struct Leadership {
     loss_permille: u32,
     /// Smoothed round trip of AppendEntries to followers, from the send times they echo.
     srtt_us: Option<u64>,
+    /// The last entry sent to any follower. Later ones have no copy elsewhere yet, so their
+    /// answerer may still be named (`Config::chain_answers`).
+    sent_through: Index,
+    /// The last entry that has had its quick retry (`Config::chain_answers`).
+    retried_through: Index,
 }
 
 #[derive(Debug)]
@@ -92,6 +97,11 @@ struct PendingRead {
     request: ClientRequest,
     /// The commit index when the read arrived: the answer must reflect at least this.
     read_index: Index,
+    /// With `Config::chain_answers`: the follower named to answer the latest put of the key,
+    /// and that put's index. The read waits until that follower has applied it, so that the
+    /// put's answer is on its way to the client before the value it wrote is (the client
+    /// must not read a value it has not been told is written).
+    answered_by: Option<(NodeId, Index)>,
     /// Leadership must be confirmed by acknowledgements of messages sent at or after this.
     arrived_at: Time,
 }
@@ -124,6 +134,10 @@ pub struct Node {
     orphaned: BTreeMap<Index, (Term, ClientRequest)>,
     /// When we last redirected each client, to notice one that comes straight back.
     redirected: BTreeMap<String, Time>,
+    /// The first index this node has written since it started: it answers for entries it
+    /// applies only from here on (after a restart, replaying older ones must not answer a
+    /// client twice).
+    fresh_from: Index,
     effects: Vec<Effect>,
 }
 
@@ -151,6 +165,7 @@ impl Node {
         if peers.contains(&id) {
             return Err(ConfigError(format!("node {id} lists itself among its peers")));
         }
+        let fresh_from = persistent.log.last_index() + 1;
         let mut node = Node {
             id,
             peers,
@@ -170,6 +185,7 @@ impl Node {
             held: Vec::new(),
             orphaned: BTreeMap::new(),
             redirected: BTreeMap::new(),
+            fresh_from,
             effects: Vec::new(),
         };
         node.reset_election_timer(now);
@@ -203,8 +219,8 @@ impl Node {
                 let append = append::Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay };
                 self.handle_append_entries(now, msg.from, append)
             }
-            Body::AppendEntriesReply { result, sent_at, via } => {
-                self.handle_append_reply(now, msg.from, result, sent_at, via)
+            Body::AppendEntriesReply { result, sent_at, via, commit_index } => {
+                self.handle_append_reply(now, msg.from, result, sent_at, via, commit_index)
             }
         }
     }
@@ -356,12 +372,12 @@ impl Node {
     }
 
     fn answer(&mut self, request: ClientRequest, outcome: Outcome) {
-        self.trace(Event::RequestAnswered {
-            client: request.client.clone(),
-            id: request.id.clone(),
-            outcome: outcome.clone(),
-        });
-        self.effects.push(Effect::Reply(ClientReply { client: request.client, id: request.id, outcome }));
+        self.answer_to(request.client, request.id, outcome);
+    }
+
+    fn answer_to(&mut self, client: String, id: String, outcome: Outcome) {
+        self.trace(Event::RequestAnswered { client: client.clone(), id: id.clone(), outcome: outcome.clone() });
+        self.effects.push(Effect::Reply(ClientReply { client, id, outcome }));
     }
 
     fn reset_election_timer(&mut self, now: Time) {
@@ -416,7 +432,8 @@ impl Node {
                     conflict_index: prev_log_index,
                     conflict_term: None,
                 };
-                self.send(leader, Body::AppendEntriesReply { result, sent_at, via: None })
+                let commit_index = self.commit_index;
+                self.send(leader, Body::AppendEntriesReply { result, sent_at, via: None, commit_index })
             }
             _ => {} // a stale reply: nothing to do
         }
@@ -434,20 +451,29 @@ impl Node {
             self.last_applied += 1;
             let index = self.last_applied;
             let entry = self.log.get(index).expect("committed entries exist");
-            let (term, command) = (entry.term, entry.command.clone());
+            let (term, command, answerer) = (entry.term, entry.command.clone(), entry.answerer.clone());
             self.kv.apply(&command);
             self.trace(Event::Applied { index });
-            let owed = match &mut self.role {
+            let mut owed = match &mut self.role {
                 Role::Leader(l) => l.pending_writes.remove(&index),
                 _ => None,
             };
-            if let Some(request) = owed {
-                self.answer(request, Outcome::Written);
-            } else if self.orphaned.get(&index).is_some_and(|(t, _)| *t == term) {
-                let (_, request) = self.orphaned.remove(&index).expect("checked above");
-                self.answer(request, Outcome::Written);
+            if owed.is_none() && self.orphaned.get(&index).is_some_and(|(t, _)| *t == term) {
+                owed = self.orphaned.remove(&index).map(|(_, request)| request);
             }
             // An orphan whose entry was replaced by another is redirected by `settle_orphans`.
+            match answerer {
+                // The entry names who answers; that may be us, with or without the request.
+                Some(a) if a.node == self.id && index >= self.fresh_from => {
+                    self.answer_to(a.client, a.id, Outcome::Written);
+                }
+                Some(_) => {}
+                None => {
+                    if let Some(request) = owed {
+                        self.answer(request, Outcome::Written);
+                    }
+                }
+            }
         }
     }
 

@@ -40,6 +40,9 @@ pub struct Progress {
     pub probe_interval: u64,
     /// Retransmissions since it last answered; each one doubles the next timeout.
     pub retransmits: u32,
+    /// The follower's commit index as it last reported it: it has applied (and answered for)
+    /// the entries up to here.
+    pub applied: Index,
 }
 
 impl Progress {
@@ -55,6 +58,7 @@ impl Progress {
             acked_sent_at: None,
             probe_interval: heartbeat_interval,
             retransmits: 0,
+            applied: 0,
         }
     }
 

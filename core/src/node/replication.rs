@@ -8,7 +8,7 @@ use super::quorum::{majority, quorum_value};
 use super::{Leadership, Node, Role};
 use crate::config::Fanout;
 use crate::event::{Event, StepDownReason};
-use crate::log::Entry;
+use crate::log::{Answerer, Entry, RaftLog};
 use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Time};
 
@@ -17,6 +17,7 @@ impl Node {
     pub(super) fn append_as_leader(&mut self, now: Time, entry: Entry) -> Index {
         let term = entry.term;
         let index = self.log.append(entry);
+        self.fresh_from = self.fresh_from.min(index);
         self.trace(Event::EntriesAppended { first: index, last: index, term });
         if let Role::Leader(l) = &mut self.role {
             l.uncommitted.push_back((index, now));
@@ -44,8 +45,9 @@ impl Node {
         // Overdue acknowledgements first, so that a follower that missed one is replaced
         // among the eager ones below.
         let timeout = retransmit_timeout(l, &self.config);
+        let resend_after = resend_timeout(l, &self.config);
         for p in l.progress.values_mut() {
-            if p.retransmit_at(timeout, self.config.heartbeat_interval_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
+            if p.retransmit_at(resend_after, self.config.heartbeat_interval_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
                 // Only a follower that was answering counts as a loss: a dead one would
                 // otherwise count once per back-off.
                 if p.retransmits == 0 {
@@ -56,12 +58,29 @@ impl Node {
                 p.retransmit(self.config.fanout == Fanout::Relay);
             }
         }
+        let quick = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout).is_some_and(|t| t <= now);
+        // Due or not possible, a quick retry is tried once: the entries then wait for the
+        // next write's chain or for a resend.
+        let retry = if quick { quick_retry(l, &self.log, self.commit_index) } else { None };
+        if quick {
+            l.retried_through = self.log.last_index();
+        }
+        if let Some((first, second)) = retry {
+            for id in [first, second] {
+                let p = l.progress.get_mut(&id).expect("progress for every peer");
+                p.inflight.clear();
+                p.next_index = p.match_index + 1;
+            }
+            self.send_chain(first, second, now);
+        }
+        let Role::Leader(l) = &mut self.role else { return };
         let last = self.log.last_index();
         // Ranking followers is only needed when there are entries to send.
-        let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last) } else { Vec::new() };
+        let end_at = waiting_answerer(l, &self.log, self.commit_index, self.id);
+        let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last, end_at) } else { Vec::new() };
         let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
-        let parallel_chains = relay_chains(l);
+        let parallel_chains = relay_chains(l, &self.config);
         let mut due = Vec::new();
         let mut chained = Vec::new();
         for (&id, p) in l.progress.iter() {
@@ -114,10 +133,20 @@ impl Node {
     /// breaks before it without waiting for a retransmit timeout.
     fn send_chain(&mut self, first: NodeId, second: NodeId, now: Time) {
         let max_bytes = self.config.max_append_bytes;
+        let chain_answers = self.config.chain_answers && majority(self.cluster_size()) <= 3;
         let Role::Leader(l) = &mut self.role else { return };
+        if chain_answers {
+            // Puts that no follower has seen yet are answered by this chain's end.
+            for index in l.sent_through + 1..=self.log.last_index() {
+                if let Some(r) = l.pending_writes.get(&index).filter(|r| r.client.len() + r.id.len() <= MAX_ANSWERER_BYTES) {
+                    self.log.set_answerer(index, Answerer { node: second, client: r.client.clone(), id: r.id.clone() });
+                }
+            }
+        }
         let from = l.progress[&first].match_index.min(l.progress[&second].match_index) + 1;
         let entries = self.log.slice_from(from, max_bytes);
         let last_sent = from + entries.len() as Index - 1;
+        l.sent_through = l.sent_through.max(last_sent);
         for id in [first, second] {
             let p = l.progress.get_mut(&id).expect("progress for every peer");
             if !entries.is_empty() {
@@ -159,6 +188,7 @@ impl Node {
         let prev_log_term = self.log.term_at(prev_log_index).expect("next_index is at most last_index + 1");
         if let Some(e) = entries.len().checked_sub(1) {
             let last_sent = p.next_index + e as Index;
+            l.sent_through = l.sent_through.max(last_sent);
             match p.state {
                 ProgressState::Probe => p.probe_sent_at = Some(now),
                 ProgressState::Replicate => {
@@ -182,7 +212,13 @@ impl Node {
         result: AppendResult,
         sent_at: Time,
         via: Option<(NodeId, Index)>,
+        commit_index: Index,
     ) {
+        if let Role::Leader(l) = &mut self.role {
+            if let Some(p) = l.progress.get_mut(&from) {
+                p.applied = p.applied.max(commit_index);
+            }
+        }
         let mut advanced = self.record_append_result(now, from, result, sent_at);
         if let Some((forwarder, match_index)) = via.filter(|&(f, _)| f != from) {
             let success = AppendResult::Success { match_index };
@@ -277,14 +313,18 @@ impl Node {
         }
         let last = self.log.last_index();
         let timeout = retransmit_timeout(l, &self.config);
+        let resend_after = resend_timeout(l, &self.config);
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
         }
+        if let Some(t) = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout) {
+            deadline = deadline.min(t);
+        }
         let mut sendable = Vec::new();
         for (id, p) in &l.progress {
             deadline = deadline.min(p.heartbeat_at());
-            if let Some(t) = p.retransmit_at(timeout, self.config.heartbeat_interval_us, self.config.max_probe_interval_us) {
+            if let Some(t) = p.retransmit_at(resend_after, self.config.heartbeat_interval_us, self.config.max_probe_interval_us) {
                 deadline = deadline.min(t);
             }
             if p.has_unsent(last) && p.can_send_entries(self.config.max_inflight) {
@@ -295,7 +335,7 @@ impl Node {
         // widens to everyone. This runs on every wait of the owner's loop, so the ranking of
         // followers is only done when there is something to send.
         if !sendable.is_empty() {
-            let eager = eager_followers(l, &self.config, last);
+            let eager = eager_followers(l, &self.config, last, waiting_answerer(l, &self.log, self.commit_index, self.id));
             if sendable.iter().any(|id| eager.contains(id)) {
                 return 0;
             }
@@ -311,7 +351,7 @@ impl Node {
 /// just enough of them for a commit, counting those already sent everything. A follower that
 /// has not answered since a retransmission ranks last, so that one lost message or
 /// acknowledgement costs a message to one other follower (or chain), not to all of them.
-fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index) -> Vec<NodeId> {
+fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index, end_at: Option<NodeId>) -> Vec<NodeId> {
     match config.fanout {
         Fanout::All => l.progress.keys().copied().collect(),
         Fanout::Relay => {
@@ -322,7 +362,7 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index) 
             }
             // One chain carries what a commit needs; under heavy loss a second one runs in
             // parallel, so that a commit usually makes it on the first try.
-            let needed = ((majority(l.progress.len() + 1) - 1) * relay_chains(l)).min(l.progress.len());
+            let needed = ((majority(l.progress.len() + 1) - 1) * relay_chains(l, config)).min(l.progress.len());
             // The followers already sent everything count towards what a commit needs.
             let covered = l.progress.values().filter(|p| !p.has_unsent(last)).count();
             let needed = needed.saturating_sub(covered);
@@ -337,7 +377,15 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index) 
                     .then(pa.last_sent_at.cmp(&pb.last_sent_at))
                     .then(a.cmp(b))
             });
-            ranked.into_iter().take(needed).map(|(id, _)| *id).collect()
+            let mut eager: Vec<NodeId> = ranked.iter().take(needed).map(|(id, _)| **id).collect();
+            // A chain for new entries ends at the answerer of the oldest uncommitted entry if
+            // it can: that one may still be missing it, and its client is waiting.
+            if let Some(b) = end_at.filter(|b| needed >= 2 && ranked.iter().any(|(id, p)| *id == b && p.retransmits <= 1)) {
+                eager.retain(|&id| id != b);
+                eager.truncate(needed - 1);
+                eager.push(b);
+            }
+            eager
         }
         Fanout::Quorum => {
             let extra = usize::from(l.loss_permille > HEAVY_LOSS_PERMILLE)
@@ -374,9 +422,62 @@ const SEVERE_LOSS_PERMILLE: u32 = 450;
 /// above one half up to p ~ 0.33, for about twice the messages.
 const RELAY_HEAVY_LOSS_PERMILLE: u32 = 450;
 
+/// A put's answerer is written into its entry, which every follower then stores: requests
+/// with longer client and request ids are answered by the leader.
+const MAX_ANSWERER_BYTES: usize = 64;
+
 /// How many chains carry new entries in parallel (relay fanout).
-fn relay_chains(l: &Leadership) -> usize {
-    1 + usize::from(l.loss_permille > RELAY_HEAVY_LOSS_PERMILLE)
+fn relay_chains(l: &Leadership, config: &crate::config::Config) -> usize {
+    // A second chain's end is not the one that answers the client: it would only hurry the
+    // leader's commit index.
+    1 + usize::from(!config.chain_answers && l.loss_permille > RELAY_HEAVY_LOSS_PERMILLE)
+}
+
+/// The follower named to answer for the oldest entry the leader has not seen committed.
+fn waiting_answerer(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId) -> Option<NodeId> {
+    let &(index, _) = l.uncommitted.iter().find(|&&(i, _)| i > commit)?;
+    log.get(index)?.answerer.as_ref().map(|a| a.node).filter(|&a| a != me)
+}
+
+/// With `Config::chain_answers`, the client's wait depends on the named answerer getting the
+/// entry, not on the leader hearing back. So a chain that goes unanswered is tried once more
+/// after the retransmit timeout, ending at the answerer of the oldest uncommitted entry (its
+/// loss was most likely on the way there); after that its entries wait for the next write's
+/// chain or for [`resend_timeout`], and the leader's commit index lags a little.
+fn quick_retry_at(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId, timeout: u64) -> Option<Time> {
+    let &(index, appended) = l.uncommitted.iter().find(|&&(i, _)| i > commit.max(l.retried_through))?;
+    log.get(index)?.answerer.as_ref().filter(|a| a.node != me)?;
+    Some(appended + timeout)
+}
+
+/// The chain of a quick retry: a responsive follower sent to least recently, then the
+/// answerer (also responsive: an answerer that has missed more is left alone).
+fn quick_retry(l: &Leadership, log: &RaftLog, commit: Index) -> Option<(NodeId, NodeId)> {
+    let &(index, _) = l.uncommitted.iter().find(|&&(i, _)| i > commit.max(l.retried_through))?;
+    let answerer = log.get(index)?.answerer.as_ref()?.node;
+    let responsive = |p: &super::Progress| p.state == ProgressState::Replicate && p.retransmits <= 1;
+    if !l.progress.get(&answerer).is_some_and(responsive) {
+        return None;
+    }
+    let first = l
+        .progress
+        .iter()
+        .filter(|&(&id, p)| id != answerer && responsive(p))
+        .min_by_key(|&(&id, p)| (p.last_sent_at, id))
+        .map(|(&id, _)| id)?;
+    Some((first, answerer))
+}
+
+/// How long an AppendEntries may go unanswered before it is resent: the retransmit timeout,
+/// or with `Config::chain_answers` (where a quick retry already went out) a sixteenth of the
+/// heartbeat interval, long enough for the next write's chain to carry the entries.
+fn resend_timeout(l: &Leadership, config: &crate::config::Config) -> u64 {
+    let timeout = retransmit_timeout(l, config);
+    if config.chain_answers && config.fanout == Fanout::Relay {
+        timeout.max(config.heartbeat_interval_us / 16)
+    } else {
+        timeout
+    }
 }
 
 /// With relay fanout, heartbeats go along chains only while fewer chains than this break.
@@ -391,7 +492,7 @@ fn fold(permille: u32, yes: bool) -> u32 {
 /// How long a commit may stall before every follower gets the entries: with quorum fanout,
 /// long enough for a couple of replacements of unanswering eager followers to be tried first.
 fn widen_after(l: &Leadership, config: &crate::config::Config) -> u64 {
-    let timeout = retransmit_timeout(l, config);
+    let timeout = resend_timeout(l, config);
     match config.fanout {
         Fanout::All => timeout,
         Fanout::Quorum | Fanout::Relay => timeout.saturating_mul(3),

@@ -9,8 +9,8 @@ use crate::client::{ClientRequest, Op, Outcome};
 use crate::config::ReadMode;
 use crate::event::Event;
 use crate::kv::Command;
-use crate::log::Entry;
-use crate::types::{Term, Time};
+use crate::log::{Entry, RaftLog};
+use crate::types::{Index, NodeId, Term, Time};
 
 impl Node {
     pub(super) fn handle_client_request(&mut self, now: Time, request: ClientRequest) {
@@ -30,7 +30,7 @@ impl Node {
                         return;
                     }
                     let command = Command::Put { key: key.clone(), value: value.clone() };
-                    let index = self.append_as_leader(now, Entry { term: self.term, command });
+                    let index = self.append_as_leader(now, Entry::new(self.term, command));
                     if let Role::Leader(l) = &mut self.role {
                         l.pending_writes.insert(index, request);
                     }
@@ -38,8 +38,9 @@ impl Node {
                         self.leader_tick(now);
                     }
                 }
-                Op::Get { .. } => {
-                    l.pending_reads.push(PendingRead { request, read_index: self.commit_index, arrived_at: now });
+                Op::Get { key } => {
+                    let (read_index, answered_by) = read_index(&self.log, self.commit_index, key, self.config.chain_answers, self.id);
+                    l.pending_reads.push(PendingRead { request, read_index, answered_by, arrived_at: now });
                     self.serve_reads(now);
                     if let Role::Leader(l) = &mut self.role {
                         if !l.pending_reads.is_empty() {
@@ -135,7 +136,11 @@ impl Node {
         let applied = self.last_applied;
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
             .into_iter()
-            .partition(|r| (lease_valid || confirmed >= r.arrived_at) && applied >= r.read_index);
+            .partition(|r| {
+                (lease_valid || confirmed >= r.arrived_at)
+                    && applied >= r.read_index
+                    && r.answered_by.is_none_or(|(node, index)| l.progress.get(&node).is_some_and(|p| p.applied >= index))
+            });
         l.pending_reads = waiting;
         for read in ready {
             let Op::Get { key } = &read.request.op else { continue };
@@ -156,6 +161,21 @@ impl Node {
             _ => false,
         }
     }
+}
+
+/// What a read of `key` must wait for: the commit index, since every put answered so far is
+/// committed. With `Config::chain_answers` a put's answer comes from the follower it names,
+/// which may answer before the leader learns of the commit, or after the leader applied it.
+/// So a read also waits for the latest entry that writes its key to be applied here, and
+/// applied (so answered) by its named follower (a read of another key need not wait).
+fn read_index(log: &RaftLog, commit_index: Index, key: &str, chain_answers: bool, me: NodeId) -> (Index, Option<(NodeId, Index)>) {
+    if !chain_answers {
+        return (commit_index, None);
+    }
+    let writes_key = |i: &Index| matches!(log.get(*i), Some(Entry { command: Command::Put { key: k, .. }, .. }) if k == key);
+    let Some(latest) = (1..=log.last_index()).rev().find(writes_key) else { return (commit_index, None) };
+    let named = log.get(latest).and_then(|e| e.answerer.as_ref()).map(|a| a.node).filter(|&n| n != me);
+    (commit_index.max(latest), named.map(|n| (n, latest)))
 }
 
 /// The latest send time that a majority (the leader included) has acknowledged: leadership

@@ -30,7 +30,7 @@ use crate::types::{NodeId, Time};
 use invariants::Invariants;
 use network::Network;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimConfig {
@@ -118,7 +118,9 @@ pub enum SimEventKind {
 #[derive(Clone, Debug)]
 enum ClientTraffic {
     Request { node: NodeId, client: usize, request: ClientRequest },
-    Reply { node: NodeId, reply: ClientReply },
+    /// `leader`: whom the answering node took for the leader (like the graded simulator's
+    /// `leader` field; an answer can come from a follower at a relay chain's end).
+    Reply { node: NodeId, leader: Option<NodeId>, reply: ClientReply },
 }
 
 /// The next thing that happens; at equal times, in this order.
@@ -138,6 +140,8 @@ pub struct Sim {
     rng: Rng,
     nodes: Vec<NodeSlot>,
     incarnations: Vec<u64>,
+    /// When each node last crashed.
+    last_crash: Vec<Option<Time>>,
     network: Network,
     clients: Vec<SimClient>,
     traffic: Vec<(Time, u64, ClientTraffic)>,
@@ -150,6 +154,9 @@ pub struct Sim {
     invariants: Invariants,
     /// Requests a node has received and not yet answered: (client, id) -> (node, since).
     unanswered: BTreeMap<(String, String), (NodeId, Time)>,
+    /// Requests whose node crashed before answering: another node may still answer them
+    /// (a put's entry can name another answerer), but none has to.
+    stranded: BTreeSet<(String, String)>,
     stats: Stats,
     steps: u64,
 }
@@ -190,6 +197,7 @@ impl Sim {
         Ok(Sim {
             network: Network::new(config.network.clone()),
             incarnations: vec![0; config.nodes],
+            last_crash: vec![None; config.nodes],
             invariants,
             config,
             now: 0,
@@ -204,6 +212,7 @@ impl Sim {
             events_dropped: 0,
             history: Vec::new(),
             unanswered: BTreeMap::new(),
+            stranded: BTreeSet::new(),
             stats: Stats::default(),
             steps: 0,
         })
@@ -291,9 +300,18 @@ impl Sim {
     pub fn interventions(&self) -> &[Stamped] {
         &self.interventions
     }
-    /// Requests that nodes received and have not answered, with the node and time.
+    /// Requests that nodes received and have not answered, with the node and time. Left out:
+    /// puts whose entry names an answerer (`Config::chain_answers`) that has crashed since
+    /// the request was sent; no other node may answer those (only the answerer knows
+    /// whether it did), so they may go unanswered for good.
     pub fn unanswered_requests(&self) -> impl Iterator<Item = (&(String, String), &(NodeId, Time))> {
-        self.unanswered.iter()
+        self.unanswered.iter().filter(|((client, id), &(_, since))| !self.answerer_crashed(client, id, since))
+    }
+
+    fn answerer_crashed(&self, client: &str, id: &str, since: Time) -> bool {
+        let named = |e: &crate::log::Entry| e.answerer.as_ref().filter(|a| a.client == client && a.id == id).map(|a| a.node);
+        let answerer = self.node_ids().filter_map(|n| self.node(n)).find_map(|n| n.log().entries().iter().rev().find_map(named));
+        answerer.is_some_and(|a| self.last_crash.get(a as usize - 1).copied().flatten().is_some_and(|t| t >= since))
     }
 
     // ----- driving -----
@@ -414,6 +432,7 @@ impl Sim {
         let Some(NodeSlot::Up(node)) = self.nodes.get_mut(id as usize - 1) else { return };
         f(node, now);
         let effects = node.take_effects();
+        let believed_leader = node.leader();
         let mut traces = Vec::new();
         for effect in effects {
             match effect {
@@ -423,7 +442,7 @@ impl Sim {
                     let mid = self.network.send(&mut self.rng, now, message);
                     self.record(SimEventKind::Sent { id: mid, from, to, kind });
                 }
-                Effect::Reply(reply) => self.node_replied(id, reply),
+                Effect::Reply(reply) => self.node_replied(id, believed_leader, reply),
                 Effect::Trace(event) => {
                     traces.push(event.clone());
                     self.record(SimEventKind::Node { node: id, event });
@@ -512,8 +531,10 @@ impl Sim {
         if let NodeSlot::Up(node) = slot {
             let state = node.persistent_state();
             *slot = NodeSlot::Down { state, since: self.now };
+            self.last_crash[id as usize - 1] = Some(self.now);
             // Requests it held die with it; their clients will time out.
-            self.unanswered.retain(|_, (n, _)| *n != id);
+            let lost = self.unanswered.extract_if(.., |_, (n, _)| *n == id).map(|(key, _)| key);
+            self.stranded.extend(lost);
             self.record(SimEventKind::Crashed { node: id });
         }
     }
@@ -573,19 +594,20 @@ impl Sim {
                 self.unanswered.insert((request.client.clone(), request.id.clone()), (node, self.now));
                 self.with_node(node, |n, now| n.client_request(now, request));
             }
-            ClientTraffic::Reply { node, reply } => self.client_received(node, reply),
+            ClientTraffic::Reply { node, leader, reply } => self.client_received(node, leader, reply),
         }
     }
 
-    fn node_replied(&mut self, node: NodeId, reply: ClientReply) {
-        if self.unanswered.remove(&(reply.client.clone(), reply.id.clone())).is_none() {
+    fn node_replied(&mut self, node: NodeId, leader: Option<NodeId>, reply: ClientReply) {
+        let key = (reply.client.clone(), reply.id.clone());
+        if self.unanswered.remove(&key).is_none() && !self.stranded.remove(&key) {
             let detail = format!("node {node} answered request {} of {} that it does not owe", reply.id, reply.client);
             self.invariants.report(self.now, Invariant::ExactlyOnceAnswer, node, detail);
         }
-        self.queue_traffic(ClientTraffic::Reply { node, reply });
+        self.queue_traffic(ClientTraffic::Reply { node, leader, reply });
     }
 
-    fn client_received(&mut self, node: NodeId, reply: ClientReply) {
+    fn client_received(&mut self, node: NodeId, leader: Option<NodeId>, reply: ClientReply) {
         let Some(c) = self.clients.iter().position(|cl| cl.name == reply.client) else { return };
         self.record(SimEventKind::ClientAnswered { client: reply.client.clone(), node, reply: reply.clone() });
         let Some(pos) = self.clients[c].outstanding.iter().position(|o| o.request.id == reply.id) else {
@@ -601,7 +623,7 @@ impl Sim {
                     *value = v.clone();
                 }
                 self.stats.record_answer(&out.request.op, now - out.sent_at);
-                self.clients[c].leader_guess = Some(node);
+                self.clients[c].leader_guess = Some(leader.unwrap_or(node));
                 self.schedule_next(c);
             }
             // A refused request has no effect (the graded simulator's clients rely on it: a

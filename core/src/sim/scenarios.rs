@@ -166,7 +166,7 @@ fn stale_leader() -> Scenario {
 fn log_of(terms: &[Term]) -> RaftLog {
     let mut log = RaftLog::default();
     for (i, &term) in terms.iter().enumerate() {
-        log.append(Entry { term, command: Command::Put { key: format!("e{}", i + 1), value: format!("t{term}") } });
+        log.append(Entry::new(term, Command::Put { key: format!("e{}", i + 1), value: format!("t{term}") }));
     }
     log
 }

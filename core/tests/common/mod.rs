@@ -40,7 +40,7 @@ pub fn peers_of(id: NodeId, size: usize) -> Vec<NodeId> {
 /// The entry a figure's log shows at `index` with `term`. The command is derived from both,
 /// so that equal (index, term) pairs are equal entries, as the Log Matching Property says.
 pub fn entry(index: Index, term: Term) -> Entry {
-    Entry { term, command: Command::Put { key: format!("k{index}"), value: format!("t{term}") } }
+    Entry::new(term, Command::Put { key: format!("k{index}"), value: format!("t{term}") })
 }
 
 /// A log whose entry `i` (from 1) has term `terms[i - 1]`.
@@ -131,7 +131,7 @@ pub fn append_msg(
 }
 
 pub fn append_reply(from: NodeId, to: NodeId, term: Term, result: AppendResult, sent_at: Time) -> Message {
-    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at, via: None } }
+    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at, via: None, commit_index: 0 } }
 }
 
 pub fn vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Message {

@@ -252,7 +252,7 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                 add(&format!("entry {index}"), format!("term {}: {}", e.term, command_text(&e.command)));
             }
         }
-        Body::AppendEntriesReply { result, sent_at, via } => {
+        Body::AppendEntriesReply { result, sent_at, via, commit_index } => {
             if let Some((forwarder, match_index)) = via {
                 add("also for", format!("node {forwarder}, which matches up to {match_index}"));
             }
@@ -268,6 +268,7 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                     add("conflict term", conflict_term.map_or("none (log too short)".into(), |t| t.to_string()));
                 }
             }
+            add("follower's commit index", commit_index.to_string());
             add("echoes leader clock", t(*sent_at));
         }
     }

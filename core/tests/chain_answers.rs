@@ -1,0 +1,272 @@
+//! `Config::chain_answers`: the second follower of the relay chain that first carries a put
+//! answers its client as soon as it appends the entry (the leader, the forwarder and itself
+//! are a majority of five, so the entry is committed, §5.4.2). Each test drives single nodes
+//! by hand, so that every message and every answer is visible.
+
+mod common;
+
+use common::*;
+use raft_core::*;
+
+const LATE: Time = 10_000_000;
+
+fn config() -> Config {
+    let mut c = Config::teaching();
+    c.fanout = Fanout::Relay;
+    c.pre_vote = false;
+    c.chain_answers = true;
+    c
+}
+
+/// A five-node leader (id 1) whose no-op every follower has acknowledged.
+fn settled_leader() -> Node {
+    let mut leader = new_node(1, 5, config());
+    make_leader(&mut leader, LATE);
+    let term = leader.term();
+    leader.take_effects();
+    for f in 2..=5 {
+        leader.receive(LATE, append_reply(f, 1, term, AppendResult::Success { match_index: 1 }, LATE));
+    }
+    assert_eq!(leader.commit_index(), 1);
+    leader.take_effects();
+    leader
+}
+
+/// A follower of `term` that holds the leader's no-op.
+fn follower(id: NodeId, term: Term) -> Node {
+    let mut f = new_node(id, 5, config());
+    f.receive(LATE, append_msg(1, id, term, (0, 0), vec![Entry::new(term, Command::Noop)], 1));
+    f.take_effects();
+    f
+}
+
+fn put(leader: &mut Node, now: Time, key: &str, id: &str) -> Vec<Message> {
+    leader.client_request(now, ClientRequest { client: "c".into(), id: id.into(), op: put_op(key, id) });
+    leader.tick(now);
+    sends(&leader.take_effects())
+}
+
+fn chain_of(m: &Message) -> (NodeId, NodeId) {
+    match m.body {
+        Body::AppendEntries { relay: Relay::Forward { to }, .. } => (m.to, to),
+        _ => panic!("not the start of a chain: {m:?}"),
+    }
+}
+
+fn entries_of(m: &Message) -> &[Entry] {
+    match &m.body {
+        Body::AppendEntries { entries, .. } => entries,
+        _ => panic!("not an AppendEntries: {m:?}"),
+    }
+}
+
+/// The chain's end answers the client (before it acknowledges, so the answer is on its way
+/// first) and the leader, which commits on that acknowledgement, does not answer again.
+#[test]
+fn the_chain_end_answers_and_the_leader_does_not() {
+    let mut leader = settled_leader();
+    let term = leader.term();
+    let out = put(&mut leader, LATE + 10, "k", "p1");
+    assert_eq!(out.len(), 1);
+    let (first, second) = chain_of(&out[0]);
+    let named = entries_of(&out[0]).last().and_then(|e| e.answerer.clone());
+    assert_eq!(named, Some(Answerer { node: second, client: "c".into(), id: "p1".into() }));
+
+    let mut a = follower(first, term);
+    a.receive(LATE + 20, out[0].clone());
+    let effects = a.take_effects();
+    assert!(replies(&effects).is_empty(), "the forwarder does not know of a majority yet");
+    let fwd = sends(&effects);
+
+    let mut b = follower(second, term);
+    b.receive(LATE + 30, fwd[0].clone());
+    let effects = b.take_effects();
+    assert_eq!(b.commit_index(), 2, "leader, forwarder and itself hold an entry of this term");
+    let answer_at = effects.iter().position(|e| matches!(e, Effect::Reply(_))).expect("an answer");
+    let ack_at = effects.iter().position(|e| matches!(e, Effect::Send(_))).expect("an acknowledgement");
+    assert!(answer_at < ack_at, "{effects:?}");
+    assert_eq!(outcomes(&replies(&effects)), [Outcome::Written]);
+
+    leader.receive(LATE + 40, sends(&effects)[0].clone());
+    assert_eq!(leader.commit_index(), 2);
+    assert!(replies(&leader.take_effects()).is_empty(), "the put is answered once, by its chain's end");
+}
+
+/// If the named answerer missed the chain, the entry still commits through others, but only
+/// the named node answers, once it learns of the commit, and only once.
+#[test]
+fn only_the_named_node_answers_even_when_others_commit_the_entry() {
+    let mut leader = settled_leader();
+    let term = leader.term();
+    let lost = put(&mut leader, LATE + 10, "k", "p1");
+    let (a, named) = chain_of(&lost[0]);
+    let [c, d] = others(&[a, named]);
+    // Another chain, through the two others, carries the entry.
+    let mut fd = follower(d, term);
+    fd.receive(LATE + 30, forwarded(&leader, c, d, 2));
+    let effects = fd.take_effects();
+    assert_eq!(fd.commit_index(), 2);
+    assert!(replies(&effects).is_empty(), "p1 is not d's to answer");
+    leader.receive(LATE + 50, sends(&effects)[0].clone());
+    assert_eq!(leader.commit_index(), 2);
+    assert!(replies(&leader.take_effects()).is_empty());
+
+    // The named node hears of p1 with the leader's commit index, and answers it then.
+    let mut fb = follower(named, term);
+    let catch_up = append_msg(1, named, term, (1, term), leader.log().entries()[1..].to_vec(), 2);
+    fb.receive(LATE + 60, catch_up.clone());
+    assert_eq!(replies(&fb.take_effects()).iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["p1"]);
+    fb.receive(LATE + 70, catch_up);
+    assert!(replies(&fb.take_effects()).is_empty(), "applied once, answered once");
+}
+
+/// The two followers of a five-node cluster (leader 1) other than `taken`.
+fn others(taken: &[NodeId]) -> [NodeId; 2] {
+    let rest: Vec<NodeId> = (2..=5).filter(|id| !taken.contains(id)).collect();
+    [rest[0], rest[1]]
+}
+
+/// The leader's entries after its no-op, as `from` would forward them to `to` in a chain.
+fn forwarded(leader: &Node, from: NodeId, to: NodeId, via_match: Index) -> Message {
+    let body = Body::AppendEntries {
+        prev_log_index: 1,
+        prev_log_term: leader.term(),
+        entries: leader.log().entries()[1..].to_vec(),
+        leader_commit: leader.commit_index(),
+        sent_at: 0,
+        relay: Relay::Forwarded { leader: 1, via_match },
+    };
+    Message { from, to, term: leader.term(), body }
+}
+
+/// §5.4.2 (Figure 8): a chain carrying only entries of an earlier term does not let its end
+/// commit them by counting copies.
+#[test]
+fn a_chain_end_commits_only_an_entry_of_the_current_term() {
+    let mut b = new_node(3, 5, config());
+    b.receive(LATE, append_msg(1, 3, 1, (0, 0), vec![entry(1, 1)], 0));
+    b.take_effects();
+    let forwarded = Message {
+        from: 2,
+        to: 3,
+        term: 2,
+        body: Body::AppendEntries {
+            prev_log_index: 1,
+            prev_log_term: 1,
+            entries: vec![],
+            leader_commit: 0,
+            sent_at: 5,
+            relay: Relay::Forwarded { leader: 4, via_match: 1 },
+        },
+    };
+    b.receive(LATE + 10, forwarded.clone());
+    assert_eq!(b.commit_index(), 0, "index 1 is of term 1, the chain of term 2");
+    let mut with_own = forwarded;
+    if let Body::AppendEntries { entries, relay, .. } = &mut with_own.body {
+        entries.push(entry(2, 2));
+        *relay = Relay::Forwarded { leader: 4, via_match: 2 };
+    }
+    b.receive(LATE + 20, with_own);
+    assert_eq!(b.commit_index(), 2, "an entry of term 2 commits everything before it");
+}
+
+/// A read of a key whose latest write the leader has not yet seen committed waits for it:
+/// the chain's end may already have told the client it is written. Reads of other keys do not
+/// wait.
+#[test]
+fn a_read_waits_for_an_unacknowledged_write_of_its_key_only() {
+    let mut leader = settled_leader();
+    let term = leader.term();
+    // A first put commits, so that the leader holds a lease and reads need no round trip.
+    let out = put(&mut leader, LATE + 10, "old", "p0");
+    let (first, second) = chain_of(&out[0]);
+    let mut a = follower(first, term);
+    a.receive(LATE + 11, out[0].clone());
+    let mut b = follower(second, term);
+    b.receive(LATE + 12, sends(&a.take_effects())[0].clone());
+    leader.receive(LATE + 13, sends(&b.take_effects())[0].clone());
+    leader.take_effects();
+    assert!(leader.has_read_lease(LATE + 20));
+
+    put(&mut leader, LATE + 20, "k", "p1");
+    let read = |leader: &mut Node, key: &str, id: &str| {
+        leader.client_request(LATE + 30, ClientRequest { client: "c".into(), id: id.into(), op: get_op(key) });
+        leader.tick(LATE + 30);
+        replies(&leader.take_effects())
+    };
+    assert_eq!(outcomes(&read(&mut leader, "old", "g1")), [Outcome::Value(Some("p0".into()))]);
+    assert!(read(&mut leader, "k", "g2").is_empty(), "p1 may have been answered already");
+}
+
+/// A restarted node replays its log from the start: entries it was named to answer before it
+/// crashed are not answered a second time.
+#[test]
+fn a_restarted_node_does_not_answer_what_it_replays() {
+    let named = |id: &str| Entry {
+        answerer: Some(Answerer { node: 3, client: "c".into(), id: id.into() }),
+        ..Entry::new(1, Command::Put { key: "k".into(), value: id.into() })
+    };
+    let mut log = RaftLog::default();
+    log.append(named("before"));
+    let state = PersistentState { term: 1, voted_for: None, log };
+    let mut n = Node::restart(3, peers_of(3, 5), config(), 7, LATE, state).unwrap();
+    n.receive(LATE + 10, append_msg(1, 3, 1, (1, 1), vec![named("after")], 2));
+    assert_eq!(n.commit_index(), 2);
+    assert_eq!(replies(&n.take_effects()).iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["after"]);
+}
+
+/// With the option off, the leader answers as before, and no entry names an answerer.
+#[test]
+fn without_the_option_the_leader_answers() {
+    let mut c = config();
+    c.chain_answers = false;
+    let mut leader = new_node(1, 5, c);
+    make_leader(&mut leader, LATE);
+    leader.take_effects();
+    leader.client_request(LATE, ClientRequest { client: "c".into(), id: "p1".into(), op: put_op("k", "v") });
+    leader.tick(LATE);
+    assert!(leader.log().entries().iter().all(|e| e.answerer.is_none()));
+}
+
+/// A put committed without its named answerer (its chain broke before the end) is applied at
+/// the leader before its client is told. A read of its key must not show the new value
+/// before that: it waits until the named follower reports that it has applied the entry.
+#[test]
+fn a_read_waits_until_the_named_follower_has_answered_the_write() {
+    let mut leader = settled_leader();
+    let term = leader.term();
+    let lost = put(&mut leader, LATE + 10, "k", "p1");
+    let (a, named) = chain_of(&lost[0]);
+    let [c, d] = others(&[a, named]);
+    let mut fd = follower(d, term);
+    fd.receive(LATE + 30, forwarded(&leader, c, d, 2));
+    leader.receive(LATE + 50, sends(&fd.take_effects())[0].clone());
+    assert_eq!(leader.commit_index(), 2, "p1 is committed and applied at the leader");
+    leader.take_effects();
+
+    leader.client_request(LATE + 60, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
+    leader.tick(LATE + 60);
+    let effects = leader.take_effects();
+    assert!(replies(&effects).is_empty(), "the client has not been told that p1 is written");
+
+    // The named follower learns of the commit from the leader's next message (straight or
+    // along a chain), answers p1 and says so in its reply; then the read is answered.
+    let mut to_named = None;
+    for m in sends(&effects) {
+        match m.body {
+            Body::AppendEntries { relay: Relay::Forward { to }, .. } if to == named => {
+                let mut first = follower(m.to, term);
+                first.receive(LATE + 65, m.clone());
+                to_named = sends(&first.take_effects()).into_iter().next();
+            }
+            _ if m.to == named => to_named = Some(m),
+            _ => {}
+        }
+    }
+    let mut fb = follower(named, term);
+    fb.receive(LATE + 70, to_named.expect("the read round reaches the named follower"));
+    let effects = fb.take_effects();
+    assert_eq!(replies(&effects).iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["p1"]);
+    leader.receive(LATE + 80, sends(&effects)[0].clone());
+    assert_eq!(outcomes(&replies(&leader.take_effects())), [Outcome::Value(Some("p1".into()))]);
+}
