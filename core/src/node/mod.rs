@@ -7,6 +7,7 @@
 
 mod append;
 mod campaign;
+mod chain_answers;
 mod election;
 mod progress;
 mod quorum;

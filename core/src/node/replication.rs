@@ -8,7 +8,8 @@ use super::quorum::{majority, quorum_value};
 use super::{Leadership, Node, Role};
 use crate::config::Fanout;
 use crate::event::{Event, StepDownReason};
-use crate::log::{Answerer, Entry, RaftLog};
+use super::chain_answers::{chain_answering, keeps_up, quick_retry, quick_retry_at, waiting_answerer};
+use crate::log::Entry;
 use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Time};
 
@@ -64,6 +65,9 @@ impl Node {
         let retry = if quick { quick_retry(l, &self.log, self.commit_index) } else { None };
         if quick {
             l.retried_through = self.log.last_index();
+            // A chain left unanswered for a retransmit timeout: a loss, as a retransmission
+            // would count it.
+            l.loss_permille = fold(l.loss_permille, true);
         }
         if let Some((first, second)) = retry {
             for id in [first, second] {
@@ -71,6 +75,9 @@ impl Node {
                 p.inflight.clear();
                 p.next_index = p.match_index + 1;
             }
+            // The answerer missed the first chain or its acknowledgement was lost: until it
+            // answers, new puts are not named to it (it may be down).
+            l.progress.get_mut(&second).expect("progress for every peer").retransmits = 1;
             self.send_chain(first, second, now);
         }
         let Role::Leader(l) = &mut self.role else { return };
@@ -80,6 +87,16 @@ impl Node {
         let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last, end_at) } else { Vec::new() };
         let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
+        // Followers a read waits on to report that they have answered a put: they must
+        // answer themselves, so they get no chain's forwarding role (whose reply comes from
+        // the other end).
+        let awaited: Vec<NodeId> = l
+            .pending_reads
+            .iter()
+            .filter_map(|r| r.answered_by)
+            .filter(|(node, index)| l.progress.get(node).is_some_and(|p| p.applied < *index))
+            .map(|(node, _)| node)
+            .collect();
         let parallel_chains = relay_chains(l, &self.config);
         let mut due = Vec::new();
         let mut chained = Vec::new();
@@ -95,7 +112,8 @@ impl Node {
             // (or missed a single acknowledgement) can go by relay; so can a heartbeat to an
             // answering one while losses are rare (a chain's second follower misses the
             // heartbeat if either link loses it).
-            let relayable = p.state == ProgressState::Replicate
+            let relayable = !awaited.contains(&id)
+                && p.state == ProgressState::Replicate
                 && (p.retransmits == 0 || (sendable && p.retransmits == 1))
                 && (sendable || l.loss_permille < RELAY_HEARTBEAT_LOSS_PERMILLE);
             if self.config.fanout == Fanout::Relay && relayable {
@@ -133,16 +151,8 @@ impl Node {
     /// breaks before it without waiting for a retransmit timeout.
     fn send_chain(&mut self, first: NodeId, second: NodeId, now: Time) {
         let max_bytes = self.config.max_append_bytes;
-        let chain_answers = self.config.chain_answers && majority(self.cluster_size()) <= 3;
+        self.name_answerers(Some(second));
         let Role::Leader(l) = &mut self.role else { return };
-        if chain_answers {
-            // Puts that no follower has seen yet are answered by this chain's end.
-            for index in l.sent_through + 1..=self.log.last_index() {
-                if let Some(r) = l.pending_writes.get(&index).filter(|r| r.client.len() + r.id.len() <= MAX_ANSWERER_BYTES) {
-                    self.log.set_answerer(index, Answerer { node: second, client: r.client.clone(), id: r.id.clone() });
-                }
-            }
-        }
         let from = l.progress[&first].match_index.min(l.progress[&second].match_index) + 1;
         let entries = self.log.slice_from(from, max_bytes);
         let last_sent = from + entries.len() as Index - 1;
@@ -164,6 +174,7 @@ impl Node {
 
     /// One AppendEntries to `to`: its unsent entries if the window allows, else a heartbeat.
     fn send_append(&mut self, to: NodeId, now: Time) {
+        self.name_answerers(None);
         let last = self.log.last_index();
         let (max_inflight, max_bytes, max_probe) =
             (self.config.max_inflight, self.config.max_append_bytes, self.config.max_probe_interval_us);
@@ -380,7 +391,7 @@ fn eager_followers(l: &Leadership, config: &crate::config::Config, last: Index, 
             let mut eager: Vec<NodeId> = ranked.iter().take(needed).map(|(id, _)| **id).collect();
             // A chain for new entries ends at the answerer of the oldest uncommitted entry if
             // it can: that one may still be missing it, and its client is waiting.
-            if let Some(b) = end_at.filter(|b| needed >= 2 && ranked.iter().any(|(id, p)| *id == b && p.retransmits <= 1)) {
+            if let Some(b) = end_at.filter(|b| needed >= 2 && ranked.iter().any(|(id, p)| *id == b && keeps_up(p))) {
                 eager.retain(|&id| id != b);
                 eager.truncate(needed - 1);
                 eager.push(b);
@@ -422,50 +433,11 @@ const SEVERE_LOSS_PERMILLE: u32 = 450;
 /// above one half up to p ~ 0.33, for about twice the messages.
 const RELAY_HEAVY_LOSS_PERMILLE: u32 = 450;
 
-/// A put's answerer is written into its entry, which every follower then stores: requests
-/// with longer client and request ids are answered by the leader.
-const MAX_ANSWERER_BYTES: usize = 64;
-
 /// How many chains carry new entries in parallel (relay fanout).
 fn relay_chains(l: &Leadership, config: &crate::config::Config) -> usize {
     // A second chain's end is not the one that answers the client: it would only hurry the
     // leader's commit index.
-    1 + usize::from(!config.chain_answers && l.loss_permille > RELAY_HEAVY_LOSS_PERMILLE)
-}
-
-/// The follower named to answer for the oldest entry the leader has not seen committed.
-fn waiting_answerer(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId) -> Option<NodeId> {
-    let &(index, _) = l.uncommitted.iter().find(|&&(i, _)| i > commit)?;
-    log.get(index)?.answerer.as_ref().map(|a| a.node).filter(|&a| a != me)
-}
-
-/// With `Config::chain_answers`, the client's wait depends on the named answerer getting the
-/// entry, not on the leader hearing back. So a chain that goes unanswered is tried once more
-/// after the retransmit timeout, ending at the answerer of the oldest uncommitted entry (its
-/// loss was most likely on the way there); after that its entries wait for the next write's
-/// chain or for [`resend_timeout`], and the leader's commit index lags a little.
-fn quick_retry_at(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId, timeout: u64) -> Option<Time> {
-    let &(index, appended) = l.uncommitted.iter().find(|&&(i, _)| i > commit.max(l.retried_through))?;
-    log.get(index)?.answerer.as_ref().filter(|a| a.node != me)?;
-    Some(appended + timeout)
-}
-
-/// The chain of a quick retry: a responsive follower sent to least recently, then the
-/// answerer (also responsive: an answerer that has missed more is left alone).
-fn quick_retry(l: &Leadership, log: &RaftLog, commit: Index) -> Option<(NodeId, NodeId)> {
-    let &(index, _) = l.uncommitted.iter().find(|&&(i, _)| i > commit.max(l.retried_through))?;
-    let answerer = log.get(index)?.answerer.as_ref()?.node;
-    let responsive = |p: &super::Progress| p.state == ProgressState::Replicate && p.retransmits <= 1;
-    if !l.progress.get(&answerer).is_some_and(responsive) {
-        return None;
-    }
-    let first = l
-        .progress
-        .iter()
-        .filter(|&(&id, p)| id != answerer && responsive(p))
-        .min_by_key(|&(&id, p)| (p.last_sent_at, id))
-        .map(|(&id, _)| id)?;
-    Some((first, answerer))
+    1 + usize::from(!chain_answering(l, config) && l.loss_permille > RELAY_HEAVY_LOSS_PERMILLE)
 }
 
 /// How long an AppendEntries may go unanswered before it is resent: the retransmit timeout,
@@ -473,7 +445,7 @@ fn quick_retry(l: &Leadership, log: &RaftLog, commit: Index) -> Option<(NodeId, 
 /// heartbeat interval, long enough for the next write's chain to carry the entries.
 fn resend_timeout(l: &Leadership, config: &crate::config::Config) -> u64 {
     let timeout = retransmit_timeout(l, config);
-    if config.chain_answers && config.fanout == Fanout::Relay {
+    if chain_answering(l, config) {
         timeout.max(config.heartbeat_interval_us / 16)
     } else {
         timeout
@@ -484,7 +456,7 @@ fn resend_timeout(l: &Leadership, config: &crate::config::Config) -> u64 {
 const RELAY_HEARTBEAT_LOSS_PERMILLE: u32 = 300;
 
 /// Folds one yes/no observation into a moving rate in thousandths (weight 1/16).
-fn fold(permille: u32, yes: bool) -> u32 {
+pub(super) fn fold(permille: u32, yes: bool) -> u32 {
     let sample = if yes { 1000 } else { 0 };
     (permille * 15 + sample) / 16
 }

@@ -32,6 +32,9 @@ use network::Network;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Ticks of one node at one moment that leave it due again, beyond which the run stops.
+const MAX_TICKS_AT_ONCE: u32 = 10_000;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimConfig {
     pub nodes: usize,
@@ -142,6 +145,8 @@ pub struct Sim {
     incarnations: Vec<u64>,
     /// When each node last crashed.
     last_crash: Vec<Option<Time>>,
+    /// The node last ticked, when, and how many ticks in a row left it due at once.
+    spinning: (NodeId, Time, u32),
     network: Network,
     clients: Vec<SimClient>,
     traffic: Vec<(Time, u64, ClientTraffic)>,
@@ -198,6 +203,7 @@ impl Sim {
             network: Network::new(config.network.clone()),
             incarnations: vec![0; config.nodes],
             last_crash: vec![None; config.nodes],
+            spinning: (0, 0, 0),
             invariants,
             config,
             now: 0,
@@ -380,9 +386,26 @@ impl Sim {
             }
             Happening::ClientTimeout(c) => self.client_timeout(c),
             Happening::ClientAction(c) => self.client_action(c),
-            Happening::Tick(id) => self.with_node(id, |node, now| node.tick(now)),
+            Happening::Tick(id) => {
+                self.with_node(id, |node, now| node.tick(now));
+                self.check_timer_progress(id);
+            }
         }
         Some(self.now)
+    }
+
+    /// A node that is due again right after a tick, over and over at the same moment, would
+    /// make its host spin (a deadline in the past means "wake me now"): a bug, stopped here
+    /// rather than left to hang the run.
+    fn check_timer_progress(&mut self, id: NodeId) {
+        let due_again = self.node(id).is_some_and(|n| n.next_deadline() <= self.now);
+        let (node, at, count) = &mut self.spinning;
+        if !due_again || (*node, *at) != (id, self.now) {
+            self.spinning = (id, self.now, u32::from(due_again));
+            return;
+        }
+        *count += 1;
+        assert!(*count < MAX_TICKS_AT_ONCE, "node {id} is still due after {count} ticks at {} us: its deadline never moves on", self.now);
     }
 
     fn next_happening(&self) -> Option<(Time, Happening)> {

@@ -1,0 +1,117 @@
+//! `Config::chain_answers`, the leader's side: naming the node that answers a put's client,
+//! and hurrying an entry towards it. (The chain's end commits and answers in `append.rs`;
+//! every node answers the puts it is named for when it applies them, in `mod.rs`.)
+
+use super::progress::{Progress, ProgressState};
+use super::quorum::majority;
+use super::{Leadership, Node, Role};
+use crate::config::{Config, Fanout};
+use crate::kv::Command;
+use crate::log::{Answerer, RaftLog};
+use crate::types::{Index, NodeId, Time};
+
+/// A put's answerer is written into its entry, which every follower then stores: requests
+/// with longer client and request ids are answered by the leader.
+const MAX_ANSWERER_BYTES: usize = 64;
+
+impl Node {
+    /// Names the answerer of each put that is about to leave this leader for the first time:
+    /// `chain_end`, the second follower of the chain it goes along, if that follower keeps
+    /// up (otherwise, or with `None`, the leader answers: a follower that may be down or cut
+    /// off would leave the client waiting, maybe for good). Once an entry has left, its
+    /// answerer never changes.
+    ///
+    /// One exception keeps a client's answers in order: if an earlier put of the same key
+    /// may not have been answered yet and its answerer keeps up, the new one gets the same
+    /// answerer, which answers both in log order. (A client takes the last answer it gets as
+    /// its key's value; an old put answered late by one node after a newer one was answered
+    /// by another would turn the value back.) An answerer that does not keep up is not
+    /// followed: if it is down, every later put of the key would go unanswered.
+    pub(super) fn name_answerers(&mut self, chain_end: Option<NodeId>) {
+        if !(self.config.chain_answers && self.config.fanout == Fanout::Relay && majority(self.cluster_size()) <= 3) {
+            return;
+        }
+        let Role::Leader(l) = &self.role else { return };
+        let keeps_up = |n: NodeId| l.progress.get(&n).is_some_and(keeps_up);
+        let chain_end = chain_end.filter(|&n| keeps_up(n) && chain_answering(l, &self.config));
+        let first_new = l.sent_through + 1;
+        // Every entry up to here is applied by the leader and by every follower, so answered.
+        let floor = l.progress.values().map(|p| p.applied).min().unwrap_or(0).min(self.last_applied);
+        for index in first_new..=self.log.last_index() {
+            let Some(r) = l.pending_writes.get(&index) else { continue };
+            let Some(Command::Put { key, .. }) = self.log.get(index).map(|e| &e.command) else { continue };
+            // (Entries named earlier in this loop are already in the log.)
+            let earlier = (floor + 1..index).rev().find(|&i| writes(&self.log, i, key));
+            let earlier_answerer = |i: Index| self.log.get(i).and_then(|e| e.answerer.as_ref()).map(|a| a.node);
+            let node = match earlier {
+                Some(i) if !self.answered(l, i) && earlier_answerer(i).is_none_or(|n| n == self.id || keeps_up(n)) => earlier_answerer(i),
+                _ => chain_end,
+            };
+            if let Some(node) = node.filter(|_| r.client.len() + r.id.len() <= MAX_ANSWERER_BYTES) {
+                let answerer = Answerer { node, client: r.client.clone(), id: r.id.clone() };
+                self.log.set_answerer(index, answerer);
+            }
+        }
+    }
+
+    /// Whether the put at `index` has surely been answered: applied by the node that answers
+    /// it (this one if the entry names none).
+    fn answered(&self, l: &Leadership, index: Index) -> bool {
+        match self.log.get(index).and_then(|e| e.answerer.as_ref()) {
+            Some(a) if a.node != self.id => l.progress.get(&a.node).is_some_and(|p| p.applied >= index),
+            _ => self.last_applied >= index,
+        }
+    }
+}
+
+/// Whether this leader names chain ends to answer new puts: `Config::chain_answers`, once
+/// chains break often enough (`Config::chain_answers_min_loss_permille`).
+pub(super) fn chain_answering(l: &Leadership, config: &Config) -> bool {
+    config.chain_answers && config.fanout == Fanout::Relay && l.loss_permille >= config.chain_answers_min_loss_permille
+}
+
+/// Whether a follower answers what it is sent: it is replicating and has missed nothing
+/// since it last answered (a quick retry that ends at it counts as a miss). Only such a
+/// follower is named to answer clients, or has new chains end at it.
+pub(super) fn keeps_up(p: &Progress) -> bool {
+    p.state == ProgressState::Replicate && p.retransmits == 0
+}
+
+fn writes(log: &RaftLog, index: Index, key: &str) -> bool {
+    matches!(log.get(index).map(|e| &e.command), Some(Command::Put { key: k, .. }) if k == key)
+}
+
+/// The follower named to answer for the oldest entry the leader has not seen committed.
+pub(super) fn waiting_answerer(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId) -> Option<NodeId> {
+    let &(index, _) = l.uncommitted.iter().find(|&&(i, _)| i > commit)?;
+    log.get(index)?.answerer.as_ref().map(|a| a.node).filter(|&a| a != me)
+}
+
+/// The client's wait depends on the named answerer getting the entry, not on the leader
+/// hearing back. So a chain that goes unanswered is tried once more after the retransmit
+/// timeout, ending at the answerer of the oldest uncommitted entry (its loss was most likely
+/// on the way there); after that its entries wait for the next write's chain or for a resend
+/// (`resend_timeout` in `replication.rs`), and the leader's commit index lags a little.
+pub(super) fn quick_retry_at(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId, timeout: u64) -> Option<Time> {
+    let &(index, appended) = l.uncommitted.iter().find(|&&(i, _)| i > commit.max(l.retried_through))?;
+    log.get(index)?.answerer.as_ref().filter(|a| a.node != me)?;
+    Some(appended + timeout)
+}
+
+/// The chain of a quick retry: a responsive follower sent to least recently, then the
+/// answerer (also responsive: an answerer that has missed more is left alone).
+pub(super) fn quick_retry(l: &Leadership, log: &RaftLog, commit: Index) -> Option<(NodeId, NodeId)> {
+    let &(index, _) = l.uncommitted.iter().find(|&&(i, _)| i > commit.max(l.retried_through))?;
+    let answerer = log.get(index)?.answerer.as_ref()?.node;
+    let responsive = |p: &Progress| p.state == ProgressState::Replicate && p.retransmits <= 1;
+    if !l.progress.get(&answerer).is_some_and(responsive) {
+        return None;
+    }
+    let first = l
+        .progress
+        .iter()
+        .filter(|&(&id, p)| id != answerer && responsive(p))
+        .min_by_key(|&(&id, p)| (p.last_sent_at, id))
+        .map(|(&id, _)| id)?;
+    Some((first, answerer))
+}
