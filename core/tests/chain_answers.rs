@@ -392,3 +392,41 @@ fn below_the_loss_threshold_the_leader_answers() {
     let out = put(&mut leader, LATE + 10, "k", "p1");
     assert_eq!(entries_of(&out[0]).last().and_then(|e| e.answerer.clone()), None);
 }
+
+/// A read does not wait for good on a named follower that has gone silent: after a whole
+/// election timeout without a word from it in this term, it is taken for dead (in practice a
+/// former leader, which applied and answered the put before it was killed).
+#[test]
+fn a_read_stops_waiting_for_a_silent_named_follower() {
+    let mut leader = settled_leader();
+    let term = leader.term();
+    let lost = put(&mut leader, LATE + 10, "k", "p1");
+    let (a, named) = chain_of(&lost[0]);
+    let [c, d] = others(&[a, named]);
+    let mut fd = follower(d, term);
+    fd.receive(LATE + 30, forwarded(&leader, c, d, 2));
+    leader.receive(LATE + 50, sends(&fd.take_effects())[0].clone());
+    leader.take_effects();
+    leader.client_request(LATE + 60, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
+    leader.tick(LATE + 60);
+    assert!(replies(&leader.take_effects()).is_empty());
+
+    // Everyone but the named follower keeps answering; it says nothing.
+    let silent_for = leader.config().election_timeout_max_us;
+    let mut now = LATE + 60;
+    let mut answer = Vec::new();
+    while answer.is_empty() && now < LATE + 10 * silent_for {
+        now = leader.next_deadline().max(now + 1);
+        leader.tick(now);
+        let effects = leader.take_effects();
+        answer = replies(&effects);
+        for m in sends(&effects).into_iter().filter(|m| m.to != named && m.to != 1) {
+            let Body::AppendEntries { sent_at, .. } = m.body else { continue };
+            let ok = AppendResult::Success { match_index: leader.log().last_index() };
+            leader.receive(now, Message { from: m.to, to: 1, term, body: Body::AppendEntriesReply { result: ok, sent_at, via: None, commit_index: 2 } });
+            answer.extend(replies(&leader.take_effects()));
+        }
+    }
+    assert_eq!(outcomes(&answer), [Outcome::Value(Some("p1".into()))]);
+    assert!(now >= LATE + silent_for, "not before an election timeout of silence ({now})");
+}

@@ -51,9 +51,6 @@ impl Node {
             _ => None,
         };
         let result = self.check_and_append(prev_log_index, prev_log_term, entries, leader_commit);
-        if !self.orphaned.is_empty() {
-            self.settle_orphans(now);
-        }
         match (&result, forward) {
             (AppendResult::Success { match_index }, Some((to, entries))) => {
                 let relay = Relay::Forwarded { leader, via_match: *match_index };

@@ -224,6 +224,11 @@ impl Node {
                 self.handle_append_reply(now, msg.from, result, sent_at, via, commit_index)
             }
         }
+        // A commit may have settled the fate of puts this node owes from an earlier
+        // leadership (also when it leads again).
+        if !self.orphaned.is_empty() {
+            self.settle_orphans(now);
+        }
     }
 
     /// A request from a client. It gets exactly one answer, now or later.
@@ -240,6 +245,9 @@ impl Node {
             self.on_election_timeout(now);
         } else {
             self.resend_vote_requests(now);
+        }
+        if !self.orphaned.is_empty() {
+            self.settle_orphans(now);
         }
     }
 

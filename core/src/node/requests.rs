@@ -113,11 +113,14 @@ impl Node {
         }
     }
 
-    /// Redirects (or holds) the orphaned puts whose entries a new leader has overwritten:
-    /// those can never be committed. Applied ones were answered in `apply_committed`.
+    /// Redirects (or holds) the orphaned puts whose entries a new leader has overwritten with
+    /// a committed entry: those can never be committed. (An entry overwritten by one that is
+    /// not committed yet may still come back and be committed, through a leader that has it,
+    /// §5.4.2, Figure 8.) Applied ones were answered in `apply_committed`.
     pub(super) fn settle_orphans(&mut self, now: Time) {
-        let log = &self.log;
-        let lost: Vec<_> = self.orphaned.extract_if(.., |&index, (term, _)| log.term_at(index) != Some(*term)).collect();
+        let (log, commit) = (&self.log, self.commit_index);
+        let lost: Vec<_> =
+            self.orphaned.extract_if(.., |&index, (term, _)| index <= commit && log.term_at(index) != Some(*term)).collect();
         for (_, (_, request)) in lost {
             self.handle_client_request(now, request);
         }
@@ -134,12 +137,20 @@ impl Node {
         }
         let confirmed = quorum_acked(l);
         let applied = self.last_applied;
+        // A named follower silent for a whole election timeout in this term is taken for
+        // dead (in practice, a former leader that applied and answered the put before it was
+        // killed): the read does not wait for its report any longer.
+        let silent_for = self.config.election_timeout_max_us;
+        let since = l.since;
+        let answered = |p: &super::Progress, index: Index| {
+            p.applied >= index || now.saturating_sub(p.last_heard_at.unwrap_or(since).max(since)) >= silent_for
+        };
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
             .into_iter()
             .partition(|r| {
                 (lease_valid || confirmed >= r.arrived_at)
                     && applied >= r.read_index
-                    && r.answered_by.is_none_or(|(node, index)| l.progress.get(&node).is_some_and(|p| p.applied >= index))
+                    && r.answered_by.is_none_or(|(node, index)| l.progress.get(&node).is_some_and(|p| answered(p, index)))
             });
         l.pending_reads = waiting;
         for read in ready {
