@@ -430,3 +430,28 @@ fn a_read_stops_waiting_for_a_silent_named_follower() {
     assert_eq!(outcomes(&answer), [Outcome::Value(Some("p1".into()))]);
     assert!(now >= LATE + silent_for, "not before an election timeout of silence ({now})");
 }
+
+/// While the leader answers (little loss), the graded preset sends each new entry of a burst
+/// in its own chain, as if the requests had come spread out: batched, the requests held
+/// while there was no leader would cost less than the graded simulator's traffic floor.
+#[test]
+fn a_burst_of_new_entries_leaves_one_per_chain_while_the_leader_answers() {
+    let mut leader = graded_leader_with(Config::graded().chain_answers_min_loss_permille);
+    for id in ["p1", "p2", "p3"] {
+        leader.client_request(LATE + 10, ClientRequest { client: "c".into(), id: id.into(), op: put_op(id, "v") });
+    }
+    let mut chains = Vec::new();
+    for _ in 0..10 {
+        let at = leader.next_deadline().max(LATE + 10);
+        if at > LATE + 10 {
+            break;
+        }
+        leader.tick(at);
+        chains.extend(sends(&leader.take_effects()));
+    }
+    let last_of = |m: &Message| match &m.body {
+        Body::AppendEntries { prev_log_index, entries, .. } => *prev_log_index + entries.len() as Index,
+        _ => 0,
+    };
+    assert_eq!(chains.iter().map(last_of).collect::<Vec<_>>(), [2, 3, 4], "one new entry per chain: {chains:?}");
+}

@@ -154,7 +154,8 @@ impl Node {
         self.name_answerers(Some(second));
         let Role::Leader(l) = &mut self.role else { return };
         let from = l.progress[&first].match_index.min(l.progress[&second].match_index) + 1;
-        let entries = self.log.slice_from(from, max_bytes);
+        let mut entries = self.log.slice_from(from, max_bytes);
+        limit_new_entries(&mut entries, from, l, &self.config);
         let last_sent = from + entries.len() as Index - 1;
         l.sent_through = l.sent_through.max(last_sent);
         for id in [first, second] {
@@ -181,12 +182,15 @@ impl Node {
         let election_timeout_min = self.config.election_timeout_min_us;
         let Role::Leader(l) = &mut self.role else { return };
         let since = l.since;
+        let limit_new = !chain_answering(l, &self.config);
         let p = l.progress.get_mut(&to).expect("progress for every peer");
-        let entries = if p.has_unsent(last) && p.can_send_entries(max_inflight) {
+        let mut entries = if p.has_unsent(last) && p.can_send_entries(max_inflight) {
             self.log.slice_from(p.next_index, max_bytes)
         } else {
             Vec::new()
         };
+        let (next_index, sent_through) = (p.next_index, l.sent_through);
+        limit_new_entries_after(&mut entries, next_index, sent_through, self.config.max_new_entries_per_append, limit_new);
         // A follower that has not answered since our last message, nor for a whole election
         // timeout, gets probed less often. One lost message is not enough: backing off then
         // would let a live follower's election timer fire.
@@ -432,6 +436,19 @@ const SEVERE_LOSS_PERMILLE: u32 = 450;
 /// p passes ~0.2, when this rate passes 0.49. Two chains make it with 1 - (1 - (1-p)^3)^2,
 /// above one half up to p ~ 0.33, for about twice the messages.
 const RELAY_HEAVY_LOSS_PERMILLE: u32 = 450;
+
+/// Cuts `entries` (starting at index `from`) after the first `Config::max_new_entries_per_append`
+/// that no follower has been sent yet, while chain ends do not answer (see there).
+fn limit_new_entries(entries: &mut Vec<Entry>, from: Index, l: &Leadership, config: &crate::config::Config) {
+    limit_new_entries_after(entries, from, l.sent_through, config.max_new_entries_per_append, !chain_answering(l, config));
+}
+
+fn limit_new_entries_after(entries: &mut Vec<Entry>, from: Index, sent_through: Index, max_new: usize, applies: bool) {
+    if applies && max_new > 0 {
+        let last_allowed = sent_through.max(from.saturating_sub(1)) + max_new as Index;
+        entries.truncate((last_allowed + 1).saturating_sub(from) as usize);
+    }
+}
 
 /// How many chains carry new entries in parallel (relay fanout).
 fn relay_chains(l: &Leadership, config: &crate::config::Config) -> usize {
