@@ -32,7 +32,8 @@ pub enum Outcome {
     /// The get's answer (None: no such key), linearizable unless the read mode says otherwise.
     Value(Option<String>),
     /// This node is not the leader; ask this one. The request had no effect and never will
-    /// (a deposed leader redirects a put it had appended only once the entry is overwritten).
+    /// (a deposed leader redirects a put it had appended only once a committed entry has
+    /// overwritten it).
     Redirect(NodeId),
     /// The node cannot take the request (for example, too many held while no leader is known).
     Fail(String),

@@ -130,8 +130,9 @@ pub struct Node {
     /// Puts this node appended as leader and still owes an answer for although it lost
     /// leadership, with the term of their entry: an entry of a deposed leader may still be
     /// committed by the next one, so the client is told it was written once the entry is
-    /// applied, or redirected once it is overwritten (never before its fate is known: a
-    /// redirected put must have had no effect).
+    /// applied (unless the entry names another node to answer), or redirected once a
+    /// committed entry overwrites it (never before its fate is known: a redirected put must
+    /// have had no effect).
     orphaned: BTreeMap<Index, (Term, ClientRequest)>,
     /// When we last redirected each client, to notice one that comes straight back.
     redirected: BTreeMap<String, Time>,
