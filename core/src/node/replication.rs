@@ -46,7 +46,7 @@ impl Node {
         // Overdue acknowledgements first, so that a follower that missed one is replaced
         // among the eager ones below.
         let timeout = retransmit_timeout(l, &self.config);
-        let resend_after = resend_timeout(l, &self.config);
+        let resend_after = resend_timeout(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some());
         for p in l.progress.values_mut() {
             if p.retransmit_at(resend_after, self.config.heartbeat_interval_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
                 // Only a follower that was answering counts as a loss: a dead one would
@@ -85,7 +85,7 @@ impl Node {
         // Ranking followers is only needed when there are entries to send.
         let end_at = waiting_answerer(l, &self.log, self.commit_index, self.id);
         let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last, end_at) } else { Vec::new() };
-        let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config));
+        let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some()));
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
         // Followers a read waits on to report that they have answered a put: they must
         // answer themselves, so they get no chain's forwarding role (whose reply comes from
@@ -328,7 +328,7 @@ impl Node {
         }
         let last = self.log.last_index();
         let timeout = retransmit_timeout(l, &self.config);
-        let resend_after = resend_timeout(l, &self.config);
+        let resend_after = resend_timeout(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some());
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
@@ -355,7 +355,7 @@ impl Node {
                 return 0;
             }
             if let Some(&(_, t)) = l.uncommitted.front() {
-                deadline = deadline.min(t + widen_after(l, &self.config));
+                deadline = deadline.min(t + widen_after(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some()));
             }
         }
         deadline
@@ -460,9 +460,11 @@ fn relay_chains(l: &Leadership, config: &crate::config::Config) -> usize {
 /// How long an AppendEntries may go unanswered before it is resent: the retransmit timeout,
 /// or with `Config::chain_answers` (where a quick retry already went out) a sixteenth of the
 /// heartbeat interval, long enough for the next write's chain to carry the entries.
-fn resend_timeout(l: &Leadership, config: &crate::config::Config) -> u64 {
+fn resend_timeout(l: &Leadership, config: &crate::config::Config, named_waiting: bool) -> u64 {
     let timeout = retransmit_timeout(l, config);
-    if chain_answering(l, config) {
+    // Only while the oldest uncommitted entry names a follower to answer: a put the leader
+    // answers itself (one sent before chain ends began to answer) waits for its commit.
+    if chain_answering(l, config) && named_waiting {
         timeout.max(config.heartbeat_interval_us / 16)
     } else {
         timeout
@@ -480,8 +482,8 @@ pub(super) fn fold(permille: u32, yes: bool) -> u32 {
 
 /// How long a commit may stall before every follower gets the entries: with quorum fanout,
 /// long enough for a couple of replacements of unanswering eager followers to be tried first.
-fn widen_after(l: &Leadership, config: &crate::config::Config) -> u64 {
-    let timeout = resend_timeout(l, config);
+fn widen_after(l: &Leadership, config: &crate::config::Config, named_waiting: bool) -> u64 {
+    let timeout = resend_timeout(l, config, named_waiting);
     match config.fanout {
         Fanout::All => timeout,
         Fanout::Quorum | Fanout::Relay => timeout.saturating_mul(3),
