@@ -228,11 +228,10 @@ fn without_the_option_the_leader_answers() {
     assert!(leader.log().entries().iter().all(|e| e.answerer.is_none()));
 }
 
-/// A put committed without its named answerer (its chain broke before the end) is applied at
-/// the leader before its client is told. A read of its key must not show the new value
-/// before that: it waits until the named follower reports that it has applied the entry.
-#[test]
-fn a_read_waits_until_the_named_follower_has_answered_the_write() {
+/// A leader whose put p1 (key k) went along a chain that broke before its end, and then
+/// committed through the two other followers: applied at the leader, not yet answered. Also
+/// returns the follower named to answer it.
+fn committed_without_its_answerer() -> (Node, NodeId) {
     let mut leader = settled_leader();
     let term = leader.term();
     let lost = put(&mut leader, LATE + 10, "k", "p1");
@@ -243,6 +242,16 @@ fn a_read_waits_until_the_named_follower_has_answered_the_write() {
     leader.receive(LATE + 50, sends(&fd.take_effects())[0].clone());
     assert_eq!(leader.commit_index(), 2, "p1 is committed and applied at the leader");
     leader.take_effects();
+    (leader, named)
+}
+
+/// A put committed without its named answerer (its chain broke before the end) is applied at
+/// the leader before its client is told. A read of its key must not show the new value
+/// before that: it waits until the named follower reports that it has applied the entry.
+#[test]
+fn a_read_waits_until_the_named_follower_has_answered_the_write() {
+    let (mut leader, named) = committed_without_its_answerer();
+    let term = leader.term();
 
     leader.client_request(LATE + 60, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
     leader.tick(LATE + 60);
@@ -398,15 +407,8 @@ fn below_the_loss_threshold_the_leader_answers() {
 /// former leader, which applied and answered the put before it was killed).
 #[test]
 fn a_read_stops_waiting_for_a_silent_named_follower() {
-    let mut leader = settled_leader();
+    let (mut leader, named) = committed_without_its_answerer();
     let term = leader.term();
-    let lost = put(&mut leader, LATE + 10, "k", "p1");
-    let (a, named) = chain_of(&lost[0]);
-    let [c, d] = others(&[a, named]);
-    let mut fd = follower(d, term);
-    fd.receive(LATE + 30, forwarded(&leader, c, d, 2));
-    leader.receive(LATE + 50, sends(&fd.take_effects())[0].clone());
-    leader.take_effects();
     leader.client_request(LATE + 60, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
     leader.tick(LATE + 60);
     assert!(replies(&leader.take_effects()).is_empty());
