@@ -312,6 +312,7 @@ fn graded_leader() -> Node {
 fn graded_leader_with(min_loss_permille: u32) -> Node {
     let mut c = Config::graded();
     c.pre_vote = false;
+    c.chain_answers = true;
     c.chain_answers_min_loss_permille = min_loss_permille;
     let mut leader = new_node(1, 5, c);
     make_leader(&mut leader, LATE);
