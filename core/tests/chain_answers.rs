@@ -20,16 +20,7 @@ fn config() -> Config {
 
 /// A five-node leader (id 1) whose no-op every follower has acknowledged.
 fn settled_leader() -> Node {
-    let mut leader = new_node(1, 5, config());
-    make_leader(&mut leader, LATE);
-    let term = leader.term();
-    leader.take_effects();
-    for f in 2..=5 {
-        leader.receive(LATE, append_reply(f, 1, term, AppendResult::Success { match_index: 1 }, LATE));
-    }
-    assert_eq!(leader.commit_index(), 1);
-    leader.take_effects();
-    leader
+    settled_leader_of(config(), LATE)
 }
 
 /// A follower of `term` that holds the leader's no-op.
@@ -314,15 +305,7 @@ fn graded_leader_with(min_loss_permille: u32) -> Node {
     c.pre_vote = false;
     c.chain_answers = true;
     c.chain_answers_min_loss_permille = min_loss_permille;
-    let mut leader = new_node(1, 5, c);
-    make_leader(&mut leader, LATE);
-    let term = leader.term();
-    leader.take_effects();
-    for f in 2..=5 {
-        leader.receive(LATE, append_reply(f, 1, term, AppendResult::Success { match_index: 1 }, LATE));
-    }
-    leader.take_effects();
-    leader
+    settled_leader_of(c, LATE)
 }
 
 /// A chain that goes unanswered is sent once more after the retransmit timeout, ending at

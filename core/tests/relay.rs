@@ -23,16 +23,7 @@ fn settled_leader() -> Node {
 }
 
 fn settled_leader_with(config: Config) -> Node {
-    let mut leader = new_node(1, 5, config);
-    make_leader(&mut leader, LATE);
-    let term = leader.term();
-    leader.take_effects();
-    for f in 2..=5 {
-        leader.receive(LATE, append_reply(f, 1, term, AppendResult::Success { match_index: 1 }, LATE));
-    }
-    assert_eq!(leader.commit_index(), 1);
-    leader.take_effects();
-    leader
+    settled_leader_of(config, LATE)
 }
 
 fn put(leader: &mut Node, now: Time, id: &str) -> Vec<Message> {

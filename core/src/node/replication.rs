@@ -85,7 +85,7 @@ impl Node {
         // Ranking followers is only needed when there are entries to send.
         let end_at = waiting_answerer(l, &self.log, self.commit_index, self.id);
         let eager = if l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last, end_at) } else { Vec::new() };
-        let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some()));
+        let widen = l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config, end_at.is_some()));
         let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
         // Followers a read waits on to report that they have answered a put: they must
         // answer themselves, so they get no chain's forwarding role (whose reply comes from
@@ -328,7 +328,9 @@ impl Node {
         }
         let last = self.log.last_index();
         let timeout = retransmit_timeout(l, &self.config);
-        let resend_after = resend_timeout(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some());
+        // The answerer of the oldest uncommitted put: computed once, this runs on every wait.
+        let waiting = waiting_answerer(l, &self.log, self.commit_index, self.id);
+        let resend_after = resend_timeout(l, &self.config, waiting.is_some());
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
@@ -350,12 +352,12 @@ impl Node {
         // widens to everyone. This runs on every wait of the owner's loop, so the ranking of
         // followers is only done when there is something to send.
         if !sendable.is_empty() {
-            let eager = eager_followers(l, &self.config, last, waiting_answerer(l, &self.log, self.commit_index, self.id));
+            let eager = eager_followers(l, &self.config, last, waiting);
             if sendable.iter().any(|id| eager.contains(id)) {
                 return 0;
             }
             if let Some(&(_, t)) = l.uncommitted.front() {
-                deadline = deadline.min(t + widen_after(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some()));
+                deadline = deadline.min(t + widen_after(l, &self.config, waiting.is_some()));
             }
         }
         deadline

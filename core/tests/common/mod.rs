@@ -420,3 +420,18 @@ pub const FIGURE_7_FOLLOWERS: [&[Term]; 6] = [
     &[1, 1, 1, 4, 4, 4, 4],
     &[1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
 ];
+
+/// A five-node leader (id 1) elected at `at`, whose no-op every follower has acknowledged, so
+/// that all of them are in the Replicate state.
+pub fn settled_leader_of(config: Config, at: Time) -> Node {
+    let mut leader = new_node(1, 5, config);
+    make_leader(&mut leader, at);
+    let term = leader.term();
+    leader.take_effects();
+    for f in 2..=5 {
+        leader.receive(at, append_reply(f, 1, term, AppendResult::Success { match_index: 1 }, at));
+    }
+    assert_eq!(leader.commit_index(), 1);
+    leader.take_effects();
+    leader
+}
