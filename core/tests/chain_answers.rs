@@ -377,6 +377,27 @@ fn puts_of_one_key_keep_the_answerer_of_an_unanswered_earlier_one() {
     assert_eq!(answerer_of(&leader, "p4"), Some(end), "another key's put is answered by its own chain's end");
 }
 
+/// The same holds for an answerer that has missed a message (one that would not be named for
+/// a new key) as long as it is not silent: its answers must still come in log order.
+#[test]
+fn a_key_keeps_an_answerer_that_missed_a_message() {
+    let mut leader = graded_leader();
+    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let (_, named) = chain_of(&out[0]);
+    // Nothing comes back: the quick retry ends at the named follower and counts as its miss.
+    let quick = leader.next_deadline();
+    leader.tick(quick);
+    assert_eq!(chain_of(&sends(&leader.take_effects())[0]).1, named);
+
+    let answerer_of = |leader: &Node, id: &str| {
+        leader.log().entries().iter().find_map(|e| e.answerer.as_ref().filter(|a| a.id == id).map(|a| a.node))
+    };
+    put(&mut leader, quick + 10, "k", "p2");
+    assert_eq!(answerer_of(&leader, "p2"), Some(named), "p2 is answered after p1, by the same node");
+    put(&mut leader, quick + 20, "j", "p3");
+    assert_ne!(answerer_of(&leader, "p3"), Some(named), "a new key's put is not named to a follower that misses messages");
+}
+
 /// Until chains break often enough, the leader answers: on a network without loss the chain
 /// ends would save nothing, and a follower named just before it dies would strand its put.
 #[test]

@@ -22,17 +22,20 @@ impl Node {
     /// answerer never changes.
     ///
     /// One exception keeps a client's answers in order: if an earlier put of the same key
-    /// may not have been answered yet and its answerer keeps up, the new one gets the same
-    /// answerer, which answers both in log order. (A client takes the last answer it gets as
-    /// its key's value; an old put answered late by one node after a newer one was answered
-    /// by another would turn the value back.) An answerer that does not keep up is not
-    /// followed: if it is down, every later put of the key would go unanswered.
-    pub(super) fn name_answerers(&mut self, chain_end: Option<NodeId>) {
+    /// may not have been answered yet, the new one gets the same answerer, which answers both
+    /// in log order. (A client takes the last answer it gets as its key's value; an old put
+    /// answered late by one node after a newer one was answered by another would turn the
+    /// value back.) This holds even for an answerer that misses messages, as long as it is
+    /// not `silent`: one that has said nothing for a whole election timeout is taken for
+    /// dead, and following it would leave every later put of the key unanswered.
+    pub(super) fn name_answerers(&mut self, chain_end: Option<NodeId>, now: Time) {
         if !(self.config.chain_answers && self.config.fanout == Fanout::Relay && majority(self.cluster_size()) <= 3) {
             return;
         }
         let Role::Leader(l) = &self.role else { return };
         let keeps_up = |n: NodeId| l.progress.get(&n).is_some_and(keeps_up);
+        let silence = self.config.election_timeout_max_us;
+        let heard = |n: NodeId| l.progress.get(&n).is_some_and(|p| !silent(p, l.since, now, silence));
         let chain_end = chain_end.filter(|&n| keeps_up(n) && chain_answering(l, &self.config));
         let first_new = l.sent_through + 1;
         // Every entry up to here is applied by the leader and by every follower, so answered.
@@ -44,7 +47,7 @@ impl Node {
             let earlier = (floor + 1..index).rev().find(|&i| writes(&self.log, i, key));
             let earlier_answerer = |i: Index| self.log.get(i).and_then(|e| e.answerer.as_ref()).map(|a| a.node);
             let node = match earlier {
-                Some(i) if !self.answered(l, i) && earlier_answerer(i).is_none_or(|n| n == self.id || keeps_up(n)) => earlier_answerer(i),
+                Some(i) if !self.answered(l, i) && earlier_answerer(i).is_none_or(|n| n == self.id || heard(n)) => earlier_answerer(i),
                 _ => chain_end,
             };
             if let Some(node) = node.filter(|_| r.client.len() + r.id.len() <= MAX_ANSWERER_BYTES) {
@@ -62,6 +65,12 @@ impl Node {
             _ => self.last_applied >= index,
         }
     }
+}
+
+/// Whether a follower has said nothing to this leader for `silence`, counted from the
+/// start of the term (`since`) at the earliest.
+pub(super) fn silent(p: &Progress, since: Time, now: Time, silence: u64) -> bool {
+    now.saturating_sub(p.last_heard_at.unwrap_or(since).max(since)) >= silence
 }
 
 /// Whether this leader names chain ends to answer new puts: `Config::chain_answers`, once

@@ -151,7 +151,7 @@ impl Node {
     /// breaks before it without waiting for a retransmit timeout.
     fn send_chain(&mut self, first: NodeId, second: NodeId, now: Time) {
         let max_bytes = self.config.max_append_bytes;
-        self.name_answerers(Some(second));
+        self.name_answerers(Some(second), now);
         let Role::Leader(l) = &mut self.role else { return };
         let from = l.progress[&first].match_index.min(l.progress[&second].match_index) + 1;
         let mut entries = self.log.slice_from(from, max_bytes);
@@ -175,7 +175,7 @@ impl Node {
 
     /// One AppendEntries to `to`: its unsent entries if the window allows, else a heartbeat.
     fn send_append(&mut self, to: NodeId, now: Time) {
-        self.name_answerers(None);
+        self.name_answerers(None, now);
         let last = self.log.last_index();
         let (max_inflight, max_bytes, max_probe) =
             (self.config.max_inflight, self.config.max_append_bytes, self.config.max_probe_interval_us);

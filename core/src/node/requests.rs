@@ -3,6 +3,7 @@
 //! leadership (thesis §6.4). Other nodes redirect to the leader they know, and hold requests
 //! while they know none.
 
+use super::chain_answers::silent;
 use super::quorum::quorum_value;
 use super::{Leadership, Node, PendingRead, Role};
 use crate::client::{ClientRequest, Op, Outcome};
@@ -140,11 +141,8 @@ impl Node {
         // A named follower silent for a whole election timeout in this term is taken for
         // dead (in practice, a former leader that applied and answered the put before it was
         // killed): the read does not wait for its report any longer.
-        let silent_for = self.config.election_timeout_max_us;
-        let since = l.since;
-        let answered = |p: &super::Progress, index: Index| {
-            p.applied >= index || now.saturating_sub(p.last_heard_at.unwrap_or(since).max(since)) >= silent_for
-        };
+        let (silence, since) = (self.config.election_timeout_max_us, l.since);
+        let answered = |p: &super::Progress, index: Index| p.applied >= index || silent(p, since, now, silence);
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
             .into_iter()
             .partition(|r| {
