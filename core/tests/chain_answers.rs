@@ -365,9 +365,6 @@ fn puts_of_one_key_keep_the_answerer_of_an_unanswered_earlier_one() {
     assert_eq!(leader.commit_index(), 2);
     leader.take_effects();
 
-    let answerer_of = |leader: &Node, id: &str| {
-        leader.log().entries().iter().find_map(|e| e.answerer.as_ref().filter(|a| a.id == id).map(|a| a.node))
-    };
     let next = put(&mut leader, LATE + 30, "k", "p3");
     let (_, end) = chain_of(&next[0]);
     assert_ne!(end, named, "the chain goes elsewhere: {next:?}");
@@ -389,13 +386,55 @@ fn a_key_keeps_an_answerer_that_missed_a_message() {
     leader.tick(quick);
     assert_eq!(chain_of(&sends(&leader.take_effects())[0]).1, named);
 
-    let answerer_of = |leader: &Node, id: &str| {
-        leader.log().entries().iter().find_map(|e| e.answerer.as_ref().filter(|a| a.id == id).map(|a| a.node))
-    };
     put(&mut leader, quick + 10, "k", "p2");
     assert_eq!(answerer_of(&leader, "p2"), Some(named), "p2 is answered after p1, by the same node");
     put(&mut leader, quick + 20, "j", "p3");
     assert_ne!(answerer_of(&leader, "p3"), Some(named), "a new key's put is not named to a follower that misses messages");
+}
+
+/// A new leader (node 1, term 2) holding a put of key k from term 1 that names node 3 to
+/// answer it, which it may not have done yet. `held` are puts that waited for the election:
+/// they leave with the leader's first messages.
+fn new_leader_with_a_named_put_of_k(held: &[(&str, &str)]) -> Node {
+    let mut c = Config::graded();
+    c.pre_vote = false;
+    c.chain_answers = true;
+    c.chain_answers_min_loss_permille = 0;
+    let mut log = RaftLog::default();
+    let mut named = Entry::new(1, Command::Put { key: "k".into(), value: "v1".into() });
+    named.answerer = Some(Answerer { node: 3, client: "c".into(), id: "p1".into() });
+    log.append(named);
+    let state = PersistentState { term: 1, voted_for: None, log };
+    let mut leader = Node::restart(1, peers_of(1, 5), c, 7, 0, state).expect("valid config");
+    for &(key, id) in held {
+        leader.client_request(LATE - 10, ClientRequest { client: "c".into(), id: id.into(), op: put_op(key, id) });
+    }
+    make_leader(&mut leader, LATE);
+    leader.take_effects();
+    leader
+}
+
+fn answerer_of(leader: &Node, id: &str) -> Option<NodeId> {
+    leader.log().entries().iter().find_map(|e| e.answerer.as_ref().filter(|a| a.id == id).map(|a| a.node))
+}
+
+/// A new leader follows an earlier put's answerer only once that follower has answered it in
+/// its term: after a leader is killed, the answerer may be that very leader, and a put named
+/// to a dead node is never answered.
+#[test]
+fn a_new_leader_follows_an_earlier_answerer_only_once_heard_from() {
+    let unheard = new_leader_with_a_named_put_of_k(&[("k", "p2")]);
+    assert_eq!(unheard.log().last_index(), 3, "p2 follows the no-op");
+    assert_eq!(answerer_of(&unheard, "p2"), None, "node 3 has not answered this leader (it may be dead): the leader answers p2");
+
+    let mut heard = new_leader_with_a_named_put_of_k(&[]);
+    let term = heard.term();
+    // Node 3 acknowledges the no-op but has not applied p1 (its commit index is 0).
+    let ack = AppendResult::Success { match_index: 2 };
+    heard.receive(LATE + 5, Message { from: 3, to: 1, term, body: Body::AppendEntriesReply { result: ack, sent_at: LATE, via: None, commit_index: 0 } });
+    heard.take_effects();
+    put(&mut heard, LATE + 10, "k", "p2");
+    assert_eq!(answerer_of(&heard, "p2"), Some(3), "p1 may be unanswered: p2 is answered after it, by node 3");
 }
 
 /// Until chains break often enough, the leader answers: on a network without loss the chain

@@ -25,9 +25,12 @@ impl Node {
     /// may not have been answered yet, the new one gets the same answerer, which answers both
     /// in log order. (A client takes the last answer it gets as its key's value; an old put
     /// answered late by one node after a newer one was answered by another would turn the
-    /// value back.) This holds even for an answerer that misses messages, as long as it is
-    /// not `silent`: one that has said nothing for a whole election timeout is taken for
-    /// dead, and following it would leave every later put of the key unanswered.
+    /// value back.) This holds even for an answerer that misses messages, as long as it has
+    /// answered this leader and is not `silent` since: one that has said nothing in this term
+    /// (after a leader was killed, often that leader) or for a whole election timeout may be
+    /// dead, and following it would leave every later put of the key unanswered, and a read
+    /// of the key, which waits for that answer until the answerer is taken for dead, would
+    /// then show the client a value it was never told was written.
     pub(super) fn name_answerers(&mut self, chain_end: Option<NodeId>, now: Time) {
         if !(self.config.chain_answers && self.config.fanout == Fanout::Relay && majority(self.cluster_size()) <= 3) {
             return;
@@ -35,7 +38,9 @@ impl Node {
         let Role::Leader(l) = &self.role else { return };
         let keeps_up = |n: NodeId| l.progress.get(&n).is_some_and(keeps_up);
         let silence = self.config.election_timeout_max_us;
-        let heard = |n: NodeId| l.progress.get(&n).is_some_and(|p| !silent(p, l.since, now, silence));
+        let heard = |n: NodeId| {
+            l.progress.get(&n).is_some_and(|p| p.last_heard_at.is_some_and(|t| t >= l.since) && !silent(p, l.since, now, silence))
+        };
         let chain_end = chain_end.filter(|&n| keeps_up(n) && chain_answering(l, &self.config));
         let first_new = l.sent_through + 1;
         // Every entry up to here is applied by the leader and by every follower, so answered.
