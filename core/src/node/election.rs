@@ -183,7 +183,7 @@ impl Node {
             loss_permille: 0,
             srtt_us: None,
             sent_through: next - 1,
-            retried_through: next - 1,
+            quick: super::chain_answers::QuickRetries::after(next - 1),
         }));
         self.last_leader_contact = Some(now);
         self.trace(Event::BecameLeader { term: self.term });

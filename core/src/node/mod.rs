@@ -89,8 +89,8 @@ struct Leadership {
     /// The last entry sent to any follower. Later ones have no copy elsewhere yet, so their
     /// answerer may still be named (`Config::chain_answers`).
     sent_through: Index,
-    /// The last entry that has had its quick retry (`Config::chain_answers`).
-    retried_through: Index,
+    /// The quick retries of unanswered chains (`Config::chain_answers`).
+    quick: chain_answers::QuickRetries,
 }
 
 #[derive(Debug)]

@@ -59,12 +59,12 @@ impl Node {
                 p.retransmit(self.config.fanout == Fanout::Relay);
             }
         }
-        let quick = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout).is_some_and(|t| t <= now);
-        // Due or not possible, a quick retry is tried once: the entries then wait for the
-        // next write's chain or for a resend.
-        let retry = if quick { quick_retry(l, &self.log, self.commit_index) } else { None };
-        if quick {
-            l.retried_through = self.log.last_index();
+        let quick = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout).filter(|&(_, t)| t <= now);
+        // Due or not possible, a quick retry counts as tried: after the last one the entries
+        // wait for the next write's chain or for a resend.
+        let retry = quick.and_then(|(index, _)| quick_retry(l, &self.log, index));
+        if let Some((index, _)) = quick {
+            l.quick.record(index, self.log.last_index(), now);
             // A chain left unanswered for a retransmit timeout: a loss, as a retransmission
             // would count it.
             l.loss_permille = fold(l.loss_permille, true);
@@ -335,7 +335,7 @@ impl Node {
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
         }
-        if let Some(t) = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout) {
+        if let Some((_, t)) = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout) {
             deadline = deadline.min(t);
         }
         let mut sendable = Vec::new();
