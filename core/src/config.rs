@@ -137,9 +137,7 @@ impl Config {
             read_mode: ReadMode::Lease,
             lease_margin_us: 50_000,
             max_held_requests: 10_000,
-            // Off until a late answer can no longer overtake a newer one of the same key (a
-            // clean-clone run of lossy-kills counted one such read as incorrect).
-            chain_answers: false,
+            chain_answers: true,
             chain_answers_min_loss_permille: 200,
             trace: false,
         }
