@@ -94,6 +94,14 @@ pub struct Config {
     /// about 60 each in the average.
     #[serde(default)]
     pub chain_answers_min_loss_permille: u32,
+    /// With `chain_answers`, the rate of unanswered chains from which a chain that goes
+    /// unanswered is retried quickly twice rather than once. A chain reaches its end with
+    /// probability (1 - p)^2 at loss p: after one retry a put still waits for a resend one
+    /// time in 28 at 10 % loss, but one in four at 30 %; a second retry costs about two
+    /// messages and makes that one in eight. The rate is 0.27 at 10 %, 0.49 at 20 %, 0.66
+    /// at 30 %.
+    #[serde(default)]
+    pub chain_answers_second_retry_loss_permille: u32,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
     pub trace: bool,
 }
@@ -139,6 +147,7 @@ impl Config {
             max_held_requests: 10_000,
             chain_answers: true,
             chain_answers_min_loss_permille: 200,
+            chain_answers_second_retry_loss_permille: 300,
             trace: false,
         }
     }
@@ -164,6 +173,7 @@ impl Config {
             max_held_requests: 1_000,
             chain_answers: false,
             chain_answers_min_loss_permille: 0,
+            chain_answers_second_retry_loss_permille: 0,
             trace: true,
         }
     }

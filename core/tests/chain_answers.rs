@@ -308,28 +308,41 @@ fn graded_leader_with(min_loss_permille: u32) -> Node {
     settled_leader_of(c, LATE)
 }
 
-/// A chain that goes unanswered is sent again after the retransmit timeout, ending at the
-/// named answerer, twice at most; after that the leader waits (for the next write or a
-/// lazy resend) rather than resending every few milliseconds: the client's answer does not
-/// depend on its acknowledgement.
-#[test]
-fn an_unanswered_chain_is_retried_quickly_twice_then_lazily() {
-    let mut leader = graded_leader();
+/// Quick retries of an unanswered chain on a graded leader whose second retry starts at
+/// `second_retry_loss_permille`, each checked to end at the named answerer, until the leader
+/// waits for a lazy resend.
+fn quick_retries(second_retry_loss_permille: u32) -> usize {
+    let mut c = Config::graded();
+    c.pre_vote = false;
+    c.chain_answers_min_loss_permille = 0;
+    c.chain_answers_second_retry_loss_permille = second_retry_loss_permille;
+    let mut leader = settled_leader_of(c, LATE);
     let (retransmit, heartbeat) = (leader.config().retransmit_timeout_us, leader.config().heartbeat_interval_us);
     let out = put(&mut leader, LATE + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
-    let mut last = LATE + 10;
-    for _ in 0..2 {
-        let quick = leader.next_deadline();
-        assert!(quick > last && quick <= last + retransmit, "{quick}");
-        leader.tick(quick);
+    let (mut last, mut retries) = (LATE + 10, 0);
+    loop {
+        let at = leader.next_deadline();
+        if at > last + retransmit {
+            assert!(at >= LATE + 10 + heartbeat / 16, "then nothing until {at}");
+            return retries;
+        }
+        leader.tick(at);
         let retry = sends(&leader.take_effects());
         assert_eq!(retry.len(), 1, "{retry:?}");
         assert_eq!(chain_of(&retry[0]).1, named, "the retry ends at the follower that owes the answer");
-        last = quick;
+        (last, retries) = (at, retries + 1);
     }
-    let lazy = leader.next_deadline();
-    assert!(lazy >= LATE + 10 + heartbeat / 16, "then nothing until {lazy}");
+}
+
+/// A chain that goes unanswered is sent again after the retransmit timeout, ending at the
+/// named answerer: once, or twice under heavy loss; after that the leader waits (for the
+/// next write or a lazy resend) rather than resending every few milliseconds: the client's
+/// answer does not depend on its acknowledgement.
+#[test]
+fn an_unanswered_chain_is_retried_quickly_then_lazily() {
+    assert_eq!(quick_retries(Config::graded().chain_answers_second_retry_loss_permille), 1, "a new leader has seen no loss");
+    assert_eq!(quick_retries(0), 2);
 }
 
 /// While a named follower may still lack its entry, the next write's chain ends at it and

@@ -101,18 +101,19 @@ pub(super) fn waiting_answerer(l: &Leadership, log: &RaftLog, commit: Index, me:
     log.get(index)?.answerer.as_ref().map(|a| a.node).filter(|&a| a != me)
 }
 
-/// Quick retries of a chain after which the oldest uncommitted entry waits for the next
-/// write's chain or a resend. At loss p a chain reaches its end with probability (1 - p)^2,
-/// so at the graded simulator's worst (p = 0.3) one try in two misses, and one put in eight
-/// still waits after two retries. (With one, advanced-3's median latency landed on the
-/// waiting puts in two of five runs, at 6 and 75 ms; with three, its message count neared
-/// the bonus line of 1000.)
-const MAX_QUICK_RETRIES: u32 = 2;
+/// How many quick retries an unanswered chain gets before the oldest uncommitted entry waits
+/// for the next write's chain or a resend: two under heavy loss
+/// (`Config::chain_answers_second_retry_loss_permille`), else one. (With one at 30 % loss,
+/// advanced-3's median latency landed on puts waiting for a resend in two of five runs, at 6
+/// and 75 ms; with three, its message count neared the bonus line of 1000.)
+fn max_quick_retries(l: &Leadership, config: &Config) -> u32 {
+    1 + u32::from(l.loss_permille >= config.chain_answers_second_retry_loss_permille)
+}
 
 /// The client's wait depends on the named answerer getting the entry, not on the leader
 /// hearing back. So a chain that goes unanswered is tried again after the retransmit
 /// timeout, ending at the answerer of the oldest uncommitted entry (its loss was most likely
-/// on the way there), up to [`MAX_QUICK_RETRIES`] times; after that its entries wait for the
+/// on the way there), up to [`max_quick_retries`] times; after that its entries wait for the
 /// next write's chain or for a resend (`resend_timeout` in `replication.rs`), and the
 /// leader's commit index lags a little.
 #[derive(Debug)]
@@ -140,12 +141,12 @@ impl QuickRetries {
 
 /// The oldest uncommitted entry, if it names a follower to answer, and when its next quick
 /// retry is due (none once it has had them all).
-pub(super) fn quick_retry_at(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId, timeout: u64) -> Option<(Index, Time)> {
+pub(super) fn quick_retry_at(l: &Leadership, log: &RaftLog, config: &Config, commit: Index, me: NodeId, timeout: u64) -> Option<(Index, Time)> {
     let &(index, appended) = l.uncommitted.iter().find(|&&(i, _)| i > commit)?;
     log.get(index)?.answerer.as_ref().filter(|a| a.node != me)?;
     if index > l.quick.through {
         Some((index, appended + timeout))
-    } else if l.quick.count < MAX_QUICK_RETRIES {
+    } else if l.quick.count < max_quick_retries(l, config) {
         Some((index, l.quick.last_at + timeout))
     } else {
         None

@@ -59,7 +59,7 @@ impl Node {
                 p.retransmit(self.config.fanout == Fanout::Relay);
             }
         }
-        let quick = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout).filter(|&(_, t)| t <= now);
+        let quick = quick_retry_at(l, &self.log, &self.config, self.commit_index, self.id, timeout).filter(|&(_, t)| t <= now);
         // Due or not possible, a quick retry counts as tried: after the last one the entries
         // wait for the next write's chain or for a resend.
         let retry = quick.and_then(|(index, _)| quick_retry(l, &self.log, index));
@@ -335,7 +335,7 @@ impl Node {
         if self.config.check_quorum {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
         }
-        if let Some((_, t)) = quick_retry_at(l, &self.log, self.commit_index, self.id, timeout) {
+        if let Some((_, t)) = quick_retry_at(l, &self.log, &self.config, self.commit_index, self.id, timeout) {
             deadline = deadline.min(t);
         }
         let mut sendable = Vec::new();
@@ -460,7 +460,7 @@ fn relay_chains(l: &Leadership, config: &crate::config::Config) -> usize {
 }
 
 /// How long an AppendEntries may go unanswered before it is resent: the retransmit timeout,
-/// or with `Config::chain_answers` (where a quick retry already went out) a sixteenth of the
+/// or with `Config::chain_answers` (where quick retries already went out) a sixteenth of the
 /// heartbeat interval, long enough for the next write's chain to carry the entries.
 fn resend_timeout(l: &Leadership, config: &crate::config::Config, named_waiting: bool) -> u64 {
     let timeout = retransmit_timeout(l, config);
