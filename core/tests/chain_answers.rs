@@ -223,7 +223,10 @@ fn without_the_option_the_leader_answers() {
 /// committed through the two other followers: applied at the leader, not yet answered. Also
 /// returns the follower named to answer it.
 fn committed_without_its_answerer() -> (Node, NodeId) {
-    let mut leader = settled_leader();
+    committed_without_its_answerer_on(settled_leader())
+}
+
+fn committed_without_its_answerer_on(mut leader: Node) -> (Node, NodeId) {
     let term = leader.term();
     let lost = put(&mut leader, LATE + 10, "k", "p1");
     let (a, named) = chain_of(&lost[0]);
@@ -463,22 +466,16 @@ fn below_the_loss_threshold_the_leader_answers() {
     assert_eq!(entries_of(&out[0]).last().and_then(|e| e.answerer.clone()), None);
 }
 
-/// A read does not wait for good on a named follower that has gone silent: after a whole
-/// election timeout without a word from it in this term, it is taken for dead (in practice a
-/// former leader, which applied and answered the put before it was killed).
-#[test]
-fn a_read_stops_waiting_for_a_silent_named_follower() {
-    let (mut leader, named) = committed_without_its_answerer();
+/// Reads key k at `start` and runs the leader for up to ten election timeouts, with every
+/// follower but `named` answering it; returns the answers and when they came.
+fn read_with_a_silent_follower(leader: &mut Node, named: NodeId, start: Time) -> (Vec<ClientReply>, Time) {
     let term = leader.term();
-    leader.client_request(LATE + 60, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
-    leader.tick(LATE + 60);
-    assert!(replies(&leader.take_effects()).is_empty());
-
-    // Everyone but the named follower keeps answering; it says nothing.
+    leader.client_request(start, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
+    leader.tick(start);
+    let mut answer = replies(&leader.take_effects());
     let silent_for = leader.config().election_timeout_max_us;
-    let mut now = LATE + 60;
-    let mut answer = Vec::new();
-    while answer.is_empty() && now < LATE + 10 * silent_for {
+    let mut now = start;
+    while answer.is_empty() && now < start + 10 * silent_for {
         now = leader.next_deadline().max(now + 1);
         leader.tick(now);
         let effects = leader.take_effects();
@@ -486,12 +483,70 @@ fn a_read_stops_waiting_for_a_silent_named_follower() {
         for m in sends(&effects).into_iter().filter(|m| m.to != named && m.to != 1) {
             let Body::AppendEntries { sent_at, .. } = m.body else { continue };
             let ok = AppendResult::Success { match_index: leader.log().last_index() };
-            leader.receive(now, Message { from: m.to, to: 1, term, body: Body::AppendEntriesReply { result: ok, sent_at, via: None, commit_index: 2 } });
+            let commit_index = leader.commit_index();
+            leader.receive(now, Message { from: m.to, to: 1, term, body: Body::AppendEntriesReply { result: ok, sent_at, via: None, commit_index } });
             answer.extend(replies(&leader.take_effects()));
         }
     }
-    assert_eq!(outcomes(&answer), [Outcome::Value(Some("p1".into()))]);
-    assert!(now >= LATE + silent_for, "not before an election timeout of silence ({now})");
+    (answer, now)
+}
+
+/// A read does not wait for good on the named follower of a put from an earlier term that
+/// has gone silent: after a whole election timeout without a word from it in this term, it
+/// is taken for dead (in practice a former leader, which applied and answered the put
+/// before it was killed).
+#[test]
+fn a_read_stops_waiting_for_a_silent_named_follower_of_an_earlier_term() {
+    let mut leader = new_leader_with_a_named_put_of_k(&[]);
+    let term = leader.term();
+    for f in [2, 4] {
+        let ok = AppendResult::Success { match_index: 2 };
+        leader.receive(LATE + 5, Message { from: f, to: 1, term, body: Body::AppendEntriesReply { result: ok, sent_at: LATE, via: None, commit_index: 0 } });
+    }
+    assert_eq!(leader.commit_index(), 2, "the no-op commits p1 with it");
+    leader.take_effects();
+    let (answer, at) = read_with_a_silent_follower(&mut leader, 3, LATE + 10);
+    assert_eq!(outcomes(&answer), [Outcome::Value(Some("v1".into()))]);
+    assert!(at >= LATE + leader.config().election_timeout_max_us, "not before an election timeout of silence ({at})");
+}
+
+/// A put of this term whose named follower went silent may never have been answered (it
+/// may have died before it applied the entry): a read of its key must not show its value,
+/// however long it waits (an unanswered read is a failure; a value the client was never told
+/// was written is an incorrect answer).
+#[test]
+fn a_read_keeps_waiting_for_a_silent_named_follower_of_this_term() {
+    let (mut leader, named) = committed_without_its_answerer();
+    let (answer, _) = read_with_a_silent_follower(&mut leader, named, LATE + 60);
+    assert!(answer.is_empty(), "{answer:?}");
+}
+
+/// A read waiting for a named follower's report does not wait for that follower's next
+/// heartbeat (1.2 s in the graded preset) when the report is lost: the follower gets another
+/// message after a retransmit timeout, and then ever less often while it answers nothing.
+#[test]
+fn a_waiting_read_reminds_the_named_follower() {
+    let (mut leader, named) = committed_without_its_answerer_on(graded_leader());
+    let (retransmit, heartbeat) = (leader.config().retransmit_timeout_us, leader.config().heartbeat_interval_us);
+    leader.client_request(LATE + 60, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
+    leader.tick(LATE + 60);
+    let effects = leader.take_effects();
+    assert!(replies(&effects).is_empty());
+    assert!(sends(&effects).iter().any(|m| m.to == named), "the read's confirmation round reaches it");
+
+    // Nothing comes back from anyone.
+    let (mut now, mut to_named) = (LATE + 60, vec![LATE + 60]);
+    while to_named.len() < 6 && now < LATE + heartbeat {
+        now = leader.next_deadline().max(now + 1);
+        leader.tick(now);
+        if sends(&leader.take_effects()).iter().any(|m| m.to == named) {
+            to_named.push(now);
+        }
+    }
+    assert_eq!(to_named.len(), 6, "reminded before its heartbeat: {to_named:?}");
+    assert!(to_named[1] <= LATE + 60 + retransmit, "{to_named:?}");
+    let gaps: Vec<Time> = to_named.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.windows(2).all(|g| g[1] >= g[0]) && gaps[4] > gaps[0], "ever less often: {gaps:?}");
 }
 
 /// While the leader answers (little loss), the graded preset sends each new entry of a burst

@@ -26,11 +26,10 @@ impl Node {
     /// in log order. (A client takes the last answer it gets as its key's value; an old put
     /// answered late by one node after a newer one was answered by another would turn the
     /// value back.) This holds even for an answerer that misses messages, as long as it has
-    /// answered this leader and is not `silent` since: one that has said nothing in this term
-    /// (after a leader was killed, often that leader) or for a whole election timeout may be
-    /// dead, and following it would leave every later put of the key unanswered, and a read
-    /// of the key, which waits for that answer until the answerer is taken for dead, would
-    /// then show the client a value it was never told was written.
+    /// answered this leader and is neither suspected (five retransmissions in a row went
+    /// unanswered) nor `silent` since: one that has said nothing in this term (after a leader
+    /// was killed, often that leader) or missed that much may be dead, and following it
+    /// would leave every later put of the key unanswered.
     pub(super) fn name_answerers(&mut self, chain_end: Option<NodeId>, now: Time) {
         if !(self.config.chain_answers && self.config.fanout == Fanout::Relay && majority(self.cluster_size()) <= 3) {
             return;
@@ -39,7 +38,9 @@ impl Node {
         let keeps_up = |n: NodeId| l.progress.get(&n).is_some_and(keeps_up);
         let silence = self.config.election_timeout_max_us;
         let heard = |n: NodeId| {
-            l.progress.get(&n).is_some_and(|p| p.last_heard_at.is_some_and(|t| t >= l.since) && !silent(p, l.since, now, silence))
+            l.progress.get(&n).is_some_and(|p| {
+                p.last_heard_at.is_some_and(|t| t >= l.since) && !p.suspected() && !silent(p, l.since, now, silence)
+            })
         };
         let chain_end = chain_end.filter(|&n| keeps_up(n) && chain_answering(l, &self.config));
         let first_new = l.sent_through + 1;
@@ -137,6 +138,28 @@ impl QuickRetries {
         self.through = last;
         self.last_at = now;
     }
+}
+
+/// The followers a pending read waits on to report that they have applied (so answered) the
+/// latest put of its key, with that put's index.
+pub(super) fn awaited(l: &Leadership) -> Vec<(NodeId, Index)> {
+    l.pending_reads
+        .iter()
+        .filter_map(|r| r.answered_by)
+        .filter(|(node, index)| l.progress.get(node).is_some_and(|p| p.applied < *index))
+        .collect()
+}
+
+/// When a follower a read waits on gets another message, once the put it waits for is
+/// committed (so that the follower can apply it on receipt): a retransmit timeout after the
+/// last one (whose reply, with the report, may have been lost; the next message otherwise
+/// would be its heartbeat, a second later), or, while it answers nothing, as long again as
+/// it had been silent when that one was sent, so that a dead follower costs a message per
+/// doubling, not one per timeout.
+pub(super) fn remind_at(p: &Progress, since: Time, timeout: u64) -> Option<Time> {
+    let sent = p.last_sent_at?;
+    let heard = p.last_heard_at.unwrap_or(since).max(since);
+    Some(sent + timeout.max(sent.saturating_sub(heard)))
 }
 
 /// The oldest uncommitted entry, if it names a follower to answer, and when its next quick

@@ -108,6 +108,11 @@ impl Progress {
         self.retransmits = self.retransmits.saturating_add(1);
     }
 
+    /// Whether the follower is taken for down or cut off (see [`SUSPECT_AFTER`]).
+    pub fn suspected(&self) -> bool {
+        self.retransmits >= SUSPECT_AFTER
+    }
+
     /// Treats the follower as down or cut off until it answers (see [`SUSPECT_AFTER`]).
     pub fn suspect(&mut self) {
         self.retransmits = self.retransmits.max(SUSPECT_AFTER);

@@ -8,7 +8,7 @@ use super::quorum::{majority, quorum_value};
 use super::{Leadership, Node, Role};
 use crate::config::Fanout;
 use crate::event::{Event, StepDownReason};
-use super::chain_answers::{chain_answering, keeps_up, quick_retry, quick_retry_at, waiting_answerer};
+use super::chain_answers::{awaited, chain_answering, keeps_up, quick_retry, quick_retry_at, remind_at, waiting_answerer};
 use crate::log::Entry;
 use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Time};
@@ -90,13 +90,8 @@ impl Node {
         // Followers a read waits on to report that they have answered a put: they must
         // answer themselves, so they get no chain's forwarding role (whose reply comes from
         // the other end).
-        let awaited: Vec<NodeId> = l
-            .pending_reads
-            .iter()
-            .filter_map(|r| r.answered_by)
-            .filter(|(node, index)| l.progress.get(node).is_some_and(|p| p.applied < *index))
-            .map(|(node, _)| node)
-            .collect();
+        let awaited = awaited(l);
+        let commit = self.commit_index;
         let parallel_chains = relay_chains(l, &self.config);
         let mut due = Vec::new();
         let mut chained = Vec::new();
@@ -105,14 +100,16 @@ impl Node {
             let wants_entries = sendable && (eager.contains(&id) || widen);
             let heartbeat = now >= p.heartbeat_at();
             let confirm_read = read_round.is_some_and(|t| p.last_sent_at.is_none_or(|s| s < t));
-            if !(wants_entries || heartbeat || confirm_read) {
+            let remind = awaited.iter().any(|&(node, index)| node == id && index <= commit)
+                && remind_at(p, l.since, timeout).is_some_and(|t| now >= t);
+            if !(wants_entries || heartbeat || confirm_read || remind) {
                 continue;
             }
             // Whatever the reason to send, entries to a matching follower that is answering
             // (or missed a single acknowledgement) can go by relay; so can a heartbeat to an
             // answering one while losses are rare (a chain's second follower misses the
             // heartbeat if either link loses it).
-            let relayable = !awaited.contains(&id)
+            let relayable = !awaited.iter().any(|&(node, _)| node == id)
                 && p.state == ProgressState::Replicate
                 && (p.retransmits == 0 || (sendable && p.retransmits == 1))
                 && (sendable || l.loss_permille < RELAY_HEARTBEAT_LOSS_PERMILLE);
@@ -337,6 +334,11 @@ impl Node {
         }
         if let Some((_, t)) = quick_retry_at(l, &self.log, &self.config, self.commit_index, self.id, timeout) {
             deadline = deadline.min(t);
+        }
+        for (id, _) in awaited(l).into_iter().filter(|&(_, index)| index <= self.commit_index) {
+            if let Some(t) = remind_at(&l.progress[&id], l.since, timeout) {
+                deadline = deadline.min(t);
+            }
         }
         let mut sendable = Vec::new();
         for (id, p) in &l.progress {

@@ -139,10 +139,13 @@ impl Node {
         let confirmed = quorum_acked(l);
         let applied = self.last_applied;
         // A named follower silent for a whole election timeout in this term is taken for
-        // dead (in practice, a former leader that applied and answered the put before it was
-        // killed): the read does not wait for its report any longer.
-        let (silence, since) = (self.config.election_timeout_max_us, l.since);
-        let answered = |p: &super::Progress, index: Index| p.applied >= index || silent(p, since, now, silence);
+        // dead, for a put of an earlier term: in practice a former leader that applied and
+        // answered it before it was killed. A put of this term named to a follower that died
+        // may never have been answered, and a read must not show its value: that read waits.
+        let (silence, since, term_start) = (self.config.election_timeout_max_us, l.since, l.term_start);
+        let answered = |p: &super::Progress, index: Index| {
+            p.applied >= index || (index < term_start && silent(p, since, now, silence))
+        };
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
             .into_iter()
             .partition(|r| {
