@@ -145,7 +145,9 @@ impl Config {
             read_mode: ReadMode::Lease,
             lease_margin_us: 50_000,
             max_held_requests: 10_000,
-            chain_answers: true,
+            // Off: with it on, lossy runs with leader kills still show an incorrect read now
+            // and then (replica/README.md, "Who answers a put").
+            chain_answers: false,
             chain_answers_min_loss_permille: 200,
             chain_answers_second_retry_loss_permille: 300,
             trace: false,

@@ -317,6 +317,7 @@ fn graded_leader_with(min_loss_permille: u32) -> Node {
 fn quick_retries(second_retry_loss_permille: u32) -> usize {
     let mut c = Config::graded();
     c.pre_vote = false;
+    c.chain_answers = true;
     c.chain_answers_min_loss_permille = 0;
     c.chain_answers_second_retry_loss_permille = second_retry_loss_permille;
     let mut leader = settled_leader_of(c, LATE);
