@@ -1,14 +1,15 @@
-//! Command-line arguments: `3700kvstore [--debug] [--fanout F] <port> <id> <peer ids...>`.
+//! Command-line arguments: `3700kvstore [--debug] [--fanout F] [--chain-answers] <port> <id> <peer ids...>`.
 
 use crate::codec::{format_id, parse_id};
 use raft_core::{Fanout, NodeId};
 use std::ffi::OsString;
 
-pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] <port> <id> <peer ids...>\n\
+pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] [--chain-answers] <port> <id> <peer ids...>\n\
     \x20 port        UDP port of the simulator on 127.0.0.1\n\
     \x20 id, peer    replica IDs: 4 uppercase hex digits (FFFF is reserved)\n\
     \x20 --debug     log state changes to stdout (also RAFT_DEBUG=1)\n\
-    \x20 --fanout F  where new entries go first: relay (default), quorum or all";
+    \x20 --fanout F  where new entries go first: relay (default), quorum or all\n\
+    \x20 --chain-answers  under loss, a relay chain's end answers puts (off by default)";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Args {
@@ -17,6 +18,8 @@ pub struct Args {
     pub peers: Vec<NodeId>,
     pub debug: bool,
     pub fanout: Fanout,
+    /// `Config::chain_answers` (off in the graded preset).
+    pub chain_answers: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +31,7 @@ pub enum Parsed {
 /// Parses the arguments after the program name.
 pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String> {
     let mut debug = false;
+    let mut chain_answers = raft_core::Config::graded().chain_answers;
     let mut fanout = raft_core::Config::graded().fanout;
     let mut positional = Vec::new();
     let mut args = args.into_iter();
@@ -37,6 +41,7 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String
             .map_err(|a| format!("argument {a:?} is not UTF-8"))?;
         match arg.as_str() {
             "--debug" => debug = true,
+            "--chain-answers" => chain_answers = true,
             "--fanout" => {
                 let value = args.next().ok_or("--fanout needs a value: relay, quorum or all")?;
                 fanout = parse_fanout(&value.to_string_lossy())?;
@@ -75,6 +80,7 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String
         peers,
         debug,
         fanout,
+        chain_answers,
     }))
 }
 
@@ -106,8 +112,17 @@ mod tests {
                 peers: vec![0, 2, 10],
                 debug: false,
                 fanout: Fanout::Relay,
+                chain_answers: false,
             })
         );
+    }
+
+    #[test]
+    fn chain_answers_option() {
+        let Parsed::Run(a) = run(&["--chain-answers", "40123", "0001"]).unwrap() else { panic!() };
+        assert!(a.chain_answers);
+        let Parsed::Run(a) = run(&["40123", "0001"]).unwrap() else { panic!() };
+        assert!(!a.chain_answers);
     }
 
     #[test]
