@@ -28,6 +28,9 @@ struct Request {
     key: String,
     value: String,
     answered: bool,
+    /// What happened to it, for explaining an incorrect read: each MID sent (when, to whom)
+    /// and each answer (when, from whom, what).
+    trail: Vec<String>,
 }
 
 /// One MID in flight.
@@ -135,6 +138,7 @@ impl Clients {
             key,
             value,
             answered: false,
+            trail: Vec::new(),
         });
         self.send(self.requests.len() - 1, net, now, rng)
     }
@@ -147,8 +151,9 @@ impl Clients {
         now: f64,
         rng: &mut impl Rng,
     ) -> Option<Outgoing> {
-        let r = &self.requests[request];
-        let c = &mut self.clients[r.client];
+        let Clients { clients, requests } = self;
+        let r = &mut requests[request];
+        let c = &mut clients[r.client];
         let replica = match ids::resolve(&c.leader, net.replicas()) {
             Party::Replica(l) if net.is_up(l) => l,
             _ => *net.live().choose(rng)?,
@@ -165,6 +170,8 @@ impl Clients {
         if r.kind == Kind::Put {
             msg["value"] = r.value.clone().into();
         }
+        let sent = format!("{now:.4}s MID {mid} to {}", ids::format_id(replica));
+        r.trail.push(sent);
         c.outstanding.insert(
             mid,
             Pending {
@@ -212,29 +219,35 @@ impl Clients {
         };
         counters.latencies.push(now - pending.sent_at);
         c.leader = msg.leader.clone();
-        let request = &mut self.requests[pending.request];
+        let answer = match msg.text("value") {
+            Some(v) => format!("{now:.4}s {} {v:?} from {}", msg.kind, msg.src),
+            None => format!("{now:.4}s {} from {}", msg.kind, msg.src),
+        };
+        self.requests[pending.request].trail.push(answer);
+        let request = &self.requests[pending.request];
         match msg.kind.as_str() {
             "ok" => {
                 counters.oks += 1;
                 c.completed.insert(mid.to_owned());
-                request.answered = true;
                 match request.kind {
                     Kind::Put => {
                         c.store.insert(request.key.clone(), request.value.clone());
                     }
                     Kind::Get => {
-                        let expected = c.store.get(&request.key).map_or("", String::as_str);
+                        let expected = c.store.get(&request.key).cloned().unwrap_or_default();
                         match msg.text("value") {
                             Some(v) if v == expected => {}
                             Some(v) => counters.incorrect(format!(
-                                "{who}: get {} returned {v:?}, expected {expected:?}",
-                                request.key
+                                "{who}: get {} returned {v:?}, expected {expected:?}; {}",
+                                request.key,
+                                self.history(&request.key)
                             )),
                             None => counters
                                 .incorrect(format!("{who}: ok to a get without a string value")),
                         }
                     }
                 }
+                self.requests[pending.request].answered = true;
                 None
             }
             kind => {
@@ -246,6 +259,20 @@ impl Clients {
                 self.send(pending.request, net, now, rng)
             }
         }
+    }
+
+    /// Every request of `key` so far, oldest first, with its trail.
+    fn history(&self, key: &str) -> String {
+        let lines: Vec<String> = self
+            .requests
+            .iter()
+            .filter(|r| r.key == key)
+            .map(|r| match r.kind {
+                Kind::Get => format!("get: {}", r.trail.join(", ")),
+                Kind::Put => format!("put {:?}: {}", r.value, r.trail.join(", ")),
+            })
+            .collect();
+        format!("the key's requests: [{}]", lines.join("; "))
     }
 
     /// The requests still waiting for an answer, one line each (for the event log).
@@ -415,6 +442,11 @@ mod tests {
         };
         f.reply(&out, &get, "ok", "0000", json!({"value": "stale"}));
         assert_eq!(f.counters.incorrect, 1);
+        // The reason tells the key's story: the put's MID and its answer, the get's answer.
+        let why = &f.counters.incorrect_reasons[0];
+        let put_mid = put["MID"].as_str().unwrap();
+        assert!(why.contains(&format!("MID {put_mid} to 0000, 0.5000s ok from 0000")), "{why}");
+        assert!(why.contains(r#"ok "stale" from 0000"#), "{why}");
     }
 
     #[test]
