@@ -16,10 +16,13 @@ const MAX_ANSWERER_BYTES: usize = 64;
 
 impl Node {
     /// Names the answerer of each put that is about to leave this leader for the first time:
-    /// `chain_end`, the second follower of the chain it goes along, if that follower keeps
-    /// up (otherwise, or with `None`, the leader answers: a follower that may be down or cut
-    /// off would leave the client waiting, maybe for good). Once an entry has left, its
-    /// answerer never changes.
+    /// `chain_end`, the second follower of the chain it goes along, unless it may be down
+    /// (see `heard` below: a follower that is down or cut off would leave the client
+    /// waiting, maybe for good); otherwise, or with `None`, the leader answers. A follower
+    /// that merely missed a message is named: a put the leader answers is stranded if the
+    /// leader dies before it sees the commit, and the next leader commits it without anyone
+    /// answering, so that a later read shows a value its client was never told of. Once an
+    /// entry has left, its answerer never changes.
     ///
     /// One exception keeps a client's answers in order: if an earlier put of the same key
     /// may not have been answered yet, the new one gets the same answerer, which answers both
@@ -35,14 +38,13 @@ impl Node {
             return;
         }
         let Role::Leader(l) = &self.role else { return };
-        let keeps_up = |n: NodeId| l.progress.get(&n).is_some_and(keeps_up);
         let silence = self.config.election_timeout_max_us;
         let heard = |n: NodeId| {
             l.progress.get(&n).is_some_and(|p| {
                 p.last_heard_at.is_some_and(|t| t >= l.since) && !p.suspected() && !silent(p, l.since, now, silence)
             })
         };
-        let chain_end = chain_end.filter(|&n| keeps_up(n) && chain_answering(l, &self.config));
+        let chain_end = chain_end.filter(|&n| heard(n) && chain_answering(l, &self.config));
         let first_new = l.sent_through + 1;
         // Every entry up to here is applied by the leader and by every follower, so answered.
         let floor = l.progress.values().map(|p| p.applied).min().unwrap_or(0).min(self.last_applied);
@@ -87,7 +89,7 @@ pub(super) fn chain_answering(l: &Leadership, config: &Config) -> bool {
 
 /// Whether a follower answers what it is sent: it is replicating and has missed nothing
 /// since it last answered (a quick retry that ends at it counts as a miss). Only such a
-/// follower is named to answer clients, or has new chains end at it.
+/// follower has new chains end at it because an entry's answerer waits there.
 pub(super) fn keeps_up(p: &Progress) -> bool {
     p.state == ProgressState::Replicate && p.retransmits == 0
 }

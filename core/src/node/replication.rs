@@ -76,7 +76,7 @@ impl Node {
                 p.next_index = p.match_index + 1;
             }
             // The answerer missed the first chain or its acknowledgement was lost: until it
-            // answers, new puts are not named to it (it may be down).
+            // answers, new chains do not end at it for that reason (it may be down).
             l.progress.get_mut(&second).expect("progress for every peer").retransmits = 1;
             self.send_chain(first, second, now);
         }
