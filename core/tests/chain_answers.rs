@@ -616,3 +616,43 @@ fn a_put_is_named_to_a_chain_end_that_missed_a_message() {
     assert_eq!(end, named, "with two followers to choose from, the chain ends there again");
     assert_eq!(answerer_of(&leader, "p2"), Some(named));
 }
+
+/// An answerer that has been heard from in this term keeps the later puts of its keys even
+/// after it left five retransmissions in a row unanswered: under heavy loss such a follower
+/// answered the older put seconds later, after a newer one named elsewhere had been
+/// answered, which turned the client's value back. A new key's put is not named to it.
+#[test]
+fn a_key_keeps_an_answerer_that_has_gone_quiet() {
+    let mut leader = graded_leader();
+    let term = leader.term();
+    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let (_, named) = chain_of(&out[0]);
+    // Everything that goes to or through the named follower is lost until it is suspected
+    // (five retransmissions in a row unanswered); the others answer what they are sent.
+    let mut now = LATE + 10;
+    while !leader.progress().expect("a leader")[&named].suspected() {
+        assert!(now < LATE + 5_000_000, "suspected within five seconds");
+        for m in sends(&leader.take_effects()) {
+            let Body::AppendEntries { prev_log_index, ref entries, sent_at, relay, .. } = m.body else { continue };
+            let match_index = prev_log_index + entries.len() as Index;
+            let (from, via) = match relay {
+                Relay::Forward { to } => (to, Some((m.to, match_index))),
+                _ => (m.to, None),
+            };
+            if m.to == named || from == named {
+                continue;
+            }
+            let result = AppendResult::Success { match_index };
+            let body = Body::AppendEntriesReply { result, sent_at, via, commit_index: 1 };
+            leader.receive(now, Message { from, to: 1, term, body });
+        }
+        now = leader.next_deadline().max(now + 1);
+        leader.tick(now);
+    }
+    leader.take_effects();
+    put(&mut leader, now + 10, "k", "p2");
+    assert_eq!(answerer_of(&leader, "p2"), Some(named), "p2 is answered after p1, by the same node");
+    put(&mut leader, now + 20, "j", "p3");
+    let p3 = answerer_of(&leader, "p3");
+    assert!(p3.is_some_and(|n| n != named), "a new key's put goes to one that answers: {p3:?}");
+}

@@ -17,34 +17,35 @@ const MAX_ANSWERER_BYTES: usize = 64;
 impl Node {
     /// Names the answerer of each put that is about to leave this leader for the first time:
     /// `chain_end`, the second follower of the chain it goes along, unless it may be down
-    /// (see `heard` below: a follower that is down or cut off would leave the client
-    /// waiting, maybe for good); otherwise, or with `None`, the leader answers. A follower
-    /// that merely missed a message is named: a put the leader answers is stranded if the
-    /// leader dies before it sees the commit, and the next leader commits it without anyone
-    /// answering, so that a later read shows a value its client was never told of. Once an
-    /// entry has left, its answerer never changes.
+    /// (not heard from in this term, suspected or silent: a follower that is down or cut
+    /// off would leave the client waiting, maybe for good); otherwise, or with `None`, the
+    /// leader answers. A follower that merely missed a message is named: a put the leader
+    /// answers is stranded if the leader dies before it sees the commit, and the next leader
+    /// commits it without anyone answering, so that a later read shows a value its client
+    /// was never told of. Once an entry has left, its answerer never changes.
     ///
     /// One exception keeps a client's answers in order: if an earlier put of the same key
     /// may not have been answered yet, the new one gets the same answerer, which answers both
     /// in log order. (A client takes the last answer it gets as its key's value; an old put
     /// answered late by one node after a newer one was answered by another would turn the
-    /// value back.) This holds even for an answerer that misses messages, as long as it has
-    /// answered this leader and is neither suspected (five retransmissions in a row went
-    /// unanswered) nor `silent` since: one that has said nothing in this term (after a leader
-    /// was killed, often that leader) or missed that much may be dead, and following it
-    /// would leave every later put of the key unanswered.
+    /// value back.) This holds even for an answerer that misses messages or has gone quiet,
+    /// as long as it has answered this leader: one that has said nothing in this term (after
+    /// a leader was killed, often that leader) may be dead, and following it would leave every
+    /// later put of the key unanswered. One that was alive in this term is followed even when
+    /// it has missed five retransmissions in a row: under 30 % loss such a follower answered
+    /// the older put seconds later, after the new one had been answered by another (an
+    /// incorrect read in advanced-3). If it has died, the key's later puts go unanswered,
+    /// which is a failure, not a wrong answer.
     pub(super) fn name_answerers(&mut self, chain_end: Option<NodeId>, now: Time) {
         if !(self.config.chain_answers && self.config.fanout == Fanout::Relay && majority(self.cluster_size()) <= 3) {
             return;
         }
         let Role::Leader(l) = &self.role else { return };
         let silence = self.config.election_timeout_max_us;
-        let heard = |n: NodeId| {
-            l.progress.get(&n).is_some_and(|p| {
-                p.last_heard_at.is_some_and(|t| t >= l.since) && !p.suspected() && !silent(p, l.since, now, silence)
-            })
-        };
-        let chain_end = chain_end.filter(|&n| heard(n) && chain_answering(l, &self.config));
+        let heard_in_term = |n: NodeId| l.progress.get(&n).is_some_and(|p| p.last_heard_at.is_some_and(|t| t >= l.since));
+        // Not suspected (five retransmissions in a row went unanswered) nor `silent`.
+        let answering = |n: NodeId| l.progress.get(&n).is_some_and(|p| !p.suspected() && !silent(p, l.since, now, silence));
+        let chain_end = chain_end.filter(|&n| heard_in_term(n) && answering(n) && chain_answering(l, &self.config));
         let first_new = l.sent_through + 1;
         // Every entry up to here is applied by the leader and by every follower, so answered.
         let floor = l.progress.values().map(|p| p.applied).min().unwrap_or(0).min(self.last_applied);
@@ -55,7 +56,7 @@ impl Node {
             let earlier = (floor + 1..index).rev().find(|&i| writes(&self.log, i, key));
             let earlier_answerer = |i: Index| self.log.get(i).and_then(|e| e.answerer.as_ref()).map(|a| a.node);
             let node = match earlier {
-                Some(i) if !self.answered(l, i) && earlier_answerer(i).is_none_or(|n| n == self.id || heard(n)) => earlier_answerer(i),
+                Some(i) if !self.answered(l, i) && earlier_answerer(i).is_none_or(|n| n == self.id || heard_in_term(n)) => earlier_answerer(i),
                 _ => chain_end,
             };
             if let Some(node) = node.filter(|_| r.client.len() + r.id.len() <= MAX_ANSWERER_BYTES) {
