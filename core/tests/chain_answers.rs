@@ -656,3 +656,36 @@ fn a_key_keeps_an_answerer_that_has_gone_quiet() {
     let p3 = answerer_of(&leader, "p3");
     assert!(p3.is_some_and(|n| n != named), "a new key's put goes to one that answers: {p3:?}");
 }
+
+/// A read that arrives while a put of its key is still unsent (so not yet named to anyone)
+/// waits for whoever is named when it leaves: the value it returns is what is applied when it
+/// is answered, and the named follower's answer must be on its way first. (A read that took
+/// the answerer at its arrival, none, was answered once the leader applied the put, and
+/// reached the client before the follower's answer did.)
+#[test]
+fn a_read_waits_for_the_answerer_named_after_it_arrived() {
+    let mut leader = graded_leader();
+    let term = leader.term();
+    let put = ClientRequest { client: "c".into(), id: "p1".into(), op: put_op("k", "v1") };
+    leader.client_request(LATE + 10, put);
+    leader.client_request(LATE + 10, ClientRequest { client: "c".into(), id: "g1".into(), op: get_op("k") });
+    assert_eq!(answerer_of(&leader, "p1"), None, "not sent yet, so not named");
+    leader.tick(LATE + 10);
+    let out = sends(&leader.take_effects());
+    let (a, named) = chain_of(&out[0]);
+    assert_eq!(answerer_of(&leader, "p1"), Some(named));
+    // The two followers outside the chain acknowledge the put: committed and applied here,
+    // while the named follower has not reported applying it.
+    let index = leader.log().last_index();
+    for f in others(&[a, named]) {
+        let body = Body::AppendEntriesReply { result: AppendResult::Success { match_index: index }, sent_at: LATE + 10, via: None, commit_index: 1 };
+        leader.receive(LATE + 20, Message { from: f, to: 1, term, body });
+    }
+    assert_eq!(leader.last_applied(), index);
+    assert!(replies(&leader.take_effects()).is_empty(), "the read waits for the named follower");
+    // The named follower reports that it has applied (so answered) the put.
+    let body = Body::AppendEntriesReply { result: AppendResult::Success { match_index: index }, sent_at: LATE + 10, via: Some((a, index)), commit_index: index };
+    leader.receive(LATE + 30, Message { from: named, to: 1, term, body });
+    let answered = replies(&leader.take_effects());
+    assert_eq!(outcomes(&answered), [Outcome::Value(Some("v1".into()))]);
+}

@@ -138,6 +138,19 @@ impl Node {
         }
         let confirmed = quorum_acked(l);
         let applied = self.last_applied;
+        if self.config.chain_answers {
+            // The value a read returns is what is applied when it is answered, which may
+            // include puts that arrived after it, or that were named an answerer only after
+            // it arrived (a put leaves, and is named, after the read was counted in): the read
+            // waits for the answerer of the latest applied put of its key. (Answering on
+            // the arrival-time answerer let a read overtake a put's answer from a follower.)
+            for r in l.pending_reads.iter_mut() {
+                if let Op::Get { key } = &r.request.op {
+                    let upto = r.read_index.max(applied);
+                    r.answered_by = latest_write(&self.log, key, upto).and_then(|i| named_answerer(&self.log, i, self.id));
+                }
+            }
+        }
         // A named follower silent for a whole election timeout in this term is taken for
         // dead, for a put of an earlier term: in practice a former leader that applied and
         // answered it before it was killed. A put of this term named to a follower that died
@@ -184,10 +197,21 @@ fn read_index(log: &RaftLog, commit_index: Index, key: &str, chain_answers: bool
     if !chain_answers {
         return (commit_index, None);
     }
+    match latest_write(log, key, log.last_index()) {
+        Some(latest) => (commit_index.max(latest), named_answerer(log, latest, me)),
+        None => (commit_index, None),
+    }
+}
+
+/// The index of the latest entry up to `upto` that writes `key`.
+fn latest_write(log: &RaftLog, key: &str, upto: Index) -> Option<Index> {
     let writes_key = |i: &Index| matches!(log.get(*i), Some(Entry { command: Command::Put { key: k, .. }, .. }) if k == key);
-    let Some(latest) = (1..=log.last_index()).rev().find(writes_key) else { return (commit_index, None) };
-    let named = log.get(latest).and_then(|e| e.answerer.as_ref()).map(|a| a.node).filter(|&n| n != me);
-    (commit_index.max(latest), named.map(|n| (n, latest)))
+    (1..=upto.min(log.last_index())).rev().find(writes_key)
+}
+
+/// The follower other than `me` that the entry at `index` names to answer, with the index.
+fn named_answerer(log: &RaftLog, index: Index, me: NodeId) -> Option<(NodeId, Index)> {
+    log.get(index)?.answerer.as_ref().map(|a| a.node).filter(|&n| n != me).map(|n| (n, index))
 }
 
 /// The latest send time that a majority (the leader included) has acknowledged: leadership
