@@ -79,7 +79,7 @@ impl Node {
 /// Whether a follower has said nothing to this leader for `silence`, counted from the
 /// start of the term (`since`) at the earliest.
 pub(super) fn silent(p: &Progress, since: Time, now: Time, silence: u64) -> bool {
-    now.saturating_sub(p.last_heard_at.unwrap_or(since).max(since)) >= silence
+    now.saturating_sub(p.heard_since(since)) >= silence
 }
 
 /// Whether this leader names chain ends to answer new puts: `Config::chain_answers`, once
@@ -161,7 +161,7 @@ pub(super) fn awaited(l: &Leadership) -> Vec<(NodeId, Index)> {
 /// doubling, not one per timeout.
 pub(super) fn remind_at(p: &Progress, since: Time, timeout: u64) -> Option<Time> {
     let sent = p.last_sent_at?;
-    let heard = p.last_heard_at.unwrap_or(since).max(since);
+    let heard = p.heard_since(since);
     Some(sent + timeout.max(sent.saturating_sub(heard)))
 }
 

@@ -126,6 +126,12 @@ impl Progress {
         self.state = ProgressState::Probe;
     }
 
+    /// When the follower was last heard from, counting from `since` (the start of the
+    /// leader's term) at the earliest: silence is measured from then.
+    pub fn heard_since(&self, since: Time) -> Time {
+        self.last_heard_at.unwrap_or(since).max(since)
+    }
+
     /// The follower answered: it is alive, so timeouts and heartbeats return to normal.
     pub fn heard(&mut self, now: Time, sent_at: Time, heartbeat_interval: u64) {
         self.last_heard_at = Some(now);
@@ -161,6 +167,17 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Silence counts from the start of the term for a follower not heard from since.
+    #[test]
+    fn heard_since_counts_from_the_term_start_at_the_earliest() {
+        let mut p = Progress::new(1, 1_000);
+        assert_eq!(p.heard_since(500), 500, "never heard");
+        p.heard(300, 0, 1_000);
+        assert_eq!(p.heard_since(500), 500, "heard before the term began");
+        p.heard(700, 0, 1_000);
+        assert_eq!(p.heard_since(500), 700);
+    }
 
     /// The retransmit timeouts of a follower that never answers: doubling from the
     /// retransmit timeout, then from the heartbeat interval once it is suspected, up to the cap.

@@ -192,7 +192,7 @@ impl Node {
         // timeout, gets probed less often. One lost message is not enough: backing off then
         // would let a live follower's election timer fire.
         let unanswered = p.last_sent_at.is_some_and(|sent| p.last_heard_at.is_none_or(|h| h < sent));
-        let silent_for = now.saturating_sub(p.last_heard_at.unwrap_or(since).max(since));
+        let silent_for = now.saturating_sub(p.heard_since(since));
         if unanswered && silent_for >= election_timeout_min && now >= p.heartbeat_at() {
             p.probe_interval = (p.probe_interval * 2).min(max_probe);
         }
@@ -507,7 +507,7 @@ fn retransmit_timeout(l: &Leadership, config: &crate::config::Config) -> u64 {
 
 /// The latest time by which a majority (the leader included) had answered us.
 fn quorum_contact(l: &Leadership, cluster_size: usize) -> Time {
-    let mut heard: Vec<Time> = l.progress.values().map(|p| p.last_heard_at.unwrap_or(l.since).max(l.since)).collect();
+    let mut heard: Vec<Time> = l.progress.values().map(|p| p.heard_since(l.since)).collect();
     heard.push(Time::MAX); // the leader itself
     debug_assert_eq!(heard.len(), cluster_size);
     quorum_value(&mut heard)
