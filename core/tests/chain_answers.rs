@@ -689,3 +689,39 @@ fn a_read_waits_for_the_answerer_named_after_it_arrived() {
     let answered = replies(&leader.take_effects());
     assert_eq!(outcomes(&answered), [Outcome::Value(Some("v1".into()))]);
 }
+
+/// While a named put waits, a broken chain's entries are resent lazily (the next write's
+/// chain also carries them), but a follower that has missed twice is probed, one message at
+/// a time, on the retransmit timeout: on the lazy one, doubling, a few lost probes under 30 %
+/// loss kept every follower waiting for seconds, and every put the leader answers with them.
+#[test]
+fn a_probed_follower_is_retried_on_the_retransmit_timeout_while_a_named_put_waits() {
+    let mut leader = graded_leader();
+    let retransmit = leader.config().retransmit_timeout_us;
+    put(&mut leader, LATE + 10, "k", "p1");
+    // Nothing comes back until a follower is being probed.
+    let probed = |leader: &Node| {
+        leader.progress().expect("a leader").iter().find_map(|(&id, p)| match (p.state, p.probe_sent_at) {
+            (raft_core::node::ProgressState::Probe, Some(sent)) => Some((id, sent, p.retransmits)),
+            _ => None,
+        })
+    };
+    let mut now = LATE + 10;
+    let (id, sent, misses) = loop {
+        if let Some(found) = probed(&leader) {
+            break found;
+        }
+        assert!(now < LATE + 2_000_000, "a follower is probed within two seconds");
+        now = leader.next_deadline().max(now + 1);
+        leader.tick(now);
+        leader.take_effects();
+    };
+    let due = sent + retransmit * (1 << misses);
+    let mut resent = false;
+    while now <= due {
+        now = leader.next_deadline().max(now + 1);
+        leader.tick(now);
+        resent |= sends(&leader.take_effects()).iter().any(|m| m.to == id) && now <= due;
+    }
+    assert!(resent, "probe of {id} sent at {sent} after {misses} misses, resent by {due}");
+}

@@ -48,7 +48,7 @@ impl Node {
         let timeout = retransmit_timeout(l, &self.config);
         let resend_after = resend_timeout(l, &self.config, waiting_answerer(l, &self.log, self.commit_index, self.id).is_some());
         for p in l.progress.values_mut() {
-            if p.retransmit_at(resend_after, self.config.heartbeat_interval_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
+            if p.retransmit_at(resend_base(p, resend_after, timeout), self.config.heartbeat_interval_us, self.config.max_probe_interval_us).is_some_and(|t| t <= now) {
                 // Only a follower that was answering counts as a loss: a dead one would
                 // otherwise count once per back-off.
                 if p.retransmits == 0 {
@@ -343,7 +343,7 @@ impl Node {
         let mut sendable = Vec::new();
         for (id, p) in &l.progress {
             deadline = deadline.min(p.heartbeat_at());
-            if let Some(t) = p.retransmit_at(resend_after, self.config.heartbeat_interval_us, self.config.max_probe_interval_us) {
+            if let Some(t) = p.retransmit_at(resend_base(p, resend_after, timeout), self.config.heartbeat_interval_us, self.config.max_probe_interval_us) {
                 deadline = deadline.min(t);
             }
             if p.has_unsent(last) && p.can_send_entries(self.config.max_inflight) {
@@ -472,6 +472,19 @@ fn resend_timeout(l: &Leadership, config: &crate::config::Config, named_waiting:
         timeout.max(config.heartbeat_interval_us / 16)
     } else {
         timeout
+    }
+}
+
+/// The timeout a follower's unacknowledged AppendEntries is resent after, before back-off:
+/// the lazy `resend_after` for one still in the Replicate state (a broken chain, whose
+/// entries the next write's chain also carries), the retransmit timeout for one being probed.
+/// A probe goes to that follower alone, and nothing else reaches it until it is answered: on
+/// the lazy timeout, doubling, a few lost probes under 30 % loss left every follower waiting
+/// seconds for one, and the commit, with the leader's own answers, with them.
+fn resend_base(p: &super::Progress, resend_after: u64, timeout: u64) -> u64 {
+    match p.state {
+        ProgressState::Replicate => resend_after,
+        ProgressState::Probe => timeout,
     }
 }
 
