@@ -98,10 +98,11 @@ struct PendingRead {
     request: ClientRequest,
     /// The commit index when the read arrived: the answer must reflect at least this.
     read_index: Index,
-    /// With `Config::chain_answers`: the follower named to answer the latest put of the key,
-    /// and that put's index. The read waits until that follower has applied it, so that the
-    /// put's answer is on its way to the client before the value it wrote is (the client
-    /// must not read a value it has not been told is written).
+    /// With `Config::chain_answers`: the follower named to answer the latest applied put of
+    /// the key, and that put's index, as of the last time reads were served. The read waits
+    /// until that follower has applied it, so that the put's answer is on its way to the
+    /// client before the value it wrote is (the client must not read a value it has not
+    /// been told is written).
     answered_by: Option<(NodeId, Index)>,
     /// Leadership must be confirmed by acknowledgements of messages sent at or after this.
     arrived_at: Time,

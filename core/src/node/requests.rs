@@ -40,8 +40,9 @@ impl Node {
                     }
                 }
                 Op::Get { key } => {
-                    let (read_index, answered_by) = read_index(&self.log, self.commit_index, key, self.config.chain_answers, self.id);
-                    l.pending_reads.push(PendingRead { request, read_index, answered_by, arrived_at: now });
+                    let read_index = read_index(&self.log, self.commit_index, key, self.config.chain_answers);
+                    // Its answerer is looked up when it is served (`serve_reads`).
+                    l.pending_reads.push(PendingRead { request, read_index, answered_by: None, arrived_at: now });
                     self.serve_reads(now);
                     if let Role::Leader(l) = &mut self.role {
                         if !l.pending_reads.is_empty() {
@@ -192,15 +193,11 @@ impl Node {
 /// committed. With `Config::chain_answers` a put's answer comes from the follower it names,
 /// which may answer before the leader learns of the commit, or after the leader applied it.
 /// So a read also waits for the latest entry that writes its key to be applied here, and
-/// applied (so answered) by its named follower (a read of another key need not wait).
-fn read_index(log: &RaftLog, commit_index: Index, key: &str, chain_answers: bool, me: NodeId) -> (Index, Option<(NodeId, Index)>) {
-    if !chain_answers {
-        return (commit_index, None);
-    }
-    match latest_write(log, key, log.last_index()) {
-        Some(latest) => (commit_index.max(latest), named_answerer(log, latest, me)),
-        None => (commit_index, None),
-    }
+/// applied (so answered) by its named follower, checked in `serve_reads` (a read of another
+/// key need not wait).
+fn read_index(log: &RaftLog, commit_index: Index, key: &str, chain_answers: bool) -> Index {
+    let latest = if chain_answers { latest_write(log, key, log.last_index()) } else { None };
+    commit_index.max(latest.unwrap_or(0))
 }
 
 /// The index of the latest entry up to `upto` that writes `key`.
