@@ -576,6 +576,25 @@ fn a_burst_of_new_entries_leaves_one_per_chain_while_the_leader_answers() {
     assert_eq!(chains.iter().map(last_of).collect::<Vec<_>>(), [2, 3, 4], "one new entry per chain: {chains:?}");
 }
 
+/// Acknowledges each AppendEntries the leader (node 1) has sent, as the follower that would
+/// answer it (a chain's end, for the chain's first follower too), if every follower on its
+/// way `answers`; the rest are lost.
+fn answer_appends(leader: &mut Node, now: Time, term: Term, answers: impl Fn(NodeId) -> bool) {
+    for m in sends(&leader.take_effects()) {
+        let Body::AppendEntries { prev_log_index, ref entries, sent_at, relay, .. } = m.body else { continue };
+        let match_index = prev_log_index + entries.len() as Index;
+        let (from, via) = match relay {
+            Relay::Forward { to } => (to, Some((m.to, match_index))),
+            _ => (m.to, None),
+        };
+        if !(answers(m.to) && answers(from)) {
+            continue;
+        }
+        let body = Body::AppendEntriesReply { result: AppendResult::Success { match_index }, sent_at, via, commit_index: 1 };
+        leader.receive(now, Message { from, to: 1, term, body });
+    }
+}
+
 /// A put whose chain ends at a follower that missed a message (here: the chain of an earlier
 /// put, quickly retried) is still named to it. Were the leader to answer it instead, a crash
 /// of the leader before it saw the commit would strand the put: the next leader commits it
@@ -593,13 +612,7 @@ fn a_put_is_named_to_a_chain_end_that_missed_a_message() {
     let term = leader.term();
     let mut now = LATE;
     while now < LATE + 4_000_000 {
-        for m in sends(&leader.take_effects()) {
-            if [2, 3].contains(&m.to) {
-                let Body::AppendEntries { prev_log_index, ref entries, sent_at, .. } = m.body else { continue };
-                let match_index = prev_log_index + entries.len() as Index;
-                leader.receive(now, append_reply(m.to, 1, term, AppendResult::Success { match_index }, sent_at));
-            }
-        }
+        answer_appends(&mut leader, now, term, |n| [2, 3].contains(&n));
         now = leader.next_deadline().max(now + 1);
         leader.tick(now);
     }
@@ -632,20 +645,7 @@ fn a_key_keeps_an_answerer_that_has_gone_quiet() {
     let mut now = LATE + 10;
     while !leader.progress().expect("a leader")[&named].suspected() {
         assert!(now < LATE + 5_000_000, "suspected within five seconds");
-        for m in sends(&leader.take_effects()) {
-            let Body::AppendEntries { prev_log_index, ref entries, sent_at, relay, .. } = m.body else { continue };
-            let match_index = prev_log_index + entries.len() as Index;
-            let (from, via) = match relay {
-                Relay::Forward { to } => (to, Some((m.to, match_index))),
-                _ => (m.to, None),
-            };
-            if m.to == named || from == named {
-                continue;
-            }
-            let result = AppendResult::Success { match_index };
-            let body = Body::AppendEntriesReply { result, sent_at, via, commit_index: 1 };
-            leader.receive(now, Message { from, to: 1, term, body });
-        }
+        answer_appends(&mut leader, now, term, |n| n != named);
         now = leader.next_deadline().max(now + 1);
         leader.tick(now);
     }
