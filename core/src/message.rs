@@ -20,7 +20,9 @@ pub enum Body {
     PreVote { last_log_index: Index, last_log_term: Term },
     PreVoteReply { granted: bool },
     RequestVote { last_log_index: Index, last_log_term: Term },
-    RequestVoteReply { granted: bool },
+    /// `prior_commit`: the voter's commit index when its current term began, so that a new
+    /// leader knows how far earlier leaders committed (see `node/inherited.rs`).
+    RequestVoteReply { granted: bool, prior_commit: Index },
     AppendEntries {
         prev_log_index: Index,
         prev_log_term: Term,
@@ -45,6 +47,10 @@ pub enum Body {
         /// (`Config::chain_answers`).
         #[serde(default)]
         commit_index: Index,
+        /// The follower's commit index when its current term began: what leaders of earlier
+        /// terms had told it (see `node/inherited.rs`).
+        #[serde(default)]
+        prior_commit: Index,
     },
 }
 

@@ -203,7 +203,7 @@ fn test_candidate_resends_vote_requests_to_silent_peers() {
             from,
             to: 1,
             term,
-            body: if pre_vote { Body::PreVoteReply { granted: false } } else { Body::RequestVoteReply { granted: false } },
+            body: if pre_vote { Body::PreVoteReply { granted: false } } else { Body::RequestVoteReply { granted: false, prior_commit: 0 } },
         };
         node.receive(LATE + 1, reply(2));
         // Nothing before the retransmit timeout.
@@ -442,8 +442,10 @@ fn test_leader_start_replication() {
     net.flush();
 
     let index = before + 1;
-    let expected = Entry::new(term, Command::Put { key: "x".into(), value: "1".into() });
-    assert_eq!(net.node(1).log().get(index), Some(&expected));
+    let expected = net.node(1).log().get(index).cloned().expect("appended");
+    assert_eq!((expected.term, &expected.command), (term, &Command::Put { key: "x".into(), value: "1".into() }));
+    // The entry also names who answers the client: the leader (see `node/inherited.rs`).
+    assert_eq!(expected.answerer.as_ref().map(|a| a.node), Some(1));
     assert_eq!(net.node(1).commit_index(), commit, "not committed before replication");
     let appends = net.sent_since(mark);
     assert_eq!(appends.iter().map(|m| m.to).collect::<Vec<_>>(), [2, 3]);

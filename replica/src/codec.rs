@@ -86,13 +86,14 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
                 "rv"
             }
         }
-        Body::PreVoteReply { granted } | Body::RequestVoteReply { granted } => {
+        Body::PreVoteReply { granted } => {
             f.insert("g".into(), json!(granted));
-            if matches!(msg.body, Body::PreVoteReply { .. }) {
-                "pvr"
-            } else {
-                "rvr"
-            }
+            "pvr"
+        }
+        Body::RequestVoteReply { granted, prior_commit } => {
+            f.insert("g".into(), json!(granted));
+            f.insert("pc".into(), json!(prior_commit));
+            "rvr"
         }
         Body::AppendEntries {
             prev_log_index,
@@ -127,9 +128,11 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
             sent_at,
             via,
             commit_index,
+            prior_commit,
         } => {
             f.insert("s".into(), json!(sent_at));
             f.insert("c".into(), json!(commit_index));
+            f.insert("pc".into(), json!(prior_commit));
             if let Some((forwarder, match_index)) = via {
                 f.insert("vi".into(), json!(format_id(*forwarder)));
                 f.insert("vm".into(), json!(match_index));
@@ -330,6 +333,7 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                 },
                 "rvr" => Body::RequestVoteReply {
                     granted: f.bool("g")?,
+                    prior_commit: f.u64("pc")?,
                 },
                 "ae" => Body::AppendEntries {
                     prev_log_index: f.u64("pi")?,
@@ -347,6 +351,7 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                         false => None,
                     },
                     commit_index: f.u64("c")?,
+                    prior_commit: f.u64("pc")?,
                 },
             };
             Ok(Incoming::Peer(Message {
@@ -515,7 +520,7 @@ mod tests {
                 last_log_index: 0,
                 last_log_term: 0,
             },
-            Body::RequestVoteReply { granted: true },
+            Body::RequestVoteReply { granted: true, prior_commit: 4 },
             Body::AppendEntries {
                 prev_log_index: 0,
                 prev_log_term: 0,
@@ -560,12 +565,14 @@ mod tests {
                 sent_at: 123_456,
                 via: None,
                 commit_index: 7,
+                prior_commit: 3,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Success { match_index: 44 },
                 sent_at: 123_456,
                 via: Some((3, 44)),
                 commit_index: 7,
+                prior_commit: 3,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -576,6 +583,7 @@ mod tests {
                 sent_at: 1,
                 via: Some((0, u64::MAX)),
                 commit_index: 7,
+                prior_commit: 3,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -586,6 +594,7 @@ mod tests {
                 sent_at: 1,
                 via: None,
                 commit_index: 7,
+                prior_commit: 3,
             },
         ]
     }

@@ -69,16 +69,19 @@ impl Node {
             self.commit_from_chain((*match_index).min(via_match));
         }
         let commit_index = self.commit_index;
-        self.send(leader, Body::AppendEntriesReply { result, sent_at, via, commit_index });
+        let prior_commit = self.prior_commit;
+        self.send(leader, Body::AppendEntriesReply { result, sent_at, via, commit_index, prior_commit });
     }
 
     /// At the end of a relay chain: the leader, the forwarder and this node hold the log up
     /// to `index`. In a cluster of at most five that is a majority, and if the entry there
-    /// is of the current term it is committed (§5.4.2), with everything before it. With
-    /// `Config::chain_answers` we commit (and so apply, and answer) it now instead of
-    /// waiting for the leader's next message to say so.
+    /// is of the current term it is committed (§5.4.2), with everything before it. We commit
+    /// (and so apply, and with `Config::chain_answers` answer) it now instead of waiting for
+    /// the leader's next message to say so. So by the time the leader learns of a commit
+    /// from this node, and answers for it, this node knows of it too, and reports it if it
+    /// votes in the next election (`node/inherited.rs`).
     fn commit_from_chain(&mut self, index: Index) {
-        if self.config.chain_answers && majority(self.cluster_size()) <= 3 && self.log.term_at(index) == Some(self.term) {
+        if majority(self.cluster_size()) <= 3 && self.log.term_at(index) == Some(self.term) {
             self.set_commit_index(index);
         }
     }

@@ -6,7 +6,7 @@
 
 use super::{Node, Role};
 use crate::message::Body;
-use crate::types::{NodeId, Time};
+use crate::types::{Index, NodeId, Time};
 use std::collections::BTreeSet;
 
 /// How many times a campaign asks a silent peer again. Each round trip is lost with
@@ -29,6 +29,9 @@ pub(super) struct Campaign {
     resends_left: u32,
     resend_at: Time,
     resend_interval: u64,
+    /// The highest commit index a peer had when this term began, as its vote reply said
+    /// (see `node/inherited.rs`).
+    pub reported_commit: Index,
 }
 
 impl Campaign {
@@ -40,6 +43,7 @@ impl Campaign {
             resends_left: RESENDS,
             resend_at: now.saturating_add(interval),
             resend_interval: interval,
+            reported_commit: 0,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::types::{Index, NodeId, Time};
 
 /// A put's answerer is written into its entry, which every follower then stores: requests
 /// with longer client and request ids are answered by the leader.
-const MAX_ANSWERER_BYTES: usize = 64;
+pub(super) const MAX_ANSWERER_BYTES: usize = 64;
 
 impl Node {
     /// Names the answerer of each put that is about to leave this leader for the first time:

@@ -14,6 +14,7 @@ impl Node {
         let old_term = self.term;
         if term > self.term {
             self.term = term;
+            self.prior_commit = self.commit_index;
             self.voted_for = None;
         }
         let old = std::mem::replace(&mut self.role, Role::Follower { leader });
@@ -66,6 +67,7 @@ impl Node {
             return;
         }
         self.term += 1;
+        self.prior_commit = self.commit_index;
         self.voted_for = Some(self.id);
         let quiet = self.quiet_peers();
         self.role = Role::Candidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us, quiet));
@@ -123,7 +125,7 @@ impl Node {
             }
             Some(reason) => self.trace(Event::VoteDenied { candidate, term: self.term, pre_vote: false, reason }),
         }
-        self.send(candidate, Body::RequestVoteReply { granted });
+        self.send(candidate, Body::RequestVoteReply { granted, prior_commit: self.prior_commit });
     }
 
     pub(super) fn handle_vote_reply(&mut self, now: Time, from: NodeId, term: Term, granted: bool, pre_vote: bool) {
@@ -167,10 +169,12 @@ impl Node {
             self.peers.iter().map(|&p| (p, Progress::new(next, self.config.heartbeat_interval_us))).collect();
         // A peer that answered neither our pre-vote nor our vote request (nor, as the leader
         // that went silent, anything for an election timeout) is likely down or cut off.
+        let mut floor = self.commit_index;
         if let Role::Candidate(c) = &self.role {
             for peer in c.unheard() {
                 progress.get_mut(&peer).expect("progress for every peer").suspect();
             }
+            floor = floor.max(c.reported_commit);
         }
         self.role = Role::Leader(Box::new(Leadership {
             progress,
@@ -184,6 +188,7 @@ impl Node {
             srtt_us: None,
             sent_through: next - 1,
             quick: super::chain_answers::QuickRetries::after(next - 1),
+            inherited: super::inherited::Inherited::new(&self.log, self.id, floor, next, self.config.answer_inherited_puts),
         }));
         self.last_leader_contact = Some(now);
         self.trace(Event::BecameLeader { term: self.term });

@@ -9,6 +9,7 @@ mod append;
 mod campaign;
 mod chain_answers;
 mod election;
+mod inherited;
 mod progress;
 mod quorum;
 mod replication;
@@ -91,6 +92,8 @@ struct Leadership {
     sent_through: Index,
     /// The quick retries of unanswered chains (`Config::chain_answers`).
     quick: chain_answers::QuickRetries,
+    /// The puts of earlier terms that may still be unanswered.
+    inherited: inherited::Inherited,
 }
 
 #[derive(Debug)]
@@ -118,6 +121,9 @@ pub struct Node {
     log: RaftLog,
     // Volatile state.
     commit_index: Index,
+    /// The commit index when the current term began: what leaders of earlier terms told us.
+    /// Reported in every AppendEntries and vote reply (see `inherited.rs`).
+    prior_commit: Index,
     last_applied: Index,
     kv: KvStore,
     role: Role,
@@ -177,6 +183,7 @@ impl Node {
             voted_for: persistent.voted_for,
             log: persistent.log,
             commit_index: 0,
+            prior_commit: 0,
             last_applied: 0,
             kv: KvStore::default(),
             role: Role::Follower { leader: None },
@@ -217,12 +224,16 @@ impl Node {
             Body::RequestVote { last_log_index, last_log_term } => {
                 self.handle_request_vote(now, msg.from, last_log_index, last_log_term)
             }
-            Body::RequestVoteReply { granted } => self.handle_vote_reply(now, msg.from, msg.term, granted, false),
+            Body::RequestVoteReply { granted, prior_commit } => {
+                self.note_prior_commit(msg.term, prior_commit);
+                self.handle_vote_reply(now, msg.from, msg.term, granted, false)
+            }
             Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay } => {
                 let append = append::Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay };
                 self.handle_append_entries(now, msg.from, append)
             }
-            Body::AppendEntriesReply { result, sent_at, via, commit_index } => {
+            Body::AppendEntriesReply { result, sent_at, via, commit_index, prior_commit } => {
+                self.note_prior_commit(msg.term, prior_commit);
                 self.handle_append_reply(now, msg.from, result, sent_at, via, commit_index)
             }
         }
@@ -435,7 +446,7 @@ impl Node {
     fn reply_to_stale(&mut self, msg: Message) {
         match msg.body {
             Body::PreVote { .. } => self.send(msg.from, Body::PreVoteReply { granted: false }),
-            Body::RequestVote { .. } => self.send(msg.from, Body::RequestVoteReply { granted: false }),
+            Body::RequestVote { .. } => self.send(msg.from, Body::RequestVoteReply { granted: false, prior_commit: self.prior_commit }),
             Body::AppendEntries { prev_log_index, sent_at, .. } => {
                 let leader = append_leader(&msg).unwrap_or(msg.from);
                 let result = crate::message::AppendResult::Reject {
@@ -444,7 +455,8 @@ impl Node {
                     conflict_term: None,
                 };
                 let commit_index = self.commit_index;
-                self.send(leader, Body::AppendEntriesReply { result, sent_at, via: None, commit_index })
+                let prior_commit = self.prior_commit;
+                self.send(leader, Body::AppendEntriesReply { result, sent_at, via: None, commit_index, prior_commit })
             }
             _ => {} // a stale reply: nothing to do
         }

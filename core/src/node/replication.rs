@@ -335,6 +335,9 @@ impl Node {
         if let Some((_, t)) = quick_retry_at(l, &self.log, &self.config, self.commit_index, self.id, timeout) {
             deadline = deadline.min(t);
         }
+        if let Some(t) = self.inherited_deadline() {
+            deadline = deadline.min(t);
+        }
         for (id, _) in awaited(l).into_iter().filter(|&(_, index)| index <= self.commit_index) {
             if let Some(t) = remind_at(&l.progress[&id], l.since, timeout) {
                 deadline = deadline.min(t);

@@ -3,14 +3,14 @@
 //! leadership (thesis §6.4). Other nodes redirect to the leader they know, and hold requests
 //! while they know none.
 
-use super::chain_answers::silent;
+use super::chain_answers::{silent, MAX_ANSWERER_BYTES};
 use super::quorum::quorum_value;
 use super::{Leadership, Node, PendingRead, Role};
 use crate::client::{ClientRequest, Op, Outcome};
 use crate::config::ReadMode;
 use crate::event::Event;
 use crate::kv::Command;
-use crate::log::{Entry, RaftLog};
+use crate::log::{Answerer, Entry, RaftLog};
 use crate::types::{Index, NodeId, Term, Time};
 
 impl Node {
@@ -31,7 +31,14 @@ impl Node {
                         return;
                     }
                     let command = Command::Put { key: key.clone(), value: value.clone() };
-                    let index = self.append_as_leader(now, Entry::new(self.term, command));
+                    // The entry names this leader to answer it, so that a later leader knows
+                    // whom the client waits for (`inherited.rs`); `name_answerers` may name a
+                    // chain's end instead before the entry first leaves.
+                    let mut entry = Entry::new(self.term, command);
+                    if request.client.len() + request.id.len() <= MAX_ANSWERER_BYTES {
+                        entry.answerer = Some(Answerer { node: self.id, client: request.client.clone(), id: request.id.clone() });
+                    }
+                    let index = self.append_as_leader(now, entry);
                     if let Role::Leader(l) = &mut self.role {
                         l.pending_writes.insert(index, request);
                     }
@@ -130,6 +137,8 @@ impl Node {
 
     /// Answers the pending reads that are safe to answer now.
     pub(super) fn serve_reads(&mut self, now: Time) {
+        // An inherited put's answer goes out before any read that shows its value.
+        self.settle_inherited(now);
         let lease_valid = self.has_read_lease(now);
         let Role::Leader(l) = &mut self.role else { return };
         // Until an entry of its own term is committed, a new leader may not know of every
@@ -165,6 +174,7 @@ impl Node {
             .partition(|r| {
                 (lease_valid || confirmed >= r.arrived_at)
                     && applied >= r.read_index
+                    && !matches!(&r.request.op, Op::Get { key } if l.inherited.holds_back(&self.log, key))
                     && r.answered_by.is_none_or(|(node, index)| l.progress.get(&node).is_some_and(|p| answered(p, index)))
             });
         l.pending_reads = waiting;

@@ -131,7 +131,7 @@ pub fn append_msg(
 }
 
 pub fn append_reply(from: NodeId, to: NodeId, term: Term, result: AppendResult, sent_at: Time) -> Message {
-    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at, via: None, commit_index: 0 } }
+    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at, via: None, commit_index: 0, prior_commit: 0 } }
 }
 
 pub fn vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Message {
@@ -139,7 +139,7 @@ pub fn vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Me
 }
 
 pub fn vote_reply(from: NodeId, to: NodeId, term: Term, granted: bool) -> Message {
-    Message { from, to, term, body: Body::RequestVoteReply { granted } }
+    Message { from, to, term, body: Body::RequestVoteReply { granted, prior_commit: 0 } }
 }
 
 pub fn pre_vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Message {

@@ -31,8 +31,8 @@ impl GlyphKind {
             Body::PreVoteReply { granted: true } => GlyphKind::PreVoteGranted,
             Body::PreVoteReply { granted: false } => GlyphKind::PreVoteDenied,
             Body::RequestVote { .. } => GlyphKind::RequestVote,
-            Body::RequestVoteReply { granted: true } => GlyphKind::VoteGranted,
-            Body::RequestVoteReply { granted: false } => GlyphKind::VoteDenied,
+            Body::RequestVoteReply { granted: true, .. } => GlyphKind::VoteGranted,
+            Body::RequestVoteReply { granted: false, .. } => GlyphKind::VoteDenied,
             Body::AppendEntries { entries, .. } if entries.is_empty() => GlyphKind::Heartbeat,
             Body::AppendEntries { entries, .. } => GlyphKind::AppendEntries(entries.len()),
             Body::AppendEntriesReply { result: AppendResult::Success { .. }, .. } => GlyphKind::AppendOk,
@@ -172,7 +172,7 @@ pub fn label(m: &InFlight) -> String {
         Body::RequestVote { last_log_index, last_log_term } => {
             format!("RequestVote, term {term} (last log {last_log_index}@{last_log_term})")
         }
-        Body::RequestVoteReply { granted } => {
+        Body::RequestVoteReply { granted, .. } => {
             format!("RequestVote reply, term {term}: {}", yes_no(*granted, "granted", "denied"))
         }
         Body::AppendEntries { entries, prev_log_index, leader_commit, .. } if entries.is_empty() => {
@@ -229,8 +229,10 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
             add("last log index", last_log_index.to_string());
             add("last log term", last_log_term.to_string());
         }
-        Body::PreVoteReply { granted } | Body::RequestVoteReply { granted } => {
+        Body::PreVoteReply { granted } => add("vote granted", granted.to_string()),
+        Body::RequestVoteReply { granted, prior_commit } => {
             add("vote granted", granted.to_string());
+            add("voter's commit index when its term began", prior_commit.to_string());
         }
         Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay } => {
             match relay {
@@ -252,7 +254,7 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                 add(&format!("entry {index}"), format!("term {}: {}", e.term, command_text(&e.command)));
             }
         }
-        Body::AppendEntriesReply { result, sent_at, via, commit_index } => {
+        Body::AppendEntriesReply { result, sent_at, via, commit_index, prior_commit } => {
             if let Some((forwarder, match_index)) = via {
                 add("also for", format!("node {forwarder}, which matches up to {match_index}"));
             }
@@ -269,6 +271,7 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                 }
             }
             add("follower's commit index", commit_index.to_string());
+            add("its commit index when its term began", prior_commit.to_string());
             add("echoes leader clock", t(*sent_at));
         }
     }

@@ -1,0 +1,121 @@
+//! The puts a new leader inherits from earlier terms, and who answers them.
+//!
+//! Every put's entry names the node that answers its client: the leader that appended it,
+//! or (`Config::chain_answers`) the end of the chain it went along. A new leader commits
+//! the entries of earlier terms in its log together with one of its own (§5.4.2, §8), and
+//! each named node answers when it applies them. A named node that has died never will:
+//! in practice a leader killed before it learned that its latest puts were committed. The
+//! client then waits for good, and a later read of the key shows it a value it was never
+//! told was written, an incorrect read. So with `Config::answer_inherited_puts` a new
+//! leader answers an inherited put itself once its answerer has been silent towards it for
+//! an election timeout, and until the put is answered, by either, reads of its key wait.
+//!
+//! Which inherited puts may be unanswered: those above the highest commit index the new
+//! leader knows the earlier leaders reached. Every node reports, in its vote replies and
+//! its acknowledgements, its commit index when its current term began (what earlier
+//! leaders told it). A leader answers a put only once it knows it committed, and a former
+//! leader that is alive reports everything it knew; along a relay chain the chain's end
+//! knows of a commit before the leader does (`append.rs`), so the commit of a put a dead
+//! leader answered has usually reached a live node. A put answered by a leader that
+//! learned of its commit from direct acknowledgements and died before telling anyone gets
+//! a second answer, a duplicate: for such clients, better than a wrong value.
+
+use super::chain_answers::silent;
+use super::{Node, Role};
+use crate::client::Outcome;
+use crate::kv::Command;
+use crate::log::RaftLog;
+use crate::types::{Index, NodeId, Term, Time};
+
+#[derive(Debug)]
+pub(super) struct Inherited {
+    /// The highest commit index known to have been reached before this term: puts up to
+    /// here were answered.
+    floor: Index,
+    /// The inherited puts above `floor` that name another node to answer, until it reports
+    /// having applied them or this leader answers them.
+    puts: Vec<Index>,
+}
+
+impl Inherited {
+    /// `on`: `Config::answer_inherited_puts` (else nothing is tracked).
+    pub(super) fn new(log: &RaftLog, me: NodeId, floor: Index, term_start: Index, on: bool) -> Inherited {
+        let inherited = if on { floor + 1..term_start } else { 0..0 };
+        let puts = inherited.filter(|&i| answerer(log, i).is_some_and(|a| a != me)).collect();
+        Inherited { floor, puts }
+    }
+
+    /// A peer's commit index when its current term (ours) began: what leaders of earlier
+    /// terms had told it. The puts up to there were answered.
+    pub(super) fn reported(&mut self, prior_commit: Index) {
+        if prior_commit > self.floor {
+            self.floor = prior_commit;
+            self.puts.retain(|&i| i > prior_commit);
+        }
+    }
+
+    /// Whether a read of `key` must wait: an inherited put of it may not be answered yet.
+    pub(super) fn holds_back(&self, log: &RaftLog, key: &str) -> bool {
+        self.puts.iter().any(|&i| matches!(log.get(i).map(|e| &e.command), Some(Command::Put { key: k, .. }) if k == key))
+    }
+}
+
+fn answerer(log: &RaftLog, index: Index) -> Option<NodeId> {
+    log.get(index)?.answerer.as_ref().map(|a| a.node)
+}
+
+impl Node {
+    /// A peer's commit index when `term` began, from its reply to our vote request or
+    /// AppendEntries: for the campaign in that term, or the leadership it won.
+    pub(super) fn note_prior_commit(&mut self, term: Term, prior_commit: Index) {
+        if term != self.term {
+            return;
+        }
+        match &mut self.role {
+            Role::Candidate(c) => c.reported_commit = c.reported_commit.max(prior_commit),
+            Role::Leader(l) => l.inherited.reported(prior_commit),
+            _ => {}
+        }
+    }
+
+    /// Settles the committed inherited puts: answered by their answerer (it reports its
+    /// commit index in every acknowledgement), or by this leader once that one has been
+    /// silent for an election timeout (from this term's start at the earliest).
+    pub(super) fn settle_inherited(&mut self, now: Time) {
+        let Role::Leader(l) = &mut self.role else { return };
+        let silence = self.config.election_timeout_max_us;
+        let (commit, since) = (self.commit_index, l.since);
+        let mut ours = Vec::new();
+        l.inherited.puts.retain(|&i| {
+            if i > commit {
+                return true;
+            }
+            let Some(node) = answerer(&self.log, i) else { return false };
+            match l.progress.get(&node) {
+                Some(p) if p.applied >= i => false,
+                Some(p) if !silent(p, since, now, silence) => true,
+                _ => {
+                    ours.push(i);
+                    false
+                }
+            }
+        });
+        for i in ours {
+            let a = self.log.get(i).and_then(|e| e.answerer.clone()).expect("inherited puts name an answerer");
+            self.answer_to(a.client, a.id, Outcome::Written);
+        }
+    }
+
+    /// When the next committed inherited put's answerer will have been silent long enough.
+    pub(super) fn inherited_deadline(&self) -> Option<Time> {
+        let Role::Leader(l) = &self.role else { return None };
+        let silence = self.config.election_timeout_max_us;
+        l.inherited
+            .puts
+            .iter()
+            .filter(|&&i| i <= self.commit_index)
+            .filter_map(|&i| l.progress.get(&answerer(&self.log, i)?))
+            .map(|p| p.heard_since(l.since).saturating_add(silence))
+            .min()
+    }
+}
