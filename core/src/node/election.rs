@@ -26,7 +26,8 @@ impl Node {
         if was_leader {
             self.reset_election_timer(now);
         }
-        if leader.is_some() {
+        if let Some(leader) = leader {
+            self.last_leader = Some((self.term, leader));
             self.last_leader_contact = Some(now);
             self.reset_election_timer(now);
             self.release_held_requests(now);
@@ -188,7 +189,7 @@ impl Node {
             srtt_us: None,
             sent_through: next - 1,
             quick: super::chain_answers::QuickRetries::after(next - 1),
-            inherited: super::inherited::Inherited::new(&self.log, self.id, floor, next, self.config.answer_inherited_puts),
+            inherited: super::inherited::Inherited::new(&self.log, self.id, floor, next, self.last_leader, self.config.answer_inherited_puts),
         }));
         self.last_leader_contact = Some(now);
         self.trace(Event::BecameLeader { term: self.term });

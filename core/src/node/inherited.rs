@@ -35,14 +35,16 @@ pub(super) struct Inherited {
     /// The inherited puts above `floor` that name another node to answer, until it reports
     /// having applied them or this leader answers them.
     puts: Vec<Index>,
+    /// The leader this node followed before its election, with its term.
+    former_leader: Option<(Term, NodeId)>,
 }
 
 impl Inherited {
     /// `on`: `Config::answer_inherited_puts` (else nothing is tracked).
-    pub(super) fn new(log: &RaftLog, me: NodeId, floor: Index, term_start: Index, on: bool) -> Inherited {
+    pub(super) fn new(log: &RaftLog, me: NodeId, floor: Index, term_start: Index, former_leader: Option<(Term, NodeId)>, on: bool) -> Inherited {
         let inherited = if on { floor + 1..term_start } else { 0..0 };
         let puts = inherited.filter(|&i| answerer(log, i).is_some_and(|a| a != me)).collect();
-        Inherited { floor, puts }
+        Inherited { floor, puts, former_leader }
     }
 
     /// A peer's commit index when its current term (ours) began: what leaders of earlier
@@ -52,6 +54,15 @@ impl Inherited {
             self.floor = prior_commit;
             self.puts.retain(|&i| i > prior_commit);
         }
+    }
+
+    /// Whether the put at `index` is known to be answered: the former leader answered it
+    /// itself and the floor covers it. (A put a follower was named to answer is answered
+    /// once that follower applies it, which a commit index known to the leader does not
+    /// show.)
+    pub(super) fn answered_by_former_leader(&self, log: &RaftLog, index: Index) -> bool {
+        let Some((term, leader)) = self.former_leader else { return false };
+        index <= self.floor && log.get(index).is_some_and(|e| e.term == term && e.answerer.as_ref().is_some_and(|a| a.node == leader))
     }
 
     /// Whether a read of `key` must wait: an inherited put of it may not be answered yet.

@@ -132,6 +132,8 @@ pub struct Node {
     /// When we last heard from a leader of our term (or granted a vote): until a minimum
     /// election timeout has passed, check-quorum makes us ignore other candidates.
     last_leader_contact: Option<Time>,
+    /// The last leader we followed, with its term (see `inherited.rs`).
+    last_leader: Option<(Term, NodeId)>,
     /// Requests that arrived while no leader was known (or while the known one seemed gone).
     held: Vec<ClientRequest>,
     /// Puts this node appended as leader and still owes an answer for although it lost
@@ -192,6 +194,7 @@ impl Node {
             // A restarted node cannot know whether it acknowledged a leader's lease just
             // before it crashed, so it honours one from now on (thesis §6.4.1).
             last_leader_contact: Some(now),
+            last_leader: None,
             held: Vec::new(),
             orphaned: BTreeMap::new(),
             redirected: BTreeMap::new(),

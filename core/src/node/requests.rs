@@ -166,8 +166,12 @@ impl Node {
         // answered it before it was killed. A put of this term named to a follower that died
         // may never have been answered, and a read must not show its value: that read waits.
         let (silence, since, term_start) = (self.config.election_timeout_max_us, l.since, l.term_start);
+        let inherited = &l.inherited;
+        let log = &self.log;
         let answered = |p: &super::Progress, index: Index| {
-            p.applied >= index || (index < term_start && silent(p, since, now, silence))
+            p.applied >= index
+                || inherited.answered_by_former_leader(log, index)
+                || (index < term_start && silent(p, since, now, silence))
         };
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
             .into_iter()
