@@ -189,7 +189,14 @@ impl Node {
             srtt_us: None,
             sent_through: next - 1,
             quick: super::chain_answers::QuickRetries::after(next - 1),
-            inherited: super::inherited::Inherited::new(&self.log, self.id, floor, next, self.last_leader, self.config.answer_inherited_puts),
+            inherited: super::inherited::Inherited::new(
+                &self.log,
+                self.id,
+                (floor, next),
+                self.last_leader,
+                self.last_leader_contact.unwrap_or(now),
+                self.config.answer_inherited_puts,
+            ),
         }));
         self.last_leader_contact = Some(now);
         self.trace(Event::BecameLeader { term: self.term });

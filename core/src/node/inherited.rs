@@ -20,7 +20,7 @@
 //! learned of its commit from direct acknowledgements and died before telling anyone gets
 //! a second answer, a duplicate: for such clients, better than a wrong value.
 
-use super::chain_answers::silent;
+use super::progress::Progress;
 use super::{Node, Role};
 use crate::client::Outcome;
 use crate::kv::Command;
@@ -37,14 +37,25 @@ pub(super) struct Inherited {
     puts: Vec<Index>,
     /// The leader this node followed before its election, with its term.
     former_leader: Option<(Term, NodeId)>,
+    /// When this node last heard from that leader: its silence counts from then.
+    former_contact: Time,
 }
 
 impl Inherited {
     /// `on`: `Config::answer_inherited_puts` (else nothing is tracked).
-    pub(super) fn new(log: &RaftLog, me: NodeId, floor: Index, term_start: Index, former_leader: Option<(Term, NodeId)>, on: bool) -> Inherited {
+    /// `former_leader` and `former_contact`: the leader this node followed and when it
+    /// last heard from it; `on`: `Config::answer_inherited_puts` (else nothing is tracked).
+    pub(super) fn new(
+        log: &RaftLog,
+        me: NodeId,
+        (floor, term_start): (Index, Index),
+        former_leader: Option<(Term, NodeId)>,
+        former_contact: Time,
+        on: bool,
+    ) -> Inherited {
         let inherited = if on { floor + 1..term_start } else { 0..0 };
         let puts = inherited.filter(|&i| answerer(log, i).is_some_and(|a| a != me)).collect();
-        Inherited { floor, puts, former_leader }
+        Inherited { floor, puts, former_leader, former_contact }
     }
 
     /// A peer's commit index when its current term (ours) began: what leaders of earlier
@@ -69,6 +80,16 @@ impl Inherited {
     pub(super) fn holds_back(&self, log: &RaftLog, key: &str) -> bool {
         self.puts.iter().any(|&i| matches!(log.get(i).map(|e| &e.command), Some(Command::Put { key: k, .. }) if k == key))
     }
+
+    /// When `node` was last heard from: in this term, or for the former leader before it
+    /// (its silence fired this node's election timer), or else from this term's start.
+    fn last_heard(&self, node: NodeId, p: &Progress, since: Time) -> Time {
+        let before = match self.former_leader {
+            Some((_, leader)) if leader == node => self.former_contact.min(since),
+            _ => since,
+        };
+        p.last_heard_at.filter(|&t| t >= since).unwrap_or(before)
+    }
 }
 
 fn answerer(log: &RaftLog, index: Index) -> Option<NodeId> {
@@ -91,26 +112,29 @@ impl Node {
 
     /// Settles the committed inherited puts: answered by their answerer (it reports its
     /// commit index in every acknowledgement), or by this leader once that one has been
-    /// silent for an election timeout (from this term's start at the earliest).
+    /// silent for an election timeout.
     pub(super) fn settle_inherited(&mut self, now: Time) {
         let Role::Leader(l) = &mut self.role else { return };
         let silence = self.config.election_timeout_max_us;
         let (commit, since) = (self.commit_index, l.since);
+        let inherited = &l.inherited;
         let mut ours = Vec::new();
-        l.inherited.puts.retain(|&i| {
+        let mut puts = inherited.puts.clone();
+        puts.retain(|&i| {
             if i > commit {
                 return true;
             }
             let Some(node) = answerer(&self.log, i) else { return false };
             match l.progress.get(&node) {
                 Some(p) if p.applied >= i => false,
-                Some(p) if !silent(p, since, now, silence) => true,
+                Some(p) if now.saturating_sub(inherited.last_heard(node, p, since)) < silence => true,
                 _ => {
                     ours.push(i);
                     false
                 }
             }
         });
+        l.inherited.puts = puts;
         for i in ours {
             let a = self.log.get(i).and_then(|e| e.answerer.clone()).expect("inherited puts name an answerer");
             self.answer_to(a.client, a.id, Outcome::Written);
@@ -125,8 +149,11 @@ impl Node {
             .puts
             .iter()
             .filter(|&&i| i <= self.commit_index)
-            .filter_map(|&i| l.progress.get(&answerer(&self.log, i)?))
-            .map(|p| p.heard_since(l.since).saturating_add(silence))
+            .filter_map(|&i| {
+                let node = answerer(&self.log, i)?;
+                Some(l.inherited.last_heard(node, l.progress.get(&node)?, l.since))
+            })
+            .map(|heard| heard.saturating_add(silence))
             .min()
     }
 }
