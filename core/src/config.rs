@@ -156,9 +156,11 @@ impl Config {
             read_mode: ReadMode::Lease,
             lease_margin_us: 50_000,
             max_held_requests: 10_000,
-            // Off: with it on, lossy runs with leader kills still show an incorrect read now
-            // and then (replica/README.md, "Who answers a put").
-            chain_answers: false,
+            // Under loss a chain's end answers: it is the first node to know that a put is
+            // committed, so no put is committed unbeknown to its answerer, as one the leader
+            // answers is when its acknowledgement is lost and the leader then killed
+            // (replica/README.md, "Who answers a put").
+            chain_answers: true,
             chain_answers_min_loss_permille: 200,
             chain_answers_second_retry_loss_permille: 300,
             answer_inherited_puts: true,

@@ -11,9 +11,12 @@ const LATE: Time = 10_000_000;
 /// When node 1 last heard from the former leader, node 3.
 const FORMER_CONTACT: Time = LATE - 5_000_000;
 
+/// The graded preset with the leader answering every put, unless a test turns chain
+/// answers on.
 fn config(answer_inherited_puts: bool) -> Config {
     let mut c = Config::graded();
     c.pre_vote = false;
+    c.chain_answers = false;
     c.answer_inherited_puts = answer_inherited_puts;
     c
 }
@@ -148,9 +151,7 @@ fn without_the_option_nobody_answers_an_inherited_put() {
 /// of it too, and would report it in a vote reply.
 #[test]
 fn a_chain_end_knows_of_a_commit_before_the_leader_does() {
-    let mut c = config(true);
-    c.chain_answers = false;
-    let mut end = new_node(3, 5, c);
+    let mut end = new_node(3, 5, config(true));
     end.receive(LATE, append_msg(1, 3, 2, (0, 0), vec![Entry::new(2, Command::Noop)], 0));
     end.take_effects();
     let p1 = Entry::new(2, Command::Put { key: "k".into(), value: "v1".into() });

@@ -1,15 +1,16 @@
-//! Command-line arguments: `3700kvstore [--debug] [--fanout F] [--chain-answers] <port> <id> <peer ids...>`.
+//! Command-line arguments: `3700kvstore [--debug] [--fanout F] [--leader-answers] <port> <id> <peer ids...>`.
 
 use crate::codec::{format_id, parse_id};
 use raft_core::{Fanout, NodeId};
 use std::ffi::OsString;
 
-pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] [--chain-answers] <port> <id> <peer ids...>\n\
+pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] [--leader-answers] <port> <id> <peer ids...>\n\
     \x20 port        UDP port of the simulator on 127.0.0.1\n\
     \x20 id, peer    replica IDs: 4 uppercase hex digits (FFFF is reserved)\n\
     \x20 --debug     log state changes to stdout (also RAFT_DEBUG=1)\n\
     \x20 --fanout F  where new entries go first: relay (default), quorum or all\n\
-    \x20 --chain-answers  under loss, a relay chain's end answers puts (off by default)";
+    \x20 --leader-answers  the leader answers every put (by default, under loss a relay\n\
+    \x20                   chain's end answers; --chain-answers says so explicitly)";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Args {
@@ -18,7 +19,7 @@ pub struct Args {
     pub peers: Vec<NodeId>,
     pub debug: bool,
     pub fanout: Fanout,
-    /// `Config::chain_answers` (off in the graded preset).
+    /// `Config::chain_answers` (on in the graded preset).
     pub chain_answers: bool,
 }
 
@@ -42,6 +43,7 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String
         match arg.as_str() {
             "--debug" => debug = true,
             "--chain-answers" => chain_answers = true,
+            "--leader-answers" => chain_answers = false,
             "--fanout" => {
                 let value = args.next().ok_or("--fanout needs a value: relay, quorum or all")?;
                 fanout = parse_fanout(&value.to_string_lossy())?;
@@ -112,17 +114,19 @@ mod tests {
                 peers: vec![0, 2, 10],
                 debug: false,
                 fanout: Fanout::Relay,
-                chain_answers: false,
+                chain_answers: true,
             })
         );
     }
 
     #[test]
     fn chain_answers_option() {
-        let Parsed::Run(a) = run(&["--chain-answers", "40123", "0001"]).unwrap() else { panic!() };
-        assert!(a.chain_answers);
-        let Parsed::Run(a) = run(&["40123", "0001"]).unwrap() else { panic!() };
+        let Parsed::Run(a) = run(&["--leader-answers", "40123", "0001"]).unwrap() else { panic!() };
         assert!(!a.chain_answers);
+        let Parsed::Run(a) = run(&["40123", "0001"]).unwrap() else { panic!() };
+        assert!(a.chain_answers);
+        let Parsed::Run(a) = run(&["--leader-answers", "--chain-answers", "40123", "0001"]).unwrap() else { panic!() };
+        assert!(a.chain_answers, "the last one counts");
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! client then waits for good, and a later read of the key shows it a value it was never
 //! told was written, an incorrect read. So with `Config::answer_inherited_puts` a new
 //! leader answers an inherited put itself once its answerer has been silent towards it for
-//! an election timeout, and until the put is answered, by either, reads of its key wait.
+//! an election timeout (the former leader: since this node last heard from it as a
+//! follower), and until the put is answered, by either, reads of its key wait.
 //!
 //! Which inherited puts may be unanswered: those above the highest commit index the new
 //! leader knows the earlier leaders reached. Every node reports, in its vote replies and
