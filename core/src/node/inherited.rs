@@ -118,9 +118,12 @@ impl Node {
         let Role::Leader(l) = &mut self.role else { return };
         let silence = self.config.election_timeout_max_us;
         let (commit, since) = (self.commit_index, l.since);
+        if !l.inherited.puts.first().is_some_and(|&i| i <= commit) {
+            return;
+        }
+        let mut puts = std::mem::take(&mut l.inherited.puts);
         let inherited = &l.inherited;
         let mut ours = Vec::new();
-        let mut puts = inherited.puts.clone();
         puts.retain(|&i| {
             if i > commit {
                 return true;
