@@ -82,7 +82,8 @@ pub struct Config {
     /// (§5.4.3). The client's wait is then two hops, and a lost acknowledgement to the
     /// leader no longer delays it. The entry names its answerer, and only that node ever
     /// answers (when it applies the entry), so an answer is never sent twice; if it dies
-    /// first, the put goes unanswered (the leader cannot tell whether it answered).
+    /// first, the put goes unanswered (the leader cannot tell whether it answered), unless
+    /// a later leader answers it (`answer_inherited_puts`).
     #[serde(default)]
     pub chain_answers: bool,
     /// With `chain_answers`, the rate of unanswered chains (in thousandths, a moving average
