@@ -17,9 +17,12 @@
 //! leaders told it). A leader answers a put only once it knows it committed, and a former
 //! leader that is alive reports everything it knew; along a relay chain the chain's end
 //! knows of a commit before the leader does (`append.rs`), so the commit of a put a dead
-//! leader answered has usually reached a live node. A put answered by a leader that
-//! learned of its commit from direct acknowledgements and died before telling anyone gets
-//! a second answer, a duplicate: for such clients, better than a wrong value.
+//! leader answered has usually reached a live node. Two cases remain. A put answered by a
+//! leader that learned of its commit from direct acknowledgements and died before telling
+//! anyone gets a second answer, a duplicate: for such clients, better than a wrong value.
+//! And a chain's end that committed a put whose acknowledgement never reached the leader,
+//! killed before a retransmission got through, makes the put count as answered although
+//! nobody answered it (with chain answers, only a put the leader was to answer itself).
 
 use super::progress::Progress;
 use super::{Node, Role};
@@ -43,7 +46,6 @@ pub(super) struct Inherited {
 }
 
 impl Inherited {
-    /// `on`: `Config::answer_inherited_puts` (else nothing is tracked).
     /// `former_leader` and `former_contact`: the leader this node followed and when it
     /// last heard from it; `on`: `Config::answer_inherited_puts` (else nothing is tracked).
     pub(super) fn new(
