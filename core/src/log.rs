@@ -61,6 +61,16 @@ impl RaftLog {
         index.checked_sub(1).and_then(|i| self.entries.get(i as usize))
     }
 
+    /// Whether the entry at `index` is a put of `key`.
+    pub fn writes(&self, index: Index, key: &str) -> bool {
+        matches!(self.get(index).map(|e| &e.command), Some(Command::Put { key: k, .. }) if k == key)
+    }
+
+    /// The node the entry at `index` names to answer its client, if any.
+    pub fn answerer_at(&self, index: Index) -> Option<NodeId> {
+        self.get(index)?.answerer.as_ref().map(|a| a.node)
+    }
+
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }

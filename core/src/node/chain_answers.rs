@@ -53,10 +53,9 @@ impl Node {
             let Some(r) = l.pending_writes.get(&index) else { continue };
             let Some(Command::Put { key, .. }) = self.log.get(index).map(|e| &e.command) else { continue };
             // (Entries named earlier in this loop are already in the log.)
-            let earlier = (floor + 1..index).rev().find(|&i| writes(&self.log, i, key));
-            let earlier_answerer = |i: Index| self.log.get(i).and_then(|e| e.answerer.as_ref()).map(|a| a.node);
+            let earlier = (floor + 1..index).rev().find(|&i| self.log.writes(i, key));
             let node = match earlier {
-                Some(i) if !self.answered(l, i) && earlier_answerer(i).is_none_or(|n| n == self.id || heard_in_term(n)) => earlier_answerer(i),
+                Some(i) if !self.answered(l, i) && self.log.answerer_at(i).is_none_or(|n| n == self.id || heard_in_term(n)) => self.log.answerer_at(i),
                 _ => chain_end,
             };
             if let Some(node) = node.filter(|_| r.client.len() + r.id.len() <= MAX_ANSWERER_BYTES) {
@@ -95,14 +94,10 @@ pub(super) fn keeps_up(p: &Progress) -> bool {
     p.state == ProgressState::Replicate && p.retransmits == 0
 }
 
-fn writes(log: &RaftLog, index: Index, key: &str) -> bool {
-    matches!(log.get(index).map(|e| &e.command), Some(Command::Put { key: k, .. }) if k == key)
-}
-
 /// The follower named to answer for the oldest entry the leader has not seen committed.
 pub(super) fn waiting_answerer(l: &Leadership, log: &RaftLog, commit: Index, me: NodeId) -> Option<NodeId> {
     let &(index, _) = l.uncommitted.iter().find(|&&(i, _)| i > commit)?;
-    log.get(index)?.answerer.as_ref().map(|a| a.node).filter(|&a| a != me)
+    log.answerer_at(index).filter(|&a| a != me)
 }
 
 /// How many quick retries an unanswered chain gets before the oldest uncommitted entry waits

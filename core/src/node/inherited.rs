@@ -27,7 +27,6 @@
 use super::progress::Progress;
 use super::{Node, Role};
 use crate::client::Outcome;
-use crate::kv::Command;
 use crate::log::RaftLog;
 use crate::types::{Index, NodeId, Term, Time};
 
@@ -57,7 +56,7 @@ impl Inherited {
         on: bool,
     ) -> Inherited {
         let inherited = if on { floor + 1..term_start } else { 0..0 };
-        let puts = inherited.filter(|&i| answerer(log, i).is_some_and(|a| a != me)).collect();
+        let puts = inherited.filter(|&i| log.answerer_at(i).is_some_and(|a| a != me)).collect();
         Inherited { floor, puts, former_leader, former_contact }
     }
 
@@ -81,22 +80,20 @@ impl Inherited {
 
     /// Whether a read of `key` must wait: an inherited put of it may not be answered yet.
     pub(super) fn holds_back(&self, log: &RaftLog, key: &str) -> bool {
-        self.puts.iter().any(|&i| matches!(log.get(i).map(|e| &e.command), Some(Command::Put { key: k, .. }) if k == key))
+        self.puts.iter().any(|&i| log.writes(i, key))
     }
 
-    /// When `node` was last heard from: in this term, or for the former leader before it
-    /// (its silence fired this node's election timer), or else from this term's start.
-    fn last_heard(&self, node: NodeId, p: &Progress, since: Time) -> Time {
+    /// When this leader may answer a put named to `node` itself: once `node` has been
+    /// `silent` for that long since it was last heard from, in this term, or for the
+    /// former leader before it (its silence fired this node's election timer), or else
+    /// since this term's start.
+    fn adopt_at(&self, node: NodeId, p: &Progress, since: Time, silence: u64) -> Time {
         let before = match self.former_leader {
             Some((_, leader)) if leader == node => self.former_contact.min(since),
             _ => since,
         };
-        p.last_heard_at.filter(|&t| t >= since).unwrap_or(before)
+        p.last_heard_at.filter(|&t| t >= since).unwrap_or(before).saturating_add(silence)
     }
-}
-
-fn answerer(log: &RaftLog, index: Index) -> Option<NodeId> {
-    log.get(index)?.answerer.as_ref().map(|a| a.node)
 }
 
 impl Node {
@@ -120,7 +117,7 @@ impl Node {
         let Role::Leader(l) = &mut self.role else { return };
         let silence = self.config.election_timeout_max_us;
         let (commit, since) = (self.commit_index, l.since);
-        if !l.inherited.puts.first().is_some_and(|&i| i <= commit) {
+        if l.inherited.puts.first().is_none_or(|&i| i > commit) {
             return;
         }
         let mut puts = std::mem::take(&mut l.inherited.puts);
@@ -130,10 +127,10 @@ impl Node {
             if i > commit {
                 return true;
             }
-            let Some(node) = answerer(&self.log, i) else { return false };
+            let Some(node) = self.log.answerer_at(i) else { return false };
             match l.progress.get(&node) {
                 Some(p) if p.applied >= i => false,
-                Some(p) if now.saturating_sub(inherited.last_heard(node, p, since)) < silence => true,
+                Some(p) if now < inherited.adopt_at(node, p, since, silence) => true,
                 _ => {
                     ours.push(i);
                     false
@@ -156,10 +153,9 @@ impl Node {
             .iter()
             .filter(|&&i| i <= self.commit_index)
             .filter_map(|&i| {
-                let node = answerer(&self.log, i)?;
-                Some(l.inherited.last_heard(node, l.progress.get(&node)?, l.since))
+                let node = self.log.answerer_at(i)?;
+                Some(l.inherited.adopt_at(node, l.progress.get(&node)?, l.since, silence))
             })
-            .map(|heard| heard.saturating_add(silence))
             .min()
     }
 }

@@ -216,13 +216,12 @@ fn read_index(log: &RaftLog, commit_index: Index, key: &str, chain_answers: bool
 
 /// The index of the latest entry up to `upto` that writes `key`.
 fn latest_write(log: &RaftLog, key: &str, upto: Index) -> Option<Index> {
-    let writes_key = |i: &Index| matches!(log.get(*i), Some(Entry { command: Command::Put { key: k, .. }, .. }) if k == key);
-    (1..=upto.min(log.last_index())).rev().find(writes_key)
+    (1..=upto.min(log.last_index())).rev().find(|&i| log.writes(i, key))
 }
 
 /// The follower other than `me` that the entry at `index` names to answer, with the index.
 fn named_answerer(log: &RaftLog, index: Index, me: NodeId) -> Option<(NodeId, Index)> {
-    log.get(index)?.answerer.as_ref().map(|a| a.node).filter(|&n| n != me).map(|n| (n, index))
+    log.answerer_at(index).filter(|&n| n != me).map(|n| (n, index))
 }
 
 /// The latest send time that a majority (the leader included) has acknowledged: leadership
