@@ -258,6 +258,38 @@ fn test_candidate_resends_only_to_peers_that_answered_its_pre_vote() {
     assert_eq!(asked_peers(&mut node), [2, 3, 4]);
 }
 
+/// A peer that granted the pre-vote but whose answers to the vote request were all lost is
+/// alive: the next campaign asks it again like any peer that answered, not once as if it
+/// were down (under 15 % loss that left three live nodes of five without a leader for two
+/// election timeouts: the one node whose log could win lost its single request).
+#[test]
+fn test_peer_that_answered_the_pre_vote_is_asked_again_in_the_next_campaign() {
+    let mut config = modern_config();
+    (config.election_timeout_min_us, config.election_timeout_max_us) = (1_000_000, 2_000_000);
+    let rto = config.retransmit_timeout_us;
+    let mut node = new_node(1, 5, config);
+    node.timeout_now(LATE);
+    campaign_messages(&mut node);
+    for from in [2, 3] {
+        node.receive(LATE + 1, Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
+    }
+    assert_eq!(node.role(), RoleKind::Candidate);
+    assert_eq!(asked_peers(&mut node), [2, 3, 4, 5]);
+    node.receive(LATE + 2, Message { from: 3, to: 1, term: 1, body: Body::RequestVoteReply { granted: true, prior_commit: 0 } });
+    // 2 hears none of the resends (or its answers are lost): one vote short, the election
+    // times out.
+    for _ in 0..3 {
+        node.tick(node.next_deadline());
+        assert_eq!(asked_peers(&mut node), [2]);
+    }
+    let next = node.election_deadline();
+    assert_eq!(node.next_deadline(), next);
+    node.tick(next);
+    assert_eq!((node.role(), campaign_messages(&mut node).len()), (RoleKind::PreCandidate, 4));
+    node.tick(next + rto);
+    assert_eq!(asked_peers(&mut node), [2, 3], "4 and 5 answered neither campaign; 2 answered the pre-vote");
+}
+
 /// The leader whose silence fired a follower's election timer is asked once, not again
 /// (§5.1's retries are for messages lost on the way, and that leader is likely down or cut
 /// off); the other peers are asked again as usual.
