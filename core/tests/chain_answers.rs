@@ -298,29 +298,32 @@ fn a_read_waits_until_the_named_follower_has_answered_the_write() {
 }
 
 /// The graded preset's timers on a settled five-node leader (chain ends answer from the
-/// first put on).
+/// first put on, and unanswered chains are retried quickly).
 fn graded_leader() -> Node {
     graded_leader_with(0)
 }
 
 fn graded_leader_with(min_loss_permille: u32) -> Node {
+    settled_leader_of(graded_chain_config(min_loss_permille, 0), LATE)
+}
+
+/// The graded preset with chain ends answering from `min_loss_permille` and quick retries
+/// from `quick_retry_loss_permille`.
+fn graded_chain_config(min_loss_permille: u32, quick_retry_loss_permille: u32) -> Config {
     let mut c = Config::graded();
     c.pre_vote = false;
     c.chain_answers = true;
     c.chain_answers_min_loss_permille = min_loss_permille;
-    settled_leader_of(c, LATE)
+    c.chain_answers_quick_retry_loss_permille = quick_retry_loss_permille;
+    c
 }
 
-/// Quick retries of an unanswered chain on a graded leader whose second retry starts at
-/// `second_retry_loss_permille`, each checked to end at the named answerer, until the leader
-/// waits for a lazy resend.
-fn quick_retries(second_retry_loss_permille: u32) -> usize {
-    let mut c = Config::graded();
-    c.pre_vote = false;
-    c.chain_answers = true;
-    c.chain_answers_min_loss_permille = 0;
-    c.chain_answers_second_retry_loss_permille = second_retry_loss_permille;
-    let mut leader = settled_leader_of(c, LATE);
+/// Quick retries of an unanswered chain on a graded leader whose quick retries start at
+/// `quick_retry_loss_permille`, each checked to end at the named answerer, until the leader
+/// waits for a lazy resend: after a sixteenth of the heartbeat interval if it made quick
+/// retries, a quarter if not (long enough for the next write's chain).
+fn quick_retries(quick_retry_loss_permille: u32) -> usize {
+    let mut leader = settled_leader_of(graded_chain_config(0, quick_retry_loss_permille), LATE);
     let (retransmit, heartbeat) = (leader.config().retransmit_timeout_us, leader.config().heartbeat_interval_us);
     let out = put(&mut leader, LATE + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
@@ -328,7 +331,9 @@ fn quick_retries(second_retry_loss_permille: u32) -> usize {
     loop {
         let at = leader.next_deadline();
         if at > last + retransmit {
-            assert!(at >= LATE + 10 + heartbeat / 16, "then nothing until {at}");
+            let lazy = if retries == 0 { heartbeat / 4 } else { heartbeat / 16 };
+            assert!(at >= LATE + 10 + lazy, "then nothing until {at}");
+            assert!(at <= LATE + 10 + heartbeat / 4, "but a resend by {at}");
             return retries;
         }
         leader.tick(at);
@@ -339,13 +344,13 @@ fn quick_retries(second_retry_loss_permille: u32) -> usize {
     }
 }
 
-/// A chain that goes unanswered is sent again after the retransmit timeout, ending at the
-/// named answerer: once, or twice under heavy loss; after that the leader waits (for the
-/// next write or a lazy resend) rather than resending every few milliseconds: the client's
-/// answer does not depend on its acknowledgement.
+/// Under heavy loss a chain that goes unanswered is sent again after the retransmit timeout,
+/// ending at the named answerer, twice; after that, or at once under lighter loss, the
+/// leader waits (for the next write or a lazy resend) rather than resending every few
+/// milliseconds: the client's answer does not depend on its acknowledgement.
 #[test]
-fn an_unanswered_chain_is_retried_quickly_then_lazily() {
-    assert_eq!(quick_retries(Config::graded().chain_answers_second_retry_loss_permille), 1, "a new leader has seen no loss");
+fn an_unanswered_chain_is_retried_quickly_only_under_heavy_loss() {
+    assert_eq!(quick_retries(Config::graded().chain_answers_quick_retry_loss_permille), 0, "a new leader has seen no loss");
     assert_eq!(quick_retries(0), 2);
 }
 

@@ -102,11 +102,12 @@ pub(super) fn waiting_answerer(l: &Leadership, log: &RaftLog, commit: Index, me:
 
 /// How many quick retries an unanswered chain gets before the oldest uncommitted entry waits
 /// for the next write's chain or a resend: two under heavy loss
-/// (`Config::chain_answers_second_retry_loss_permille`), else one. (With one at 30 % loss,
+/// (`Config::chain_answers_quick_retry_loss_permille`), else none. (With one at 30 % loss,
 /// advanced-3's median latency landed on puts waiting for a resend in two of five runs, at 6
-/// and 75 ms; with three, its message count neared the bonus line of 1000.)
-fn max_quick_retries(l: &Leadership, config: &Config) -> u32 {
-    1 + u32::from(l.loss_permille >= config.chain_answers_second_retry_loss_permille)
+/// and 75 ms; with three, its message count neared the bonus line of 1000. With one or two
+/// at 10 and 15 %, advanced-1, -2 and -4 took 100 to 200 messages more than without.)
+pub(super) fn max_quick_retries(l: &Leadership, config: &Config) -> u32 {
+    if l.loss_permille >= config.chain_answers_quick_retry_loss_permille { 2 } else { 0 }
 }
 
 /// The client's wait depends on the named answerer getting the entry, not on the leader
@@ -164,10 +165,13 @@ pub(super) fn remind_at(p: &Progress, since: Time, timeout: u64) -> Option<Time>
 /// retry is due (none once it has had them all).
 pub(super) fn quick_retry_at(l: &Leadership, log: &RaftLog, config: &Config, commit: Index, me: NodeId, timeout: u64) -> Option<(Index, Time)> {
     let &(index, appended) = l.uncommitted.iter().find(|&&(i, _)| i > commit)?;
-    log.get(index)?.answerer.as_ref().filter(|a| a.node != me)?;
-    if index > l.quick.through {
+    log.answerer_at(index).filter(|&a| a != me)?;
+    let max = max_quick_retries(l, config);
+    if max == 0 {
+        None
+    } else if index > l.quick.through {
         Some((index, appended + timeout))
-    } else if l.quick.count < max_quick_retries(l, config) {
+    } else if l.quick.count < max {
         Some((index, l.quick.last_at + timeout))
     } else {
         None
