@@ -354,6 +354,25 @@ fn an_unanswered_chain_is_retried_quickly_only_under_heavy_loss() {
     assert_eq!(quick_retries(0), 2);
 }
 
+/// Without quick retries and with no write to follow, an unanswered chain is resent after a
+/// quarter of the heartbeat interval, and the resend still ends at the named answerer,
+/// although it has now missed a message: as a chain's first follower it would hold the
+/// entry without learning that it is committed until its next heartbeat.
+#[test]
+fn a_lazy_resend_ends_at_the_named_answerer() {
+    let mut leader = settled_leader_of(graded_chain_config(0, Config::graded().chain_answers_quick_retry_loss_permille), LATE);
+    let heartbeat = leader.config().heartbeat_interval_us;
+    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let (_, named) = chain_of(&out[0]);
+    let at = leader.next_deadline();
+    assert_eq!(at, LATE + 10 + heartbeat / 4);
+    leader.tick(at);
+    let resent = sends(&leader.take_effects());
+    assert_eq!(resent.len(), 1, "{resent:?}");
+    assert_eq!(chain_of(&resent[0]).1, named, "{resent:?}");
+    assert_eq!(entries_of(&resent[0]).len(), 1);
+}
+
 /// While a named follower may still lack its entry, the next write's chain ends at it and
 /// carries the entry along.
 #[test]

@@ -100,6 +100,11 @@ pub(super) fn waiting_answerer(l: &Leadership, log: &RaftLog, commit: Index, me:
     log.answerer_at(index).filter(|&a| a != me)
 }
 
+/// Without quick retries, the entries of an unanswered chain wait this fraction of the
+/// heartbeat interval for the next write's chain before they are resent (see
+/// `resend_timeout` in `replication.rs`).
+pub(super) const LAZY_RESEND_DIVISOR: u64 = 4;
+
 /// How many quick retries an unanswered chain gets before the oldest uncommitted entry waits
 /// for the next write's chain or a resend: two under heavy loss
 /// (`Config::chain_answers_quick_retry_loss_permille`), else none. (With one at 30 % loss,
@@ -168,7 +173,12 @@ pub(super) fn quick_retry_at(l: &Leadership, log: &RaftLog, config: &Config, com
     log.answerer_at(index).filter(|&a| a != me)?;
     let max = max_quick_retries(l, config);
     if max == 0 {
-        None
+        // No quick retry, but one slow one, when a resend would be due anyway: a resend
+        // along the rotation would pass the answerer over (it has missed a message) or use it
+        // as a chain's first follower, which holds the entry without learning that it is
+        // committed until its next heartbeat, a second or more later (with no write to
+        // follow, two puts at the end of a kvsim run of unreliable-3 went unanswered so).
+        (index > l.quick.through).then(|| (index, appended + config.heartbeat_interval_us / LAZY_RESEND_DIVISOR))
     } else if index > l.quick.through {
         Some((index, appended + timeout))
     } else if l.quick.count < max {

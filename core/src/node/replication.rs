@@ -8,7 +8,7 @@ use super::quorum::{majority, quorum_value};
 use super::{Leadership, Node, Role};
 use crate::config::Fanout;
 use crate::event::{Event, StepDownReason};
-use super::chain_answers::{awaited, chain_answering, keeps_up, max_quick_retries, quick_retry, quick_retry_at, remind_at, waiting_answerer};
+use super::chain_answers::{awaited, chain_answering, keeps_up, max_quick_retries, LAZY_RESEND_DIVISOR, quick_retry, quick_retry_at, remind_at, waiting_answerer};
 use crate::log::Entry;
 use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Time};
@@ -66,8 +66,10 @@ impl Node {
         if let Some((index, _)) = quick {
             l.quick.record(index, self.log.last_index(), now);
             // A chain left unanswered for a retransmit timeout: a loss, as a retransmission
-            // would count it.
-            l.loss_permille = fold(l.loss_permille, true);
+            // would count it. (The slow retry comes with the resend, which counted it.)
+            if max_quick_retries(l, &self.config) > 0 {
+                l.loss_permille = fold(l.loss_permille, true);
+            }
         }
         if let Some((first, second)) = retry {
             for id in [first, second] {
@@ -474,7 +476,7 @@ fn resend_timeout(l: &Leadership, config: &crate::config::Config, named_waiting:
     // Only while the oldest uncommitted entry names a follower to answer: a put the leader
     // answers itself (one sent before chain ends began to answer) waits for its commit.
     if chain_answering(l, config) && named_waiting {
-        let lazy = if max_quick_retries(l, config) > 0 { 16 } else { 4 };
+        let lazy = if max_quick_retries(l, config) > 0 { 16 } else { LAZY_RESEND_DIVISOR };
         timeout.max(config.heartbeat_interval_us / lazy)
     } else {
         timeout
