@@ -8,7 +8,7 @@ use super::quorum::{majority, quorum_value};
 use super::{Leadership, Node, Role};
 use crate::config::Fanout;
 use crate::event::{Event, StepDownReason};
-use super::chain_answers::{awaited, chain_answering, keeps_up, max_quick_retries, LAZY_RESEND_DIVISOR, quick_retry, quick_retry_at, remind_at, waiting_answerer};
+use super::chain_answers::{awaited, chain_answering, keeps_up, lazy_resend_after, max_quick_retries, quick_retry, quick_retry_at, remind_at, waiting_answerer};
 use crate::log::Entry;
 use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Time};
@@ -468,16 +468,14 @@ fn relay_chains(l: &Leadership, config: &crate::config::Config) -> usize {
 
 /// How long an AppendEntries may go unanswered before it is resent: the retransmit timeout,
 /// or with `Config::chain_answers`, where the client's answer does not wait for the leader's
-/// acknowledgement, long enough for the next write's chain to carry the entries: a sixteenth
-/// of the heartbeat interval after quick retries, a quarter without them (in the graded
-/// configs a request arrives every 60 to 150 ms, four in five of them writes).
+/// acknowledgement, long enough for the next write's chain to carry the entries
+/// ([`lazy_resend_after`]).
 fn resend_timeout(l: &Leadership, config: &crate::config::Config, named_waiting: bool) -> u64 {
     let timeout = retransmit_timeout(l, config);
     // Only while the oldest uncommitted entry names a follower to answer: a put the leader
     // answers itself (one sent before chain ends began to answer) waits for its commit.
     if chain_answering(l, config) && named_waiting {
-        let lazy = if max_quick_retries(l, config) > 0 { 16 } else { LAZY_RESEND_DIVISOR };
-        timeout.max(config.heartbeat_interval_us / lazy)
+        timeout.max(lazy_resend_after(l, config))
     } else {
         timeout
     }
