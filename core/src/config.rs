@@ -121,6 +121,18 @@ pub struct Config {
     /// other node learned of the commit has its put answered twice.
     #[serde(default)]
     pub answer_inherited_puts: bool,
+    /// With `pre_vote`, the live node with the most up-to-date log tends to win an election.
+    /// A follower that denies a pre-vote because its own log is more up-to-date (§5.4.1)
+    /// starts a pre-vote of its own at once, if it has not heard from a leader for a minimum
+    /// election timeout either; a pre-candidate asked for a pre-vote by a node with a more
+    /// up-to-date log stands down; and a won pre-vote waits, until the first resend of its
+    /// requests at most, for the peers that have not answered, so that such a request can
+    /// arrive. Entries on the old leader and only some followers survive when one of those
+    /// wins: a put that reached the leader and a chain's first follower, but not its end,
+    /// was lost with a killed leader when any of the other three won, and its client was
+    /// never answered (`chain_answers`, where such a put waits for the next write).
+    #[serde(default)]
+    pub defer_to_longer_logs: bool,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
     pub trace: bool,
 }
@@ -172,6 +184,7 @@ impl Config {
             chain_answers_min_loss_permille: 200,
             chain_answers_quick_retry_loss_permille: 500,
             answer_inherited_puts: true,
+            defer_to_longer_logs: true,
             trace: false,
         }
     }
@@ -199,6 +212,7 @@ impl Config {
             chain_answers_min_loss_permille: 0,
             chain_answers_quick_retry_loss_permille: 0,
             answer_inherited_puts: false,
+            defer_to_longer_logs: false,
             trace: true,
         }
     }

@@ -4,7 +4,10 @@
 //! to silent peers (§5.1); without that, the first test fails at its first seed (ten seconds
 //! without a leader).
 
-use raft_core::sim::{Intervention, Sim, SimConfig};
+mod common;
+
+use common::graded_like_sim;
+use raft_core::sim::{Intervention, Sim};
 use raft_core::{Config, Fanout, NodeId, Time};
 
 const KILLS: [Time; 2] = [8_000_000, 16_000_000];
@@ -19,18 +22,7 @@ struct Outcome {
 }
 
 fn run(seed: u64, raft: Config) -> Outcome {
-    let mut config = SimConfig::teaching(seed);
-    config.raft = raft;
-    config.raft.trace = false;
-    // Localhost-like delays, the graded simulator's advanced-2 loss, eight busy clients.
-    config.network.min_delay_us = 100;
-    config.network.max_delay_us = 400;
-    config.network.loss = 0.15;
-    config.clients.count = 8;
-    config.clients.think_min_us = 50_000;
-    config.clients.think_max_us = 250_000;
-    config.clients.timeout_us = 3_000_000;
-    config.clients.start_us = 2_000_000;
+    let config = graded_like_sim(seed, raft);
     let mut sim = Sim::new(config).expect("valid config");
     let (mut killed, mut writes_at_last_kill) = (Vec::new(), 0);
     let (mut leaderless_since, mut longest) = (None, 0);

@@ -19,6 +19,7 @@ fn scenario(seed: u64) -> Sim {
     let mut config = SimConfig::teaching(seed);
     config.nodes = if rng.chance(0.3) { 3 } else { 5 };
     config.raft.pre_vote = rng.chance(0.7);
+    config.raft.defer_to_longer_logs = config.raft.pre_vote && rng.chance(0.5);
     config.raft.fanout = [Fanout::All, Fanout::Quorum, Fanout::Relay][rng.below(3)];
     config.raft.chain_answers = config.raft.fanout == Fanout::Relay && rng.chance(0.7);
     config.raft.read_mode = if rng.chance(0.5) { ReadMode::Lease } else { ReadMode::ReadIndex };

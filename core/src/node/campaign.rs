@@ -64,6 +64,12 @@ impl Campaign {
         self.quiet.iter().copied().filter(|p| !self.answered.contains(p))
     }
 
+    /// Whether a peer that is not quiet has yet to answer, before the first resend of our
+    /// requests (see `Config::defer_to_longer_logs`).
+    pub fn awaits(&self, peers: &[NodeId], now: Time) -> bool {
+        self.resends_left == RESENDS && now < self.resend_at && peers.iter().any(|p| !self.answered.contains(p) && !self.quiet.contains(p))
+    }
+
     /// When silent peers are next asked again, if ever.
     pub fn resend_deadline(&self) -> Option<Time> {
         (self.resends_left > 0).then_some(self.resend_at)

@@ -83,6 +83,16 @@ impl Node {
     /// Would we vote for `candidate` in `term` were it a real election? Pre-votes answer this
     /// without changing any state.
     pub(super) fn handle_pre_vote(&mut self, now: Time, candidate: NodeId, term: Term, last_index: Index, last_term: Term) {
+        // `Config::defer_to_longer_logs`: a pre-candidate stands down for a candidate whose
+        // log is more up-to-date, or as up-to-date with a higher id (nodes whose logs are
+        // equal would otherwise campaign at once when the same pre-vote makes them deny it,
+        // and split the vote).
+        let ours = (self.log.last_term(), self.log.last_index(), self.id);
+        if self.config.defer_to_longer_logs && (last_term, last_index, candidate) > ours && term > self.term {
+            if let Role::PreCandidate(_) = self.role {
+                self.become_follower(now, self.term, None);
+            }
+        }
         let denial = if self.leader_is_alive(now) {
             Some(DenyReason::LeaderAlive)
         } else if term < self.term {
@@ -99,6 +109,14 @@ impl Node {
         // with an old term learns it).
         let reply_term = if granted { term } else { self.term };
         self.send_in_term(candidate, reply_term, Body::PreVoteReply { granted });
+        // `Config::defer_to_longer_logs`: our log is the more up-to-date one, so we campaign
+        // instead, unless a leader may still be alive (the candidate may be cut off from it).
+        let leaderless = self.last_leader_contact.is_none_or(|t| now >= t + self.config.election_timeout_min_us);
+        if self.config.defer_to_longer_logs && denial == Some(DenyReason::LogBehind) && leaderless {
+            if let Role::Follower { .. } = self.role {
+                self.start_pre_vote(now);
+            }
+        }
     }
 
     /// The rules a vote and a pre-vote share (§5.2, §5.4.1): one vote per term, and only for a
@@ -150,12 +168,18 @@ impl Node {
         self.check_votes(now, pre_vote);
     }
 
-    fn check_votes(&mut self, now: Time, pre_vote: bool) {
+    pub(super) fn check_votes(&mut self, now: Time, pre_vote: bool) {
         let tally = self.votes().map_or(0, |v| v.len());
         if tally < super::majority(self.cluster_size()) {
             return;
         }
         if pre_vote {
+            // `Config::defer_to_longer_logs`: a peer yet to answer may be one whose log is
+            // more up-to-date, about to ask for our pre-vote.
+            let waiting = |c: &Campaign| c.awaits(&self.peers, now);
+            if self.config.defer_to_longer_logs && matches!(&self.role, Role::PreCandidate(c) if waiting(c)) {
+                return;
+            }
             self.start_election(now);
         } else {
             self.become_leader(now);

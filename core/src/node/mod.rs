@@ -260,6 +260,11 @@ impl Node {
         } else if now >= self.election_deadline {
             self.on_election_timeout(now);
         } else {
+            // A won pre-vote that waited for the other answers (`Config::defer_to_longer_logs`)
+            // goes on before they are asked again.
+            if let Role::PreCandidate(_) = self.role {
+                self.check_votes(now, true);
+            }
             self.resend_vote_requests(now);
         }
         if !self.orphaned.is_empty() {
