@@ -125,12 +125,13 @@ pub struct Config {
     /// A follower that denies a pre-vote because its own log is more up-to-date (§5.4.1)
     /// starts a pre-vote of its own at once, if it has not heard from a leader for a minimum
     /// election timeout either; a pre-candidate asked for a pre-vote by a node with a more
-    /// up-to-date log stands down; and a won pre-vote waits, until the first resend of its
-    /// requests at most, for the peers that have not answered, so that such a request can
-    /// arrive. Entries on the old leader and only some followers survive when one of those
-    /// wins: a put that reached the leader and a chain's first follower, but not its end,
-    /// was lost with a killed leader when any of the other three won, and its client was
-    /// never answered (`chain_answers`, where such a put waits for the next write).
+    /// up-to-date log, or an equally up-to-date one and a higher id (the followers that deny
+    /// one pre-vote campaign together), stands down; and a won pre-vote waits for the peers
+    /// that have not answered, until it would first ask them again, so that such a request
+    /// can arrive. Entries on the old leader and only some followers survive when one of
+    /// those wins: a put that reached the leader and a chain's first follower, but not its
+    /// end, was lost with a killed leader when any of the other three won, and its client
+    /// was never answered (`chain_answers`, where such a put waits for the next write).
     #[serde(default)]
     pub defer_to_longer_logs: bool,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
