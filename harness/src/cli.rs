@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-usage: kvsim [--replica PATH] [--seed N] [--json FILE] [--quiet] CONFIG.json|DIR ...
+usage: kvsim [--replica PATH] [--seed N] [--runs N] [--json FILE] [--quiet] CONFIG.json|DIR ...
 
 Runs the replicated key-value store simulator on each config (a directory means
 every *.json in it, sorted) and grades the replicas like the course's simulator.
@@ -12,6 +12,8 @@ every *.json in it, sorted) and grades the replicas like the course's simulator.
 options:
   -r, --replica PATH  replica program to start (default ./3700kvstore)
       --seed N        seed for the simulator's own choices (overrides the config's)
+      --runs N        run each config N times (default 1); with a seed, run i uses
+                      seed + i; then sums up each config's runs
       --json FILE     also write a JSON summary of every run to FILE
   -q, --quiet         silence replica output and the event log
   -h, --help          show this help
@@ -23,6 +25,8 @@ exit status: 0 if every config passed every check, 1 if any failed,
 pub struct Args {
     pub replica: PathBuf,
     pub seed: Option<u64>,
+    /// How many times each config runs.
+    pub runs: u32,
     pub json: Option<PathBuf>,
     pub quiet: bool,
     pub configs: Vec<PathBuf>,
@@ -40,6 +44,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
     let mut out = Args {
         replica: PathBuf::from("./3700kvstore"),
         seed: None,
+        runs: 1,
         json: None,
         quiet: false,
         configs: Vec::new(),
@@ -49,6 +54,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
         match arg {
             Short('r') | Long("replica") => out.replica = parser.value().map_err(err)?.into(),
             Long("seed") => out.seed = Some(parser.value().map_err(err)?.parse().map_err(err)?),
+            Long("runs") => out.runs = parser.value().map_err(err)?.parse().map_err(err)?,
             Long("json") => out.json = Some(parser.value().map_err(err)?.into()),
             Short('q') | Long("quiet") => out.quiet = true,
             Short('h') | Long("help") => return Ok(Parsed::Help),
@@ -58,6 +64,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
     }
     if out.configs.is_empty() {
         return Err("no config given".into());
+    }
+    if out.runs == 0 {
+        return Err("--runs must be at least 1".into());
     }
     Ok(Parsed::Run(out))
 }
@@ -77,6 +86,8 @@ mod tests {
             "x/kv",
             "--seed",
             "42",
+            "--runs",
+            "3",
             "--json",
             "o.json",
             "-q",
@@ -87,7 +98,7 @@ mod tests {
             panic!("expected a run");
         };
         assert_eq!(a.replica, PathBuf::from("x/kv"));
-        assert_eq!((a.seed, a.quiet), (Some(42), true));
+        assert_eq!((a.seed, a.runs, a.quiet), (Some(42), 3, true));
         assert_eq!(a.json, Some(PathBuf::from("o.json")));
         assert_eq!(a.configs, [PathBuf::from("a.json"), PathBuf::from("dir")]);
     }
@@ -97,6 +108,8 @@ mod tests {
         assert!(parse_str(&[]).is_err());
         assert!(parse_str(&["--seed", "x", "a.json"]).is_err());
         assert!(parse_str(&["--bogus", "a.json"]).is_err());
+        assert!(parse_str(&["--runs", "0", "a.json"]).is_err());
+        assert!(parse_str(&["--runs", "-1", "a.json"]).is_err());
         assert_eq!(parse_str(&["-h"]), Ok(Parsed::Help));
     }
 }

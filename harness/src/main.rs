@@ -35,13 +35,14 @@ fn main() -> ExitCode {
         }
     };
     signals::install();
-    let opts = Options {
-        replica: args.replica.clone(),
-        seed: args.seed,
-        quiet: args.quiet,
-    };
     let mut outcomes = Vec::new();
-    for config in &configs {
+    let runs = configs.iter().flat_map(|c| (0..args.runs).map(move |i| (c, i)));
+    for (config, i) in runs {
+        let opts = Options {
+            replica: args.replica.clone(),
+            seed: args.seed.or(config.seed).map(|s| s.wrapping_add(u64::from(i))),
+            quiet: args.quiet,
+        };
         match sim::run(config, &opts) {
             Ok(outcome) => {
                 println!("{}", report::text(&outcome));
@@ -59,6 +60,9 @@ fn main() -> ExitCode {
     }
     if outcomes.len() > 1 {
         print!("{}", report::table(&outcomes));
+    }
+    if args.runs > 1 {
+        print!("{}", report::series(&outcomes));
     }
     if let Some(path) = &args.json {
         let summary: Vec<_> = outcomes.iter().map(report::json).collect();

@@ -180,6 +180,39 @@ pub fn table(outcomes: &[Outcome]) -> String {
     out
 }
 
+/// For configs run several times (`--runs`): one line each that sums up its runs, in the
+/// order the configs first ran.
+pub fn series(outcomes: &[Outcome]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for o in outcomes {
+        if !names.contains(&o.name.as_str()) {
+            names.push(&o.name);
+        }
+    }
+    let mut out = String::new();
+    for name in names {
+        let runs: Vec<&Outcome> = outcomes.iter().filter(|o| o.name == name).collect();
+        let passed = runs.iter().filter(|o| o.passed()).count();
+        let msgs: Vec<u64> = runs.iter().map(|o| o.counters.total_msgs).collect();
+        let failing = runs.iter().filter(|o| o.counters.failures() > 0).count();
+        let failures: u64 = runs.iter().map(|o| o.counters.failures()).sum();
+        let duplicates: u64 = runs.iter().map(|o| o.counters.duplicates).sum();
+        let incorrect: u64 = runs.iter().map(|o| o.counters.incorrect).sum();
+        let medians: Vec<f64> = runs.iter().filter_map(|o| o.counters.median_latency()).collect();
+        let (lo, hi) = medians.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), &m| (lo.min(m), hi.max(m)));
+        let median_range = if medians.is_empty() { "n/a".to_owned() } else { format!("{:.2}-{:.2} ms", lo * 1000.0, hi * 1000.0) };
+        let _ = writeln!(
+            out,
+            "{name}: {} runs, {passed} passed; total_msgs {}-{}; failures in {failing} of them ({failures} in all); \
+             {incorrect} incorrect; {duplicates} duplicates; median latency {median_range}",
+            runs.len(),
+            msgs.iter().min().unwrap_or(&0),
+            msgs.iter().max().unwrap_or(&0),
+        );
+    }
+    out
+}
+
 /// Machine-readable summary of one run. Tiers are null when the checks failed (not scored).
 pub fn json(o: &Outcome) -> Value {
     let c = &o.counters;
@@ -274,6 +307,21 @@ mod tests {
         assert_eq!(j["tiers"]["failures"], "Full");
         assert_eq!(j["metrics"]["total_msgs"], 250);
         assert_eq!(j["failed_checks"].as_array().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn series_sums_up_the_runs_of_each_config() {
+        let mut slow = good();
+        slow.total_msgs = 280;
+        slow.unanswered_puts = 2;
+        slow.duplicates = 1;
+        slow.latencies = vec![0.0021];
+        let line = series(&[outcome(good()), outcome(slow)]);
+        assert_eq!(
+            line,
+            "demo: 2 runs, 2 passed; total_msgs 250-280; failures in 1 of them (2 in all); \
+             0 incorrect; 1 duplicates; median latency 0.80-2.10 ms\n"
+        );
     }
 
     #[test]
