@@ -176,7 +176,9 @@ pub fn table(outcomes: &[Outcome]) -> String {
         );
     }
     let passed = outcomes.iter().filter(|o| o.passed()).count();
-    let _ = writeln!(out, "{passed} of {} configs passed", outcomes.len());
+    let repeated = outcomes.iter().enumerate().any(|(i, o)| outcomes[..i].iter().any(|p| p.name == o.name));
+    let what = if repeated { "runs" } else { "configs" };
+    let _ = writeln!(out, "{passed} of {} {what} passed", outcomes.len());
     out
 }
 
@@ -316,7 +318,9 @@ mod tests {
         slow.unanswered_puts = 2;
         slow.duplicates = 1;
         slow.latencies = vec![0.0021];
-        let line = series(&[outcome(good()), outcome(slow)]);
+        let runs = [outcome(good()), outcome(slow)];
+        assert!(table(&runs).contains("2 of 2 runs passed"));
+        let line = series(&runs);
         assert_eq!(
             line,
             "demo: 2 runs, 2 passed; total_msgs 250-280; failures in 1 of them (2 in all); \
