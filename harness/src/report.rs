@@ -176,23 +176,27 @@ pub fn table(outcomes: &[Outcome]) -> String {
         );
     }
     let passed = outcomes.iter().filter(|o| o.passed()).count();
-    let repeated = outcomes.iter().enumerate().any(|(i, o)| outcomes[..i].iter().any(|p| p.name == o.name));
-    let what = if repeated { "runs" } else { "configs" };
+    let what = if config_names(outcomes).len() < outcomes.len() { "runs" } else { "configs" };
     let _ = writeln!(out, "{passed} of {} {what} passed", outcomes.len());
     out
 }
 
-/// For configs run several times (`--runs`): one line each that sums up its runs, in the
-/// order the configs first ran.
-pub fn series(outcomes: &[Outcome]) -> String {
+/// The names of the configs that ran, each once, in the order they first ran.
+fn config_names(outcomes: &[Outcome]) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
     for o in outcomes {
         if !names.contains(&o.name.as_str()) {
             names.push(&o.name);
         }
     }
+    names
+}
+
+/// For configs run several times (`--runs`): one line each that sums up its runs, in the
+/// order the configs first ran.
+pub fn series(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
-    for name in names {
+    for name in config_names(outcomes) {
         let runs: Vec<&Outcome> = outcomes.iter().filter(|o| o.name == name).collect();
         let passed = runs.iter().filter(|o| o.passed()).count();
         let msgs: Vec<u64> = runs.iter().map(|o| o.counters.total_msgs).collect();

@@ -111,8 +111,7 @@ impl Node {
         self.send_in_term(candidate, reply_term, Body::PreVoteReply { granted });
         // `Config::defer_to_longer_logs`: our log is the more up-to-date one, so we campaign
         // instead, unless a leader may still be alive (the candidate may be cut off from it).
-        let leaderless = self.last_leader_contact.is_none_or(|t| now >= t + self.config.election_timeout_min_us);
-        if self.config.defer_to_longer_logs && denial == Some(DenyReason::LogBehind) && leaderless {
+        if self.config.defer_to_longer_logs && denial == Some(DenyReason::LogBehind) && !self.heard_from_leader_lately(now) {
             if let Role::Follower { .. } = self.role {
                 self.start_pre_vote(now);
             }

@@ -421,9 +421,11 @@ impl Node {
         if !self.config.check_quorum {
             return false;
         }
-        if self.is_leader() {
-            return true;
-        }
+        self.is_leader() || self.heard_from_leader_lately(now)
+    }
+
+    /// Whether a leader was heard from less than a minimum election timeout ago.
+    fn heard_from_leader_lately(&self, now: Time) -> bool {
         self.last_leader_contact.is_some_and(|t| now < t + self.config.election_timeout_min_us)
     }
 
