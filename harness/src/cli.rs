@@ -4,7 +4,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-usage: kvsim [--replica PATH] [--seed N] [--runs N] [--json FILE] [--quiet] CONFIG.json|DIR ...
+usage: kvsim [--replica PATH] [--seed N] [--runs N] [--json FILE] [--trace DIR] [--quiet]
+             CONFIG.json|DIR ...
 
 Runs the replicated key-value store simulator on each config (a directory means
 every *.json in it, sorted) and grades the replicas like the course's simulator.
@@ -15,6 +16,7 @@ options:
       --runs N        run each config N times (default 1); with a seed, run i uses
                       seed + i; then sums up each config's runs
       --json FILE     also write a JSON summary of every run to FILE
+      --trace DIR     write every datagram of each run to DIR/<config>.<run>.jsonl
   -q, --quiet         silence replica output and the event log
   -h, --help          show this help
 
@@ -28,6 +30,7 @@ pub struct Args {
     /// How many times each config runs.
     pub runs: u32,
     pub json: Option<PathBuf>,
+    pub trace: Option<PathBuf>,
     pub quiet: bool,
     pub configs: Vec<PathBuf>,
 }
@@ -46,6 +49,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
         seed: None,
         runs: 1,
         json: None,
+        trace: None,
         quiet: false,
         configs: Vec::new(),
     };
@@ -56,6 +60,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
             Long("seed") => out.seed = Some(parser.value().map_err(err)?.parse().map_err(err)?),
             Long("runs") => out.runs = parser.value().map_err(err)?.parse().map_err(err)?,
             Long("json") => out.json = Some(parser.value().map_err(err)?.into()),
+            Long("trace") => out.trace = Some(parser.value().map_err(err)?.into()),
             Short('q') | Long("quiet") => out.quiet = true,
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Value(path) => out.configs.push(path.into()),
@@ -90,6 +95,8 @@ mod tests {
             "3",
             "--json",
             "o.json",
+            "--trace",
+            "traces",
             "-q",
             "a.json",
             "dir",
@@ -100,6 +107,7 @@ mod tests {
         assert_eq!(a.replica, PathBuf::from("x/kv"));
         assert_eq!((a.seed, a.runs, a.quiet), (Some(42), 3, true));
         assert_eq!(a.json, Some(PathBuf::from("o.json")));
+        assert_eq!(a.trace, Some(PathBuf::from("traces")));
         assert_eq!(a.configs, [PathBuf::from("a.json"), PathBuf::from("dir")]);
     }
 

@@ -15,4 +15,5 @@ pub mod schedule;
 pub mod signals;
 pub mod sim;
 pub mod stats;
+pub mod trace;
 pub mod wire;

@@ -42,6 +42,8 @@ fn main() -> ExitCode {
             replica: args.replica.clone(),
             seed: args.seed.or(config.seed).map(|s| s.wrapping_add(u64::from(i))),
             quiet: args.quiet,
+            trace: args.trace.clone(),
+            run: i,
         };
         match sim::run(config, &opts) {
             Ok(outcome) => {

@@ -8,6 +8,7 @@ use crate::process::{Replicas, SpawnError};
 use crate::schedule::{Action, Schedule};
 use crate::signals;
 use crate::stats::{self, Check, Counters, Score};
+use crate::trace::Trace;
 use crate::wire;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -32,12 +33,18 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Silences the replicas' output and the event log.
     pub quiet: bool,
+    /// Writes every datagram of the run to `DIR/<config>.<run>.jsonl` (see `trace`).
+    pub trace: Option<PathBuf>,
+    /// Which run of its config this is (names the trace file).
+    pub run: u32,
 }
 
 #[derive(Debug)]
 pub enum SimError {
     Socket(io::Error),
     Spawn(SpawnError),
+    /// The trace file could not be written.
+    Trace(io::Error),
     Interrupted,
 }
 
@@ -46,6 +53,7 @@ impl std::fmt::Display for SimError {
         match self {
             SimError::Socket(e) => write!(f, "socket error: {e}"),
             SimError::Spawn(e) => e.fmt(f),
+            SimError::Trace(e) => write!(f, "cannot write the trace: {e}"),
             SimError::Interrupted => f.write_str("interrupted"),
         }
     }
@@ -81,6 +89,7 @@ struct Sim<'a> {
     /// Each replica's address, learned from its first hello.
     addrs: Vec<Option<SocketAddr>>,
     procs: Replicas,
+    trace: Option<Trace>,
 }
 
 pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
@@ -105,7 +114,11 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
         sockets,
         addrs: vec![None; n],
         procs: Replicas::default(),
+        trace: None,
     };
+    if let Some(dir) = &opts.trace {
+        sim.trace = Some(Trace::create(dir, &config.name, opts.run).map_err(SimError::Trace)?);
+    }
     let ids = ids::replica_ids(n);
     for (r, id) in ids.iter().enumerate() {
         let mut others: Vec<String> = ids.iter().filter(|o| *o != id).cloned().collect();
@@ -127,6 +140,9 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
         sim.log(format_args!("{line}"));
     }
     sim.clients.finish(&mut sim.counters);
+    if let Some(trace) = sim.trace.take() {
+        trace.finish().map_err(SimError::Trace)?;
+    }
     let checks = stats::checks(config, &sim.counters);
     let scores = stats::scores(&config.benchmarks, &sim.counters);
     Ok(Outcome {
@@ -143,9 +159,13 @@ impl Sim<'_> {
         self.start.elapsed().as_secs_f64()
     }
 
-    fn log(&self, what: std::fmt::Arguments) {
+    fn log(&mut self, what: std::fmt::Arguments) {
+        let now = self.now();
         if !self.quiet {
-            eprintln!("[{:>8.3}s] {what}", self.now());
+            eprintln!("[{now:>8.3}s] {what}");
+        }
+        if let Some(trace) = &mut self.trace {
+            trace.event(now, &what.to_string());
         }
     }
 
@@ -248,6 +268,9 @@ impl Sim<'_> {
         }
         self.net.observe(r, &msg);
         let route = self.net.route(r, &msg, &mut self.rng);
+        if let Some(trace) = &mut self.trace {
+            trace.datagram(self.start.elapsed().as_secs_f64(), r, &route, bytes);
+        }
         let c = &mut self.counters;
         c.total_msgs += route.counted;
         if route.counted > 0 {
@@ -302,6 +325,9 @@ impl Sim<'_> {
 
     fn deliver_request(&mut self, out: Outgoing) {
         if self.net.has_hello(out.replica) {
+            if let Some(trace) = &mut self.trace {
+                trace.request(self.start.elapsed().as_secs_f64(), out.replica, &out.bytes);
+            }
             self.send(out.replica, &out.bytes);
         } else {
             let id = ids::format_id(out.replica);
