@@ -153,13 +153,10 @@ impl Node {
         let campaign = match &mut self.role {
             Role::PreCandidate(c) if pre_vote && term == expected_term => c,
             Role::Candidate(c) if !pre_vote && term == expected_term => c,
-            // A late answer to the pre-vote that made us a candidate: its sender is alive
-            // after all, so it is asked again for its vote like any other peer (§5.1).
-            Role::Candidate(c) if pre_vote => {
-                c.heard_from(from);
-                return;
-            }
-            _ => return, // a late reply from an earlier campaign
+            // A late reply from an earlier campaign, or to the pre-vote that made us a
+            // candidate (its sender, alive after all, is asked again for its vote like any
+            // other peer, §5.1: `receive` noted it).
+            _ => return,
         };
         campaign.record(from, granted);
         let tally = campaign.votes.len();

@@ -215,6 +215,10 @@ impl Node {
         if msg.term > self.term && !self.accept_higher_term(now, &msg) {
             return;
         }
+        // Whatever it says, its sender is alive (`Campaign::quiet`).
+        if let Role::PreCandidate(c) | Role::Candidate(c) = &mut self.role {
+            c.heard_from(msg.from);
+        }
         if msg.term < self.term {
             self.reply_to_stale(msg);
             return;
