@@ -72,6 +72,12 @@ pub enum Relay {
     /// Forwarded by the message's sender on behalf of `leader`, whose log matches the
     /// leader's up to `via_match`. Answer the leader.
     Forwarded { leader: NodeId, via_match: Index },
+    /// From the leader: append, and answer nothing. A spare copy of entries that may exist
+    /// only in the leader's log, sent to a follower outside the chain that went unanswered
+    /// (`Config::chain_answers`, `node/chain_answers.rs`): one message, not a chain's three,
+    /// so that a leader that dies before the next chain goes out does not take them with it.
+    /// The follower reports its log in its next answer to anything else.
+    Store,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

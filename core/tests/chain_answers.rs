@@ -31,33 +31,13 @@ fn follower(id: NodeId, term: Term) -> Node {
     f
 }
 
-fn put(leader: &mut Node, now: Time, key: &str, id: &str) -> Vec<Message> {
-    leader.client_request(now, ClientRequest { client: "c".into(), id: id.into(), op: put_op(key, id) });
-    leader.tick(now);
-    sends(&leader.take_effects())
-}
-
-fn chain_of(m: &Message) -> (NodeId, NodeId) {
-    match m.body {
-        Body::AppendEntries { relay: Relay::Forward { to }, .. } => (m.to, to),
-        _ => panic!("not the start of a chain: {m:?}"),
-    }
-}
-
-fn entries_of(m: &Message) -> &[Entry] {
-    match &m.body {
-        Body::AppendEntries { entries, .. } => entries,
-        _ => panic!("not an AppendEntries: {m:?}"),
-    }
-}
-
 /// The chain's end answers the client (before it acknowledges, so the answer is on its way
 /// first) and the leader, which commits on that acknowledgement, does not answer again.
 #[test]
 fn the_chain_end_answers_and_the_leader_does_not() {
     let mut leader = settled_leader();
     let term = leader.term();
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     assert_eq!(out.len(), 1);
     let (first, second) = chain_of(&out[0]);
     let named = entries_of(&out[0]).last().and_then(|e| e.answerer.clone());
@@ -89,7 +69,7 @@ fn the_chain_end_answers_and_the_leader_does_not() {
 fn only_the_named_node_answers_even_when_others_commit_the_entry() {
     let mut leader = settled_leader();
     let term = leader.term();
-    let lost = put(&mut leader, LATE + 10, "k", "p1");
+    let lost = send_put(&mut leader, LATE + 10, "k", "p1");
     let (a, named) = chain_of(&lost[0]);
     let [c, d] = others(&[a, named]);
     // Another chain, through the two others, carries the entry.
@@ -169,7 +149,7 @@ fn a_read_waits_for_an_unacknowledged_write_of_its_key_only() {
     let mut leader = settled_leader();
     let term = leader.term();
     // A first put commits, so that the leader holds a lease and reads need no round trip.
-    let out = put(&mut leader, LATE + 10, "old", "p0");
+    let out = send_put(&mut leader, LATE + 10, "old", "p0");
     let (first, second) = chain_of(&out[0]);
     let mut a = follower(first, term);
     a.receive(LATE + 11, out[0].clone());
@@ -179,7 +159,7 @@ fn a_read_waits_for_an_unacknowledged_write_of_its_key_only() {
     leader.take_effects();
     assert!(leader.has_read_lease(LATE + 20));
 
-    put(&mut leader, LATE + 20, "k", "p1");
+    send_put(&mut leader, LATE + 20, "k", "p1");
     let read = |leader: &mut Node, key: &str, id: &str| {
         leader.client_request(LATE + 30, ClientRequest { client: "c".into(), id: id.into(), op: get_op(key) });
         leader.tick(LATE + 30);
@@ -228,7 +208,7 @@ fn committed_without_its_answerer() -> (Node, NodeId) {
 
 fn committed_without_its_answerer_on(mut leader: Node) -> (Node, NodeId) {
     let term = leader.term();
-    let lost = put(&mut leader, LATE + 10, "k", "p1");
+    let lost = send_put(&mut leader, LATE + 10, "k", "p1");
     let (a, named) = chain_of(&lost[0]);
     let [c, d] = others(&[a, named]);
     let mut fd = follower(d, term);
@@ -308,10 +288,12 @@ fn graded_leader_with(min_loss_permille: u32) -> Node {
 }
 
 /// The graded preset with chain ends answering from `min_loss_permille` and quick retries
-/// from `quick_retry_loss_permille`.
+/// from `quick_retry_loss_permille`, without spare copies (`tests/spare_copies.rs`), so that
+/// every message a broken chain costs here is a chain.
 fn graded_chain_config(min_loss_permille: u32, quick_retry_loss_permille: u32) -> Config {
     let mut c = Config::graded();
     c.pre_vote = false;
+    c.spare_copies = false;
     c.chain_answers = true;
     c.chain_answers_min_loss_permille = min_loss_permille;
     c.chain_answers_quick_retry_loss_permille = quick_retry_loss_permille;
@@ -325,7 +307,7 @@ fn graded_chain_config(min_loss_permille: u32, quick_retry_loss_permille: u32) -
 fn quick_retries(quick_retry_loss_permille: u32) -> usize {
     let mut leader = settled_leader_of(graded_chain_config(0, quick_retry_loss_permille), LATE);
     let (retransmit, heartbeat) = (leader.config().retransmit_timeout_us, leader.config().heartbeat_interval_us);
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
     let (mut last, mut retries) = (LATE + 10, 0);
     loop {
@@ -362,7 +344,7 @@ fn an_unanswered_chain_is_retried_quickly_only_under_heavy_loss() {
 fn a_lazy_resend_ends_at_the_named_answerer() {
     let mut leader = settled_leader_of(graded_chain_config(0, Config::graded().chain_answers_quick_retry_loss_permille), LATE);
     let heartbeat = leader.config().heartbeat_interval_us;
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
     let at = leader.next_deadline();
     assert_eq!(at, LATE + 10 + heartbeat / 4);
@@ -378,9 +360,9 @@ fn a_lazy_resend_ends_at_the_named_answerer() {
 #[test]
 fn the_next_chain_ends_at_a_waiting_answerer() {
     let mut leader = graded_leader();
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
-    let next = put(&mut leader, LATE + 20, "j", "p2");
+    let next = send_put(&mut leader, LATE + 20, "j", "p2");
     assert_eq!(next.len(), 1, "{next:?}");
     assert_eq!(chain_of(&next[0]).1, named);
     let ids: Vec<String> = entries_of(&next[0]).iter().filter_map(|e| e.answerer.as_ref().map(|a| a.id.clone())).collect();
@@ -394,7 +376,7 @@ fn the_next_chain_ends_at_a_waiting_answerer() {
 fn puts_of_one_key_keep_the_answerer_of_an_unanswered_earlier_one() {
     let mut leader = graded_leader();
     let term = leader.term();
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     let (a, named) = chain_of(&out[0]);
     // p1 commits, acknowledged by the named follower straight (not at a chain's end, so it
     // has not applied p1 yet: its commit index is still 1) and by another.
@@ -410,11 +392,11 @@ fn puts_of_one_key_keep_the_answerer_of_an_unanswered_earlier_one() {
     assert_eq!(leader.commit_index(), 2);
     leader.take_effects();
 
-    let next = put(&mut leader, LATE + 30, "k", "p3");
+    let next = send_put(&mut leader, LATE + 30, "k", "p3");
     let (_, end) = chain_of(&next[0]);
     assert_ne!(end, named, "the chain goes elsewhere: {next:?}");
     assert_eq!(answerer_of(&leader, "p3"), Some(named), "the same key's put waits its turn at the same node");
-    let other = put(&mut leader, LATE + 40, "j", "p4");
+    let other = send_put(&mut leader, LATE + 40, "j", "p4");
     let (_, end) = chain_of(&other[0]);
     assert_eq!(answerer_of(&leader, "p4"), Some(end), "another key's put is answered by its own chain's end");
 }
@@ -424,16 +406,16 @@ fn puts_of_one_key_keep_the_answerer_of_an_unanswered_earlier_one() {
 #[test]
 fn a_key_keeps_an_answerer_that_missed_a_message() {
     let mut leader = graded_leader();
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
     // Nothing comes back: the quick retry ends at the named follower and counts as its miss.
     let quick = leader.next_deadline();
     leader.tick(quick);
     assert_eq!(chain_of(&sends(&leader.take_effects())[0]).1, named);
 
-    put(&mut leader, quick + 10, "k", "p2");
+    send_put(&mut leader, quick + 10, "k", "p2");
     assert_eq!(answerer_of(&leader, "p2"), Some(named), "p2 is answered after p1, by the same node");
-    let out = put(&mut leader, quick + 20, "j", "p3");
+    let out = send_put(&mut leader, quick + 20, "j", "p3");
     let (_, end) = chain_of(&out[0]);
     assert_eq!(answerer_of(&leader, "p3"), Some(end), "a new key's put is named to its chain's end, missed message or not");
 }
@@ -479,7 +461,7 @@ fn a_new_leader_follows_an_earlier_answerer_only_once_heard_from() {
     let ack = AppendResult::Success { match_index: 2 };
     heard.receive(LATE + 5, Message { from: 3, to: 1, term, body: Body::AppendEntriesReply { result: ack, sent_at: LATE, via: None, commit_index: 0, prior_commit: 0 } });
     heard.take_effects();
-    put(&mut heard, LATE + 10, "k", "p2");
+    send_put(&mut heard, LATE + 10, "k", "p2");
     assert_eq!(answerer_of(&heard, "p2"), Some(3), "p1 may be unanswered: p2 is answered after it, by node 3");
 }
 
@@ -488,7 +470,7 @@ fn a_new_leader_follows_an_earlier_answerer_only_once_heard_from() {
 #[test]
 fn below_the_loss_threshold_the_leader_answers() {
     let mut leader = graded_leader_with(Config::graded().chain_answers_min_loss_permille);
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     assert_eq!(entries_of(&out[0]).last().and_then(|e| e.answerer.as_ref().map(|a| a.node)), Some(leader.id()));
 }
 
@@ -602,25 +584,6 @@ fn a_burst_of_new_entries_leaves_one_per_chain_while_the_leader_answers() {
     assert_eq!(chains.iter().map(last_of).collect::<Vec<_>>(), [2, 3, 4], "one new entry per chain: {chains:?}");
 }
 
-/// Acknowledges each AppendEntries the leader (node 1) has sent, as the follower that would
-/// answer it (a chain's end, for the chain's first follower too), if every follower on its
-/// way `answers`; the rest are lost.
-fn answer_appends(leader: &mut Node, now: Time, term: Term, answers: impl Fn(NodeId) -> bool) {
-    for m in sends(&leader.take_effects()) {
-        let Body::AppendEntries { prev_log_index, ref entries, sent_at, relay, .. } = m.body else { continue };
-        let match_index = prev_log_index + entries.len() as Index;
-        let (from, via) = match relay {
-            Relay::Forward { to } => (to, Some((m.to, match_index))),
-            _ => (m.to, None),
-        };
-        if !(answers(m.to) && answers(from)) {
-            continue;
-        }
-        let body = Body::AppendEntriesReply { result: AppendResult::Success { match_index }, sent_at, via, commit_index: 1, prior_commit: 0 };
-        leader.receive(now, Message { from, to: 1, term, body });
-    }
-}
-
 /// A put whose chain ends at a follower that missed a message (here: the chain of an earlier
 /// put, quickly retried) is still named to it. Were the leader to answer it instead, a crash
 /// of the leader before it saw the commit would strand the put: the next leader commits it
@@ -629,6 +592,7 @@ fn answer_appends(leader: &mut Node, now: Time, term: Term, answers: impl Fn(Nod
 fn a_put_is_named_to_a_chain_end_that_missed_a_message() {
     let mut c = Config::graded();
     c.pre_vote = false;
+    c.spare_copies = false;
     c.chain_answers = true;
     c.chain_answers_min_loss_permille = 0;
     // Nodes 4 and 5 never answer this leader; 2 and 3 answer everything for a few seconds,
@@ -643,14 +607,14 @@ fn a_put_is_named_to_a_chain_end_that_missed_a_message() {
         leader.tick(now);
     }
     leader.take_effects();
-    let out = put(&mut leader, now + 10, "k", "p1");
+    let out = send_put(&mut leader, now + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
     // Nothing comes back: the quick retry ends at the named follower and counts as its miss.
     let quick = leader.next_deadline();
     leader.tick(quick);
     assert_eq!(chain_of(&sends(&leader.take_effects())[0]).1, named);
 
-    let out = put(&mut leader, quick + 10, "j", "p2");
+    let out = send_put(&mut leader, quick + 10, "j", "p2");
     let (_, end) = chain_of(&out[0]);
     assert_eq!(end, named, "with two followers to choose from, the chain ends there again");
     assert_eq!(answerer_of(&leader, "p2"), Some(named));
@@ -664,7 +628,7 @@ fn a_put_is_named_to_a_chain_end_that_missed_a_message() {
 fn a_key_keeps_an_answerer_that_has_gone_quiet() {
     let mut leader = graded_leader();
     let term = leader.term();
-    let out = put(&mut leader, LATE + 10, "k", "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     let (_, named) = chain_of(&out[0]);
     // Everything that goes to or through the named follower is lost until it is suspected
     // (five retransmissions in a row unanswered); the others answer what they are sent.
@@ -676,9 +640,9 @@ fn a_key_keeps_an_answerer_that_has_gone_quiet() {
         leader.tick(now);
     }
     leader.take_effects();
-    put(&mut leader, now + 10, "k", "p2");
+    send_put(&mut leader, now + 10, "k", "p2");
     assert_eq!(answerer_of(&leader, "p2"), Some(named), "p2 is answered after p1, by the same node");
-    put(&mut leader, now + 20, "j", "p3");
+    send_put(&mut leader, now + 20, "j", "p3");
     let p3 = answerer_of(&leader, "p3");
     assert!(p3.is_some_and(|n| n != named), "a new key's put goes to one that answers: {p3:?}");
 }
@@ -724,7 +688,7 @@ fn a_read_waits_for_the_answerer_named_after_it_arrived() {
 fn a_probed_follower_is_retried_on_the_retransmit_timeout_while_a_named_put_waits() {
     let mut leader = graded_leader();
     let retransmit = leader.config().retransmit_timeout_us;
-    put(&mut leader, LATE + 10, "k", "p1");
+    send_put(&mut leader, LATE + 10, "k", "p1");
     // Nothing comes back until a follower is being probed.
     let probed = |leader: &Node| {
         leader.progress().expect("a leader").iter().find_map(|(&id, p)| match (p.state, p.probe_sent_at) {

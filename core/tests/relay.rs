@@ -26,19 +26,6 @@ fn settled_leader_with(config: Config) -> Node {
     settled_leader_of(config, LATE)
 }
 
-fn put(leader: &mut Node, now: Time, id: &str) -> Vec<Message> {
-    leader.client_request(now, ClientRequest { client: "c".into(), id: id.into(), op: put_op("k", id) });
-    leader.tick(now);
-    sends(&leader.take_effects())
-}
-
-fn relay_of(m: &Message) -> Relay {
-    match m.body {
-        Body::AppendEntries { relay, .. } => relay,
-        _ => panic!("not an AppendEntries: {m:?}"),
-    }
-}
-
 /// A follower of `leader`'s term with the leader's log up to the no-op.
 fn follower(id: NodeId, term: Term) -> Node {
     let mut f = new_node(id, 5, relay_config());
@@ -54,7 +41,7 @@ fn follower(id: NodeId, term: Term) -> Node {
 fn one_chain_commits_a_put_in_three_messages() {
     let mut leader = settled_leader();
     let term = leader.term();
-    let out = put(&mut leader, LATE + 10, "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     assert_eq!(out.len(), 1, "one message leaves the leader: {out:?}");
     let Relay::Forward { to: second } = relay_of(&out[0]) else { panic!("{:?}", out[0]) };
     let first = out[0].to;
@@ -93,8 +80,8 @@ fn one_chain_commits_a_put_in_three_messages() {
 #[test]
 fn chains_rotate_through_the_followers() {
     let mut leader = settled_leader();
-    let first = put(&mut leader, LATE + 10, "p1");
-    let second = put(&mut leader, LATE + 20, "p2");
+    let first = send_put(&mut leader, LATE + 10, "k", "p1");
+    let second = send_put(&mut leader, LATE + 20, "k", "p2");
     assert_eq!((first.len(), second.len()), (1, 1));
     let pair = |m: &Message| {
         let Relay::Forward { to } = relay_of(m) else { panic!("{m:?}") };
@@ -114,7 +101,7 @@ fn chains_rotate_through_the_followers() {
 fn a_rejecting_first_follower_answers_the_leader_and_forwards_nothing() {
     let mut leader = settled_leader();
     let term = leader.term();
-    let out = put(&mut leader, LATE + 10, "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     let mut empty = new_node(out[0].to, 5, relay_config()); // lacks the no-op at index 1
     empty.receive(LATE + 20, out[0].clone());
     let sent = sends(&empty.take_effects());
@@ -177,10 +164,10 @@ fn through_chain(append: &Message, term: Term, now: Time) -> Message {
 fn the_next_writes_chain_carries_what_a_broken_chain_lost() {
     let mut leader = settled_leader();
     let term = leader.term();
-    let lost = put(&mut leader, LATE + 10, "p1");
+    let lost = send_put(&mut leader, LATE + 10, "k", "p1");
     let Relay::Forward { to } = relay_of(&lost[0]) else { unreachable!() };
     let broken = [lost[0].to, to];
-    let next = put(&mut leader, LATE + 20, "p2");
+    let next = send_put(&mut leader, LATE + 20, "k", "p2");
     assert_eq!(next.len(), 1);
     let Relay::Forward { to: second } = relay_of(&next[0]) else { unreachable!() };
     assert!(!broken.contains(&next[0].to) && !broken.contains(&second), "{broken:?} vs {next:?}");
@@ -213,7 +200,7 @@ fn a_broken_chain_is_replaced_after_the_retransmit_timeout() {
     config.heartbeat_interval_us = 2 * config.retransmit_timeout_us;
     let mut leader = settled_leader_with(config);
     let term = leader.term();
-    let lost = put(&mut leader, LATE + 10, "p1");
+    let lost = send_put(&mut leader, LATE + 10, "k", "p1");
     let Relay::Forward { to } = relay_of(&lost[0]) else { unreachable!() };
     let broken = [lost[0].to, to];
     let later = leader.next_deadline();
@@ -238,7 +225,7 @@ fn three_nodes_need_no_chain() {
         leader.receive(LATE, append_reply(f, 1, term, AppendResult::Success { match_index: 1 }, LATE));
     }
     leader.take_effects();
-    let out = put(&mut leader, LATE + 10, "p1");
+    let out = send_put(&mut leader, LATE + 10, "k", "p1");
     assert_eq!(out.len(), 1);
     assert_eq!(relay_of(&out[0]), Relay::Direct);
 }

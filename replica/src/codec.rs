@@ -112,6 +112,9 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
                     f.insert("rl".into(), json!(format_id(*leader)));
                     f.insert("vm".into(), json!(via_match));
                 }
+                Relay::Store => {
+                    f.insert("st".into(), json!(1));
+                }
             }
             f.insert("pi".into(), json!(prev_log_index));
             f.insert("pt".into(), json!(prev_log_term));
@@ -407,7 +410,8 @@ impl Fields {
     }
 
     /// The relay role of an AppendEntries: `fw` names the follower to forward it to; `rl`
-    /// and `vm` name the leader a forwarded one speaks for and the forwarder's match index.
+    /// and `vm` name the leader a forwarded one speaks for and the forwarder's match index;
+    /// `st` marks a spare copy, which is not answered.
     fn relay(&self) -> Result<Relay, DecodeError> {
         if self.0.contains_key("fw") {
             return Ok(Relay::Forward { to: self.id("fw")? });
@@ -417,6 +421,9 @@ impl Fields {
                 leader: self.id("rl")?,
                 via_match: self.u64("vm")?,
             });
+        }
+        if self.0.contains_key("st") {
+            return Ok(Relay::Store);
         }
         Ok(Relay::Direct)
     }
@@ -536,6 +543,14 @@ mod tests {
                 leader_commit: 3,
                 sent_at: 77,
                 relay: Relay::Forward { to: 0x12 },
+            },
+            Body::AppendEntries {
+                prev_log_index: 3,
+                prev_log_term: 2,
+                entries: vec![put(2, "k", "v")],
+                leader_commit: 3,
+                sent_at: 78,
+                relay: Relay::Store,
             },
             Body::AppendEntries {
                 prev_log_index: 41,

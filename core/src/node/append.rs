@@ -61,6 +61,9 @@ impl Node {
             (AppendResult::Reject { .. }, _) => self.trace(Event::AppendRejected { leader, prev_log_index }),
             _ => {}
         }
+        if relay == Relay::Store {
+            return;
+        }
         let via = match relay {
             Relay::Forwarded { via_match, .. } => Some((sender, via_match)),
             _ => None,

@@ -8,6 +8,7 @@ use super::{Leadership, Node, Role};
 use crate::config::{Config, Fanout};
 use crate::kv::Command;
 use crate::log::{Answerer, RaftLog};
+use crate::message::{Body, Relay};
 use crate::types::{Index, NodeId, Time};
 
 /// A put's answerer is written into its entry, which every follower then stores: requests
@@ -63,6 +64,29 @@ impl Node {
                 self.log.set_answerer(index, answerer);
             }
         }
+    }
+
+    /// `Config::spare_copies`: sends the spare copy that is due, if one is.
+    pub(super) fn send_spare_copy(&mut self, now: Time, timeout: u64) {
+        let Role::Leader(l) = &mut self.role else { return };
+        let Some((first, due)) = spare_copy_at(l, &self.config, timeout) else { return };
+        if due > now {
+            return;
+        }
+        l.spared_through = l.sent_through;
+        let Some(to) = spare_holder(l, first) else { return };
+        // From what the follower is known to hold, so that it can append; and only entries
+        // that have left the leader before, whose answerers are named.
+        let from = l.progress[&to].match_index + 1;
+        let mut entries = self.log.slice_from(from, self.config.max_append_bytes);
+        entries.truncate((l.sent_through + 1).saturating_sub(from) as usize);
+        if entries.is_empty() {
+            return;
+        }
+        let prev_log_index = from - 1;
+        let prev_log_term = self.log.term_at(prev_log_index).expect("a follower's match index is in the log");
+        let leader_commit = self.commit_index;
+        self.send(to, Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at: now, relay: Relay::Store });
     }
 
     /// Whether the put at `index` has surely been answered: applied by the node that answers
@@ -206,4 +230,38 @@ pub(super) fn quick_retry(l: &Leadership, log: &RaftLog, index: Index) -> Option
         .min_by_key(|&(&id, p)| (p.last_sent_at, id))
         .map(|(&id, _)| id)?;
     Some((first, answerer))
+}
+
+/// `Config::spare_copies`: the first entry that no follower has acknowledged, if a chain
+/// that carried it has gone unanswered and it has had no spare copy, and when its copy is
+/// due: a retransmit timeout after the chain left. Only while chain ends answer without quick
+/// retries; otherwise a broken chain is resent after a retransmit timeout anyway.
+pub(super) fn spare_copy_at(l: &Leadership, config: &Config, timeout: u64) -> Option<(Index, Time)> {
+    if !(config.spare_copies && chain_answering(l, config) && max_quick_retries(l, config) == 0) {
+        return None;
+    }
+    let held = l.progress.values().map(|p| p.match_index).max().unwrap_or(0);
+    let first = held.max(l.spared_through) + 1;
+    if first > l.sent_through {
+        return None;
+    }
+    let sent = l.progress.values().filter_map(|p| carried_at(p, first)).min()?;
+    Some((first, sent + timeout))
+}
+
+/// When the AppendEntries in flight to this follower that carries `index` was sent.
+fn carried_at(p: &Progress, index: Index) -> Option<Time> {
+    p.inflight.iter().find(|&&(last, _)| last >= index).map(|&(_, t)| t)
+}
+
+/// Who gets a spare copy of the entries from `index` on: a replicating follower that is not
+/// suspected, preferably one outside the chains that carry them (the copy then adds a
+/// holder whichever hop was lost), then one that has missed nothing, then the one sent to
+/// least recently.
+fn spare_holder(l: &Leadership, index: Index) -> Option<NodeId> {
+    l.progress
+        .iter()
+        .filter(|(_, p)| p.state == ProgressState::Replicate && !p.suspected())
+        .min_by_key(|&(&id, p)| (carried_at(p, index).is_some(), p.retransmits > 0, p.last_sent_at, id))
+        .map(|(&id, _)| id)
 }

@@ -209,6 +209,7 @@ impl Node {
             srtt_us: None,
             sent_through: next - 1,
             quick: super::chain_answers::QuickRetries::after(next - 1),
+            spared_through: next - 1,
             inherited: super::inherited::Inherited::new(
                 &self.log,
                 self.id,

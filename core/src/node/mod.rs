@@ -92,6 +92,8 @@ struct Leadership {
     sent_through: Index,
     /// The quick retries of unanswered chains (`Config::chain_answers`).
     quick: chain_answers::QuickRetries,
+    /// The last entry sent as a spare copy (`Config::spare_copies`).
+    spared_through: Index,
     /// The puts of earlier terms that may still be unanswered.
     inherited: inherited::Inherited,
 }

@@ -8,7 +8,7 @@ use super::quorum::{majority, quorum_value};
 use super::{Leadership, Node, Role};
 use crate::config::Fanout;
 use crate::event::{Event, StepDownReason};
-use super::chain_answers::{awaited, chain_answering, keeps_up, lazy_resend_after, max_quick_retries, quick_retry, quick_retry_at, remind_at, waiting_answerer};
+use super::chain_answers::{awaited, chain_answering, keeps_up, lazy_resend_after, max_quick_retries, quick_retry, quick_retry_at, remind_at, spare_copy_at, waiting_answerer};
 use crate::log::Entry;
 use crate::message::{AppendResult, Body, Relay};
 use crate::types::{Index, NodeId, Time};
@@ -82,6 +82,7 @@ impl Node {
             l.progress.get_mut(&second).expect("progress for every peer").retransmits = 1;
             self.send_chain(first, second, now);
         }
+        self.send_spare_copy(now, timeout);
         let Role::Leader(l) = &mut self.role else { return };
         let last = self.log.last_index();
         // Ranking followers is only needed when there are entries to send.
@@ -335,6 +336,9 @@ impl Node {
             deadline = quorum_contact(l, self.cluster_size()).saturating_add(self.config.election_timeout_max_us);
         }
         if let Some((_, t)) = quick_retry_at(l, &self.log, &self.config, self.commit_index, self.id, timeout) {
+            deadline = deadline.min(t);
+        }
+        if let Some((_, t)) = spare_copy_at(l, &self.config, timeout) {
             deadline = deadline.min(t);
         }
         if let Some(t) = self.inherited_deadline() {

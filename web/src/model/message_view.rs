@@ -123,7 +123,8 @@ pub struct MessageView {
     pub progress: f64,
     pub label: String,
     /// Its part in a relay chain: "forward" (leader to first follower), "forwarded" (first
-    /// to second) or "for-both" (the second's answer), if any.
+    /// to second), "for-both" (the second's answer) or "store" (a spare copy of a broken
+    /// chain's entries), if any.
     pub relay: Option<&'static str>,
 }
 
@@ -132,6 +133,7 @@ pub fn relay_role(body: &Body) -> Option<&'static str> {
     match body {
         Body::AppendEntries { relay: Relay::Forward { .. }, .. } => Some("forward"),
         Body::AppendEntries { relay: Relay::Forwarded { .. }, .. } => Some("forwarded"),
+        Body::AppendEntries { relay: Relay::Store, .. } => Some("store"),
         Body::AppendEntriesReply { via: Some(_), .. } => Some("for-both"),
         _ => None,
     }
@@ -193,6 +195,7 @@ pub fn label(m: &InFlight) -> String {
     let relay = match &m.message.body {
         Body::AppendEntries { relay: Relay::Forward { to }, .. } => format!("; to be forwarded to {to}"),
         Body::AppendEntries { relay: Relay::Forwarded { leader, .. }, .. } => format!("; forwarded for leader {leader}"),
+        Body::AppendEntries { relay: Relay::Store, .. } => "; a spare copy, not answered".to_string(),
         Body::AppendEntriesReply { via: Some((forwarder, _)), .. } => format!("; also for {forwarder}"),
         _ => String::new(),
     };
@@ -241,6 +244,7 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                 Relay::Forwarded { leader, via_match } => {
                     add("relay", format!("forwarded for leader {leader}; sender matches up to {via_match}"))
                 }
+                Relay::Store => add("relay", "a spare copy: append, answer nothing".into()),
             }
             add("prev log index", prev_log_index.to_string());
             add("prev log term", prev_log_term.to_string());
