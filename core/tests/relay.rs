@@ -229,3 +229,50 @@ fn three_nodes_need_no_chain() {
     assert_eq!(out.len(), 1);
     assert_eq!(relay_of(&out[0]), Relay::Direct);
 }
+
+/// A leader cut off with a minority (only node 2 answers; 3, 4 and 5 are suspected after
+/// five unanswered retransmissions each) cannot commit whatever it sends: a new entry goes to
+/// nobody at once, and reaches node 2 with its next heartbeat. Once one of the others answers
+/// a probe, new entries go out at once again.
+#[test]
+fn a_leader_cut_off_with_a_minority_sends_new_entries_with_heartbeats_only() {
+    let mut c = Config::graded();
+    c.pre_vote = false;
+    let mut leader = settled_leader_of(c, LATE);
+    let term = leader.term();
+    let heartbeat = leader.config().heartbeat_interval_us;
+    send_put(&mut leader, LATE + 10, "k", "p0");
+    let mut now = LATE + 10;
+    while now < LATE + 1_000_000 {
+        now = leader.next_deadline().max(now + 1);
+        leader.tick(now);
+        answer_appends(&mut leader, now, term, |n| n == 2);
+    }
+    leader.take_effects();
+    let carries = |m: &Message, id: &str| match &m.body {
+        Body::AppendEntries { entries, .. } => entries.iter().any(|e| matches!(&e.command, Command::Put { value, .. } if value == id)),
+        _ => false,
+    };
+    let out = send_put(&mut leader, now, "k", "p1");
+    assert!(!out.iter().any(|m| carries(m, "p1")), "nothing at once: {out:?}");
+    let put_at = now;
+    let to_2 = loop {
+        now = leader.next_deadline().max(now + 1);
+        leader.tick(now);
+        let out = sends(&leader.take_effects());
+        if let Some(m) = out.into_iter().find(|m| m.to == 2 && carries(m, "p1")) {
+            break m;
+        }
+        assert!(now <= put_at + heartbeat, "p1 reached node 2 by its heartbeat");
+    };
+    let match_index = match &to_2.body {
+        Body::AppendEntries { prev_log_index, entries, .. } => prev_log_index + entries.len() as Index,
+        _ => unreachable!(),
+    };
+    // Node 3 is back: it answers what it was last sent.
+    let ok = AppendResult::Success { match_index };
+    leader.receive(now, Message { from: 3, to: 1, term, body: Body::AppendEntriesReply { result: ok, sent_at: now, via: None, commit_index: 1, prior_commit: 0 } });
+    leader.take_effects();
+    let out = send_put(&mut leader, now + 10, "k", "p2");
+    assert!(out.iter().any(|m| carries(m, "p2")), "a commit is possible again: {out:?}");
+}
