@@ -896,6 +896,31 @@ fn test_lease_read_served_without_messages() {
     assert!(net.get(1, "x").is_empty(), "no answer without a lease");
 }
 
+/// Thesis §6.4.1: without a lease yet (a new leader), reads that arrive one after another
+/// share one round of heartbeats, the one sent after the first: once a majority has
+/// acknowledged it the lease covers them all. (A round for each read cost a new leader with a
+/// burst of held reads eight messages a read.)
+#[test]
+fn test_reads_without_a_lease_share_one_round() {
+    let mut config = modern_config();
+    config.pre_vote = false;
+    let mut leader = new_node(1, 3, config);
+    make_leader(&mut leader, LATE);
+    let term = leader.term();
+    leader.take_effects();
+    let mut rounds = Vec::new();
+    for (i, at) in [LATE + 10, LATE + 20, LATE + 30].into_iter().enumerate() {
+        leader.client_request(at, ClientRequest { client: "c".into(), id: format!("g{i}"), op: get_op("x") });
+        leader.tick(at);
+        rounds.push(sends(&leader.take_effects()).len());
+    }
+    assert_eq!(rounds, [2, 0, 0], "one heartbeat to each follower, for the first read only");
+    for f in [2, 3] {
+        leader.receive(LATE + 40, append_reply(f, 1, term, AppendResult::Success { match_index: 1 }, LATE + 10));
+    }
+    assert_eq!(replies(&leader.take_effects()).len(), 3, "the lease answers all three");
+}
+
 /// Thesis §6.4: in ReadIndex mode, a leader confirms its leadership with a round of
 /// heartbeats before answering a read; a leader that cannot confirm never answers one.
 #[test]

@@ -41,6 +41,7 @@ impl Node {
     /// Sends each follower what it is due: new entries (now, if it is needed for a commit),
     /// a retransmission, or a heartbeat.
     fn flush(&mut self, now: Time) {
+        let lease = self.has_read_lease(now);
         let Role::Leader(l) = &mut self.role else { return };
         l.flush_due = false;
         // Overdue acknowledgements first, so that a follower that missed one is replaced
@@ -91,7 +92,7 @@ impl Node {
         let can_commit = commit_reachable(l, &self.config, self.peers.len() + 1);
         let eager = if can_commit && l.progress.values().any(|p| p.has_unsent(last)) { eager_followers(l, &self.config, last, end_at) } else { Vec::new() };
         let widen = can_commit && l.uncommitted.front().is_some_and(|&(_, t)| now >= t + widen_after(l, &self.config, end_at.is_some()));
-        let read_round = l.pending_reads.iter().map(|r| r.arrived_at).max();
+        let read_round = read_round(l, self.config.read_mode, lease);
         // Followers a read waits on to report that they have answered a put: they must
         // answer themselves, so they get no chain's forwarding role (whose reply comes from
         // the other end).
@@ -375,6 +376,22 @@ impl Node {
             }
         }
         deadline
+    }
+}
+
+/// Reads wait for a round of messages sent to every follower after this time, if any: none
+/// while the lease holds (a read that waits then waits for something else, a named
+/// follower's report or an entry to apply); with lease reads, after the earliest waiting
+/// read arrived, since one quorum's acknowledgement of it makes the lease valid for every
+/// read (a new leader, whose held reads arrived one after another as its first entries
+/// went out, sent a round for each of them); otherwise after the latest, as each read must
+/// be confirmed by messages sent after it arrived (thesis §6.4).
+fn read_round(l: &Leadership, mode: crate::config::ReadMode, lease: bool) -> Option<Time> {
+    let arrivals = l.pending_reads.iter().map(|r| r.arrived_at);
+    match mode {
+        _ if lease => None,
+        crate::config::ReadMode::Lease => arrivals.min(),
+        _ => arrivals.max(),
     }
 }
 
