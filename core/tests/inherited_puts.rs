@@ -189,3 +189,52 @@ fn a_node_reports_its_commit_index_from_when_its_term_began() {
     let ack = sends(&f.take_effects());
     assert!(matches!(ack[..], [Message { body: Body::AppendEntriesReply { commit_index: 3, prior_commit: 2, .. }, .. }]), "{ack:?}");
 }
+
+/// Node 1, elected in term 3 by nodes 2 and 4, which report `voter_commit` as their commit
+/// index when term 3 began. Its log holds put p1 of key k from term 1, which names node 3
+/// (then a chain's end) to answer it, and the no-op of term 2, whose leader node 3 was
+/// (node 1 last heard from it as its follower). Nodes 2 and 4 acknowledge the new no-op.
+fn elected_after_the_answerer_led(voter_commit: Index) -> Node {
+    let mut c = config(true);
+    c.chain_answers = true;
+    let mut log = RaftLog::default();
+    let mut p1 = Entry::new(1, Command::Put { key: "k".into(), value: "v1".into() });
+    p1.answerer = Some(Answerer { node: 3, client: "c".into(), id: "p1".into() });
+    log.append(p1);
+    log.append(Entry::new(2, Command::Noop));
+    let state = PersistentState { term: 2, voted_for: None, log };
+    let mut leader = Node::restart(1, peers_of(1, 5), c, SEED, 0, state).expect("valid config");
+    leader.receive(FORMER_CONTACT, append_msg(3, 1, 2, (2, 2), vec![], 0));
+    leader.timeout_now(LATE);
+    let term = leader.term();
+    for voter in [2, 4] {
+        let body = Body::RequestVoteReply { granted: true, prior_commit: voter_commit };
+        leader.receive(LATE, Message { from: voter, to: 1, term, body });
+    }
+    assert!(leader.is_leader());
+    for f in [2, 4] {
+        let body = Body::AppendEntriesReply { result: AppendResult::Success { match_index: 3 }, sent_at: LATE, via: None, commit_index: voter_commit, prior_commit: voter_commit };
+        leader.receive(LATE + 1, Message { from: f, to: 1, term, body });
+    }
+    assert_eq!(leader.commit_index(), 3);
+    leader.take_effects();
+    leader
+}
+
+/// The former leader, node 3, committed an entry of its own term (the floor covers its
+/// no-op), so it had applied, and answered, the put of an earlier term that it was named to
+/// answer as a chain's end: a read of its key does not wait for it. Were the floor to cover
+/// only p1, node 3 might never have applied p1 (another leader committed it), and the read
+/// waits for node 3 to report it, until node 3 has been silent for an election timeout.
+#[test]
+fn a_read_does_not_wait_for_a_former_leader_that_committed_in_its_own_term() {
+    let mut leader = elected_after_the_answerer_led(2);
+    let answers = read_k(&mut leader);
+    assert_eq!(ids(&answers), ["g1"]);
+    assert!(answers[0].0 < LATE + 1_000, "answered at once ({})", answers[0].0);
+
+    let mut leader = elected_after_the_answerer_led(1);
+    let answers = read_k(&mut leader);
+    assert_eq!(ids(&answers), ["g1"]);
+    assert!(answers[0].0 >= LATE + leader.config().election_timeout_max_us, "it waits ({})", answers[0].0);
+}

@@ -69,13 +69,20 @@ impl Inherited {
         }
     }
 
-    /// Whether the put at `index` is known to be answered: the former leader answered it
-    /// itself and the floor covers it. (A put a follower was named to answer is answered
-    /// once that follower applies it, which a commit index known to the leader does not
-    /// show.)
+    /// Whether the put at `index` is known to be answered: it names the former leader to
+    /// answer it, the floor covers it, and that leader applied it: the put is of the
+    /// leader's own term, or of an earlier one (named to it as a chain's end) and the floor
+    /// covers an entry of the leader's term, which it could commit only after everything
+    /// before (§5.4.2). (A put a follower was named to answer is answered once that
+    /// follower applies it, which a commit index known to the leader does not show. Reads
+    /// of keys last written before a kill waited an election timeout for the killed leader
+    /// when it had been the chain's end of their puts.)
     pub(super) fn answered_by_former_leader(&self, log: &RaftLog, index: Index) -> bool {
         let Some((term, leader)) = self.former_leader else { return false };
-        index <= self.floor && log.get(index).is_some_and(|e| e.term == term && e.answerer.as_ref().is_some_and(|a| a.node == leader))
+        let leader_committed_its_term = || log.last_index_of_term(term).is_some_and(|i| log.first_index_of_term_at(i) <= self.floor);
+        index <= self.floor
+            && log.get(index).is_some_and(|e| e.term <= term && e.answerer.as_ref().is_some_and(|a| a.node == leader))
+            && leader_committed_its_term()
     }
 
     /// Whether a read of `key` must wait: an inherited put of it may not be answered yet.
