@@ -137,7 +137,9 @@ pub struct Config {
     /// starts a pre-vote of its own at once, if it has not heard from a leader for a minimum
     /// election timeout either; a pre-candidate asked for a pre-vote by a node with a more
     /// up-to-date log, or an equally up-to-date one and a higher id (the followers that deny
-    /// one pre-vote campaign together), stands down; and a won pre-vote waits for the peers
+    /// one pre-vote campaign together), stands down, and so does one whose pre-vote a node
+    /// with a more up-to-date log answers (every other campaign: a node that cannot win
+    /// must not keep us from trying, see `Node::stood_down`); and a won pre-vote waits for the peers
     /// that have not answered, until it would first ask them again, so that such a request
     /// can arrive. Entries on the old leader and only some followers survive when one of
     /// those wins: a put that reached the leader and a chain's first follower, but not its

@@ -18,7 +18,14 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Body {
     PreVote { last_log_index: Index, last_log_term: Term },
-    PreVoteReply { granted: bool },
+    /// `log_ahead`: the replier's log is more up-to-date than the candidate's (§5.4.1), so
+    /// it would deny its vote, and with `Config::defer_to_longer_logs` the candidate stands
+    /// down (see `node/election.rs`).
+    PreVoteReply {
+        granted: bool,
+        #[serde(default)]
+        log_ahead: bool,
+    },
     RequestVote { last_log_index: Index, last_log_term: Term },
     /// `prior_commit`: the voter's commit index when its current term began, so that a new
     /// leader knows how far earlier leaders committed (see `node/inherited.rs`).

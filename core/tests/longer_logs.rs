@@ -66,12 +66,37 @@ fn a_denial_for_a_log_behind_comes_with_a_campaign() {
         }
         node.receive(now, pre_vote_msg(4, 3, 2, (2, 1)));
         let sent = sends(&node.take_effects());
-        assert_eq!(sent[0], Message { from: 3, to: 4, term: 1, body: Body::PreVoteReply { granted: false } });
+        assert_eq!(sent[0], Message { from: 3, to: 4, term: 1, body: Body::PreVoteReply { granted: false, log_ahead: true } });
         let asked: Vec<NodeId> = sent[1..].iter().filter(|m| matches!(m.body, Body::PreVote { .. })).map(|m| m.to).collect();
         let expected: &[NodeId] = if campaigns { &[1, 2, 4, 5] } else { &[] };
         assert_eq!(asked, expected, "defer {defer}, heard lately {heard_lately}");
         let role = if campaigns { RoleKind::PreCandidate } else { RoleKind::Follower };
         assert_eq!(node.role(), role, "defer {defer}, heard lately {heard_lately}");
+    }
+}
+
+/// A pre-candidate told by a pre-vote's reply that the replier's log is ahead of its own
+/// stands down, granted or denied (with the option); the campaign after that goes on
+/// despite such a reply, so that a peer that cannot win does not keep us from trying, and
+/// the one after it stands down again.
+#[test]
+fn a_pre_candidate_stands_down_for_a_reply_from_a_longer_log_every_other_campaign() {
+    let ahead = |granted| Message { from: 2, to: 3, term: if granted { 2 } else { 1 }, body: Body::PreVoteReply { granted, log_ahead: true } };
+    for (defer, granted) in [(true, false), (true, true), (false, false), (false, true)] {
+        let mut node = node_with_log(3, 5, config(defer), 1, None, &[1, 1]);
+        let mut roles = Vec::new();
+        for campaign in 0..3u64 {
+            let at = LATE * (campaign + 1);
+            node.timeout_now(at);
+            node.take_effects();
+            assert_eq!(node.role(), RoleKind::PreCandidate);
+            node.receive(at + 1, ahead(granted));
+            roles.push(node.role());
+            node.take_effects();
+        }
+        let (f, p) = (RoleKind::Follower, RoleKind::PreCandidate);
+        let expected = if defer { [f, p, f] } else { [p, p, p] };
+        assert_eq!(roles, expected, "defer {defer}, granted {granted}");
     }
 }
 
@@ -89,7 +114,7 @@ fn a_pre_candidate_stands_down_for_a_longer_log() {
         let role = if stands_down { RoleKind::Follower } else { RoleKind::PreCandidate };
         assert_eq!(node.role(), role, "node {from}'s log ends at {their_last:?}");
         let sent = sends(&node.take_effects());
-        assert_eq!(sent, [Message { from: 3, to: from, term: 2, body: Body::PreVoteReply { granted: true } }]);
+        assert_eq!(sent, [Message { from: 3, to: from, term: 2, body: Body::PreVoteReply { granted: true, log_ahead: false } }]);
     }
 }
 
@@ -98,7 +123,7 @@ fn a_pre_candidate_stands_down_for_a_longer_log() {
 /// answered it goes on at once. Without the option it goes on at the majority.
 #[test]
 fn a_won_pre_vote_waits_for_the_other_answers_until_the_first_resend() {
-    let grant = |from| Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true } };
+    let grant = |from| Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true, log_ahead: false } };
     for defer in [false, true] {
         let rto = config(defer).retransmit_timeout_us;
         let mut node = new_node(1, 5, config(defer));
@@ -127,7 +152,7 @@ fn a_won_pre_vote_waits_for_the_other_answers_until_the_first_resend() {
             node.receive(LATE + 1, grant(from));
         }
         assert_eq!(node.role(), RoleKind::PreCandidate);
-        node.receive(LATE + 2, Message { from: 5, to: 1, term: 0, body: Body::PreVoteReply { granted: false } });
+        node.receive(LATE + 2, Message { from: 5, to: 1, term: 0, body: Body::PreVoteReply { granted: false, log_ahead: false } });
         assert_eq!(node.role(), RoleKind::Candidate);
     }
 }

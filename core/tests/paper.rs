@@ -161,7 +161,7 @@ fn test_follower_start_election_with_pre_vote() {
     assert_eq!((node.role(), node.term(), node.voted_for()), (RoleKind::PreCandidate, 0, None));
     assert_eq!(campaign_messages(&mut node), [(2, 1, 0, 0), (3, 1, 0, 0)]);
     // A granted pre-vote from one peer is a majority of three: now the real election starts.
-    node.receive(LATE, Message { from: 2, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
+    node.receive(LATE, Message { from: 2, to: 1, term: 1, body: Body::PreVoteReply { granted: true, log_ahead: false } });
     assert_eq!((node.role(), node.term(), node.voted_for()), (RoleKind::Candidate, 1, Some(1)));
     assert_eq!(campaign_messages(&mut node), [(2, 1, 0, 0), (3, 1, 0, 0)]);
 }
@@ -203,7 +203,7 @@ fn test_candidate_resends_vote_requests_to_silent_peers() {
             from,
             to: 1,
             term,
-            body: if pre_vote { Body::PreVoteReply { granted: false } } else { Body::RequestVoteReply { granted: false, prior_commit: 0 } },
+            body: if pre_vote { Body::PreVoteReply { granted: false, log_ahead: false } } else { Body::RequestVoteReply { granted: false, prior_commit: 0 } },
         };
         node.receive(LATE + 1, reply(2));
         // Nothing before the retransmit timeout.
@@ -246,14 +246,14 @@ fn test_candidate_resends_only_to_peers_that_answered_its_pre_vote() {
     node.timeout_now(LATE);
     assert_eq!(campaign_messages(&mut node).len(), 4);
     for from in [2, 3] {
-        node.receive(LATE + 1, Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
+        node.receive(LATE + 1, Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true, log_ahead: false } });
     }
     assert_eq!(node.role(), RoleKind::Candidate);
     assert_eq!(asked_peers(&mut node), [2, 3, 4, 5]);
     node.tick(LATE + 1 + rto);
     assert_eq!(asked_peers(&mut node), [2, 3]);
     // 4's answer to the pre-vote was only slow: once it arrives, 4 is asked again too.
-    node.receive(LATE + 2 + rto, Message { from: 4, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
+    node.receive(LATE + 2 + rto, Message { from: 4, to: 1, term: 1, body: Body::PreVoteReply { granted: true, log_ahead: false } });
     node.tick(LATE + 1 + 3 * rto);
     assert_eq!(asked_peers(&mut node), [2, 3, 4]);
 }
@@ -271,7 +271,7 @@ fn test_peer_that_answered_the_pre_vote_is_asked_again_in_the_next_campaign() {
     node.timeout_now(LATE);
     campaign_messages(&mut node);
     for from in [2, 3] {
-        node.receive(LATE + 1, Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true } });
+        node.receive(LATE + 1, Message { from, to: 1, term: 1, body: Body::PreVoteReply { granted: true, log_ahead: false } });
     }
     assert_eq!(node.role(), RoleKind::Candidate);
     assert_eq!(asked_peers(&mut node), [2, 3, 4, 5]);
@@ -819,7 +819,7 @@ fn test_pre_vote_does_not_bump_term() {
     let mut voter = node_with_log(1, 3, modern_config(), 4, None, &[]);
     voter.receive(LATE, pre_vote_msg(2, 1, 5, (0, 0)));
     assert_eq!((voter.term(), voter.voted_for()), (4, None));
-    let reply = Message { from: 1, to: 2, term: 5, body: Body::PreVoteReply { granted: true } };
+    let reply = Message { from: 1, to: 2, term: 5, body: Body::PreVoteReply { granted: true, log_ahead: false } };
     assert_eq!(sends(&voter.take_effects()), [reply]);
 }
 

@@ -86,8 +86,11 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
                 "rv"
             }
         }
-        Body::PreVoteReply { granted } => {
+        Body::PreVoteReply { granted, log_ahead } => {
             f.insert("g".into(), json!(granted));
+            if *log_ahead {
+                f.insert("la".into(), json!(true));
+            }
             "pvr"
         }
         Body::RequestVoteReply { granted, prior_commit } => {
@@ -333,6 +336,7 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                 },
                 "pvr" => Body::PreVoteReply {
                     granted: f.bool("g")?,
+                    log_ahead: f.0.contains_key("la") && f.bool("la")?,
                 },
                 "rvr" => Body::RequestVoteReply {
                     granted: f.bool("g")?,
@@ -521,8 +525,9 @@ mod tests {
                 last_log_index: 7,
                 last_log_term: 3,
             },
-            Body::PreVoteReply { granted: true },
-            Body::PreVoteReply { granted: false },
+            Body::PreVoteReply { granted: true, log_ahead: false },
+            Body::PreVoteReply { granted: false, log_ahead: false },
+            Body::PreVoteReply { granted: false, log_ahead: true },
             Body::RequestVote {
                 last_log_index: 0,
                 last_log_term: 0,

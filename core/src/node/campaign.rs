@@ -34,6 +34,9 @@ pub(super) struct Campaign {
     /// The highest commit index a peer had when this term began, as its vote reply said
     /// (see `node/inherited.rs`).
     pub reported_commit: Index,
+    /// Whether a pre-vote stands down when a peer's log is ahead of ours
+    /// (`Config::defer_to_longer_logs`).
+    pub defers: bool,
 }
 
 impl Campaign {
@@ -47,6 +50,7 @@ impl Campaign {
             resend_at: now.saturating_add(interval),
             resend_interval: interval,
             reported_commit: 0,
+            defers: false,
         }
     }
 

@@ -46,7 +46,9 @@ impl Node {
 
     fn start_pre_vote(&mut self, now: Time) {
         let quiet = self.quiet_peers();
-        self.role = Role::PreCandidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us, quiet));
+        let mut campaign = Campaign::new(self.id, now, self.config.retransmit_timeout_us, quiet);
+        campaign.defers = self.config.defer_to_longer_logs && !std::mem::take(&mut self.stood_down);
+        self.role = Role::PreCandidate(campaign);
         self.trace(Event::BecamePreCandidate { term: self.term + 1 });
         self.reset_election_timer(now);
         for peer in self.peers.clone() {
@@ -108,7 +110,8 @@ impl Node {
         // A granted pre-vote carries the proposed term, a denial our own (so that a candidate
         // with an old term learns it).
         let reply_term = if granted { term } else { self.term };
-        self.send_in_term(candidate, reply_term, Body::PreVoteReply { granted });
+        let log_ahead = (self.log.last_term(), self.log.last_index()) > (last_term, last_index);
+        self.send_in_term(candidate, reply_term, Body::PreVoteReply { granted, log_ahead });
         // `Config::defer_to_longer_logs`: our log is the more up-to-date one, so we campaign
         // instead, unless a leader may still be alive (the candidate may be cut off from it).
         if self.config.defer_to_longer_logs && denial == Some(DenyReason::LogBehind) && !self.heard_from_leader_lately(now) {
@@ -146,7 +149,9 @@ impl Node {
         self.send(candidate, Body::RequestVoteReply { granted, prior_commit: self.prior_commit });
     }
 
-    pub(super) fn handle_vote_reply(&mut self, now: Time, from: NodeId, term: Term, granted: bool, pre_vote: bool) {
+    /// `pre_vote`: for a pre-vote's reply, whether the replier's log is ahead of ours.
+    pub(super) fn handle_vote_reply(&mut self, now: Time, from: NodeId, term: Term, granted: bool, pre_vote: Option<bool>) {
+        let (log_ahead, pre_vote) = (pre_vote == Some(true), pre_vote.is_some());
         // A granted pre-vote speaks of the term it would elect us in; a denial, of the
         // voter's own term, which is ours (a newer one made us a follower already).
         let expected_term = if pre_vote && granted { self.term + 1 } else { self.term };
@@ -159,6 +164,18 @@ impl Node {
             _ => return,
         };
         campaign.record(from, granted);
+        // `Config::defer_to_longer_logs`: a peer whose log is ahead of ours is one that
+        // should win (§5.4.1), and a pre-vote of ours that won would take away votes it
+        // needs (with its own denial of our pre-vote arriving first, or its reason being a
+        // leader heard lately, a put held by it and the dead leader alone was lost to our
+        // election). Only every other campaign stands down (see `stood_down`).
+        if pre_vote && log_ahead && campaign.defers {
+            let votes = campaign.votes.len();
+            self.trace(Event::VoteCounted { from, term, pre_vote, granted, votes });
+            self.stood_down = true;
+            self.become_follower(now, self.term, None);
+            return;
+        }
         let tally = campaign.votes.len();
         self.trace(Event::VoteCounted { from, term, pre_vote, granted, votes: tally });
         self.check_votes(now, pre_vote);

@@ -151,6 +151,10 @@ pub struct Node {
     /// applies only from here on (after a restart, replaying older ones must not answer a
     /// client twice).
     fresh_from: Index,
+    /// `Config::defer_to_longer_logs`: our last pre-vote stood down for a peer whose log is
+    /// ahead of ours. The next one does not, so that a peer that cannot win (cut off from a
+    /// majority, say) costs us every other campaign, not all of them.
+    stood_down: bool,
     effects: Vec<Effect>,
 }
 
@@ -201,6 +205,7 @@ impl Node {
             orphaned: BTreeMap::new(),
             redirected: BTreeMap::new(),
             fresh_from,
+            stood_down: false,
             effects: Vec::new(),
         };
         node.reset_election_timer(now);
@@ -229,13 +234,15 @@ impl Node {
             Body::PreVote { last_log_index, last_log_term } => {
                 self.handle_pre_vote(now, msg.from, msg.term, last_log_index, last_log_term)
             }
-            Body::PreVoteReply { granted } => self.handle_vote_reply(now, msg.from, msg.term, granted, true),
+            Body::PreVoteReply { granted, log_ahead } => {
+                self.handle_vote_reply(now, msg.from, msg.term, granted, Some(log_ahead))
+            }
             Body::RequestVote { last_log_index, last_log_term } => {
                 self.handle_request_vote(now, msg.from, last_log_index, last_log_term)
             }
             Body::RequestVoteReply { granted, prior_commit } => {
                 self.note_prior_commit(msg.term, prior_commit);
-                self.handle_vote_reply(now, msg.from, msg.term, granted, false)
+                self.handle_vote_reply(now, msg.from, msg.term, granted, None)
             }
             Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay } => {
                 let append = append::Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay };
@@ -440,7 +447,7 @@ impl Node {
         match msg.body {
             // A pre-vote does not change terms (thesis §9.6); a granted pre-vote reply carries
             // the term we proposed.
-            Body::PreVote { .. } | Body::PreVoteReply { granted: true } => true,
+            Body::PreVote { .. } | Body::PreVoteReply { granted: true, .. } => true,
             Body::RequestVote { .. } if self.leader_is_alive(now) => {
                 self.trace(Event::VoteDenied {
                     candidate: msg.from,
@@ -461,7 +468,7 @@ impl Node {
     /// A message from an older term: tell the sender our term so that it catches up (§5.1).
     fn reply_to_stale(&mut self, msg: Message) {
         match msg.body {
-            Body::PreVote { .. } => self.send(msg.from, Body::PreVoteReply { granted: false }),
+            Body::PreVote { .. } => self.send(msg.from, Body::PreVoteReply { granted: false, log_ahead: false }),
             Body::RequestVote { .. } => self.send(msg.from, Body::RequestVoteReply { granted: false, prior_commit: self.prior_commit }),
             Body::AppendEntries { prev_log_index, sent_at, .. } => {
                 let leader = append_leader(&msg).unwrap_or(msg.from);

@@ -28,8 +28,8 @@ impl GlyphKind {
     pub fn of(body: &Body) -> GlyphKind {
         match body {
             Body::PreVote { .. } => GlyphKind::PreVote,
-            Body::PreVoteReply { granted: true } => GlyphKind::PreVoteGranted,
-            Body::PreVoteReply { granted: false } => GlyphKind::PreVoteDenied,
+            Body::PreVoteReply { granted: true, .. } => GlyphKind::PreVoteGranted,
+            Body::PreVoteReply { granted: false, .. } => GlyphKind::PreVoteDenied,
             Body::RequestVote { .. } => GlyphKind::RequestVote,
             Body::RequestVoteReply { granted: true, .. } => GlyphKind::VoteGranted,
             Body::RequestVoteReply { granted: false, .. } => GlyphKind::VoteDenied,
@@ -170,7 +170,10 @@ pub fn label(m: &InFlight) -> String {
         Body::PreVote { last_log_index, last_log_term } => {
             format!("PreVote for term {term} (last log {last_log_index}@{last_log_term})")
         }
-        Body::PreVoteReply { granted } => format!("PreVote reply: {}", yes_no(*granted, "granted", "denied")),
+        Body::PreVoteReply { granted, log_ahead } => {
+            let ahead = if *log_ahead { ", log ahead" } else { "" };
+            format!("PreVote reply: {}{ahead}", yes_no(*granted, "granted", "denied"))
+        }
         Body::RequestVote { last_log_index, last_log_term } => {
             format!("RequestVote, term {term} (last log {last_log_index}@{last_log_term})")
         }
@@ -232,7 +235,10 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
             add("last log index", last_log_index.to_string());
             add("last log term", last_log_term.to_string());
         }
-        Body::PreVoteReply { granted } => add("vote granted", granted.to_string()),
+        Body::PreVoteReply { granted, log_ahead } => {
+            add("vote granted", granted.to_string());
+            add("voter's log more up-to-date", log_ahead.to_string());
+        }
         Body::RequestVoteReply { granted, prior_commit } => {
             add("vote granted", granted.to_string());
             add("voter's commit index when its term began", prior_commit.to_string());
