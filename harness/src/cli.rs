@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 pub const USAGE: &str = "\
 usage: kvsim [--replica PATH] [--seed N] [--runs N] [--json FILE] [--trace DIR] [--quiet]
-             CONFIG.json|DIR ...
+             [--markdown] CONFIG.json|DIR ...
+       kvsim [--markdown] --from-json FILE ...
 
 Runs the replicated key-value store simulator on each config (a directory means
 every *.json in it, sorted) and grades the replicas like the course's simulator.
@@ -17,11 +18,15 @@ options:
                       seed + i; then sums up each config's runs
       --json FILE     also write a JSON summary of every run to FILE
       --trace DIR     write every datagram of each run to DIR/<config>.<run>.jsonl
+      --markdown      print the closing table (one line per run) as Markdown, and
+                      print it after a single run too
+      --from-json FILE  run nothing: print the closing table of the runs a --json
+                      FILE recorded (repeatable; the files' runs in order)
   -q, --quiet         silence replica output and the event log
   -h, --help          show this help
 
 exit status: 0 if every config passed every check, 1 if any failed,
-2 for bad usage, unreadable configs or replicas that cannot be started";
+2 for bad usage, unreadable configs or summaries, or replicas that cannot be started";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Args {
@@ -32,12 +37,16 @@ pub struct Args {
     pub json: Option<PathBuf>,
     pub trace: Option<PathBuf>,
     pub quiet: bool,
+    /// The closing table in Markdown, printed even after one run.
+    pub markdown: bool,
     pub configs: Vec<PathBuf>,
 }
 
 #[derive(Debug, PartialEq)]
 pub enum Parsed {
     Run(Args),
+    /// Print the closing table of saved JSON summaries.
+    Table { markdown: bool, summaries: Vec<PathBuf> },
     Help,
 }
 
@@ -51,8 +60,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
         json: None,
         trace: None,
         quiet: false,
+        markdown: false,
         configs: Vec::new(),
     };
+    let mut summaries = Vec::new();
     let err = |e: lexopt::Error| e.to_string();
     while let Some(arg) = parser.next().map_err(err)? {
         match arg {
@@ -62,10 +73,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
             Long("json") => out.json = Some(parser.value().map_err(err)?.into()),
             Long("trace") => out.trace = Some(parser.value().map_err(err)?.into()),
             Short('q') | Long("quiet") => out.quiet = true,
+            Long("markdown") => out.markdown = true,
+            Long("from-json") => summaries.push(parser.value().map_err(err)?.into()),
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Value(path) => out.configs.push(path.into()),
             other => return Err(other.unexpected().to_string()),
         }
+    }
+    if !summaries.is_empty() {
+        if !out.configs.is_empty() {
+            return Err("--from-json runs nothing: give it no configs".into());
+        }
+        return Ok(Parsed::Table { markdown: out.markdown, summaries });
     }
     if out.configs.is_empty() {
         return Err("no config given".into());
@@ -98,6 +117,7 @@ mod tests {
             "--trace",
             "traces",
             "-q",
+            "--markdown",
             "a.json",
             "dir",
         ])
@@ -105,7 +125,7 @@ mod tests {
             panic!("expected a run");
         };
         assert_eq!(a.replica, PathBuf::from("x/kv"));
-        assert_eq!((a.seed, a.runs, a.quiet), (Some(42), 3, true));
+        assert_eq!((a.seed, a.runs, a.quiet, a.markdown), (Some(42), 3, true, true));
         assert_eq!(a.json, Some(PathBuf::from("o.json")));
         assert_eq!(a.trace, Some(PathBuf::from("traces")));
         assert_eq!(a.configs, [PathBuf::from("a.json"), PathBuf::from("dir")]);
@@ -119,5 +139,18 @@ mod tests {
         assert!(parse_str(&["--runs", "0", "a.json"]).is_err());
         assert!(parse_str(&["--runs", "-1", "a.json"]).is_err());
         assert_eq!(parse_str(&["-h"]), Ok(Parsed::Help));
+        assert!(parse_str(&["--from-json", "s.json", "a.json"]).is_err());
+        assert!(parse_str(&["--from-json"]).is_err());
+    }
+
+    #[test]
+    fn from_json_prints_a_table_of_saved_runs() {
+        assert_eq!(
+            parse_str(&["--from-json", "a.json", "--markdown", "--from-json", "b.json"]),
+            Ok(Parsed::Table {
+                markdown: true,
+                summaries: vec![PathBuf::from("a.json"), PathBuf::from("b.json")],
+            })
+        );
     }
 }

@@ -15,5 +15,6 @@ pub mod schedule;
 pub mod signals;
 pub mod sim;
 pub mod stats;
+pub mod table;
 pub mod trace;
 pub mod wire;

@@ -1,7 +1,10 @@
 use harness::cli::{self, Parsed};
 use harness::config::{self, Config};
 use harness::sim::{self, Options, SimError};
+use harness::table::{self, Style};
 use harness::{report, signals};
+use serde_json::Value;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const EXIT_FAILED: u8 = 1;
@@ -12,6 +15,7 @@ const EXIT_INTERRUPTED: u8 = 130;
 fn main() -> ExitCode {
     let args = match cli::parse(std::env::args_os().skip(1)) {
         Ok(Parsed::Run(args)) => args,
+        Ok(Parsed::Table { markdown, summaries }) => return saved_table(&summaries, markdown),
         Ok(Parsed::Help) => {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
@@ -60,21 +64,65 @@ fn main() -> ExitCode {
             }
         }
     }
-    if outcomes.len() > 1 {
-        print!("{}", report::table(&outcomes));
+    let summaries: Vec<Value> = outcomes.iter().map(report::json).collect();
+    if outcomes.len() > 1 || args.markdown {
+        match table::table(&summaries, style(args.markdown)) {
+            Ok(t) => print!("{t}"),
+            Err(e) => eprintln!("kvsim: {e}"),
+        }
     }
     if args.runs > 1 {
         print!("{}", report::series(&outcomes));
     }
     if let Some(path) = &args.json {
-        let summary: Vec<_> = outcomes.iter().map(report::json).collect();
-        let text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
+        let text = serde_json::to_string_pretty(&summaries).expect("JSON values serialize");
         if let Err(e) = std::fs::write(path, text + "\n") {
             eprintln!("kvsim: cannot write {}: {e}", path.display());
             return ExitCode::from(EXIT_USAGE);
         }
     }
     if outcomes.iter().all(|o| o.passed()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    }
+}
+
+fn style(markdown: bool) -> Style {
+    if markdown {
+        Style::Markdown
+    } else {
+        Style::Plain
+    }
+}
+
+/// `--from-json`: the closing table of runs saved with `--json`, the files' runs in order.
+fn saved_table(paths: &[PathBuf], markdown: bool) -> ExitCode {
+    let mut summaries = Vec::new();
+    for path in paths {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("kvsim: cannot read {}: {e}", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        match serde_json::from_str::<Vec<Value>>(&text) {
+            Ok(runs) => summaries.extend(runs),
+            Err(e) => {
+                eprintln!("kvsim: {}: not a kvsim --json summary: {e}", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    match table::table(&summaries, style(markdown)) {
+        Ok(t) => print!("{t}"),
+        Err(e) => {
+            eprintln!("kvsim: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    if summaries.iter().all(|s| s["passed"] == true) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILED)

@@ -1,4 +1,4 @@
-//! Human-readable reports, the JSON summary and the closing table.
+//! Human-readable reports, the JSON summary of a run and the sum of a series of runs.
 
 use crate::sim::Outcome;
 use crate::stats::{Score, Tier};
@@ -8,7 +8,7 @@ use std::fmt::Write;
 /// How many recorded reasons to show per kind of problem.
 const SHOWN_REASONS: usize = 5;
 
-fn ms(seconds: Option<f64>) -> String {
+pub(crate) fn ms(seconds: Option<f64>) -> String {
     seconds.map_or_else(|| "n/a".to_owned(), |s| format!("{:.3} ms", s * 1000.0))
 }
 
@@ -144,43 +144,6 @@ pub fn text(o: &Outcome) -> String {
     out
 }
 
-/// One line per config, for runs over several configs.
-pub fn table(outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    let width = outcomes
-        .iter()
-        .map(|o| o.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(6);
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:<6}  {:>16}  {:>14}  {:>14}  {:>20}",
-        "config", "result", "total_msgs", "failures", "duplicates", "median_latency"
-    );
-    for o in outcomes {
-        let cell = |s: &Score| {
-            let tier = if o.passed() { tier_name(s.tier) } else { "-" };
-            format!("{} {}", show_value(s), tier)
-        };
-        let result = if o.passed() { "PASS" } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:<6}  {:>16}  {:>14}  {:>14}  {:>20}",
-            o.name,
-            result,
-            cell(&o.scores[0]),
-            cell(&o.scores[1]),
-            cell(&o.scores[2]),
-            cell(&o.scores[3]),
-        );
-    }
-    let passed = outcomes.iter().filter(|o| o.passed()).count();
-    let what = if config_names(outcomes).len() < outcomes.len() { "runs" } else { "configs" };
-    let _ = writeln!(out, "{passed} of {} {what} passed", outcomes.len());
-    out
-}
-
 /// The names of the configs that ran, each once, in the order they first ran.
 fn config_names(outcomes: &[Outcome]) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
@@ -272,6 +235,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::stats::{self, Counters};
+    use crate::table::{table, Style};
 
     fn outcome(c: Counters) -> Outcome {
         let config = Config::parse(
@@ -323,7 +287,8 @@ mod tests {
         slow.duplicates = 1;
         slow.latencies = vec![0.0021];
         let runs = [outcome(good()), outcome(slow)];
-        assert!(table(&runs).contains("2 of 2 runs passed"));
+        let summaries: Vec<Value> = runs.iter().map(json).collect();
+        assert!(table(&summaries, Style::Plain).unwrap().contains("2 of 2 runs passed"));
         let line = series(&runs);
         assert_eq!(
             line,
@@ -344,7 +309,7 @@ mod tests {
         let j = json(&o);
         assert_eq!(j["tiers"]["total_msgs"], Value::Null);
         assert_eq!(j["failed_checks"][0]["check"], 1);
-        let table = table(&[o]);
+        let table = table(&[j], Style::Plain).unwrap();
         assert!(table.contains("demo") && table.contains("FAIL"), "{table}");
         assert!(table.contains("0 of 1 configs passed"), "{table}");
     }

@@ -262,11 +262,17 @@ fn a_directory_runs_every_config_and_prints_a_table() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["a-first", "b-second"]);
-    assert!(
-        r.stdout().contains("2 of 2 configs passed"),
-        "{}",
-        r.stdout()
-    );
+    let stdout = r.stdout();
+    let table = &stdout[stdout.find("config ").expect("a closing table")..];
+    assert!(table.ends_with("2 of 2 configs passed\n"), "{stdout}");
+    // The same table, printed later from the run's JSON summary.
+    let saved = Command::new(KVSIM)
+        .arg("--from-json")
+        .arg(dir.path().join("summary.json"))
+        .output()
+        .unwrap();
+    assert_eq!(saved.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&saved.stdout), table);
 }
 
 #[test]
@@ -275,10 +281,14 @@ fn usage_and_config_errors_exit_2_with_a_message() {
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"lifetime": 2}"#).unwrap();
     let good = write_config(dir.path(), "good", &config(json!({})));
+    let missing = dir.path().join("missing-summary.json");
+    let missing_summary = format!("cannot read {}", missing.display());
     let cases: Vec<(Vec<PathBuf>, &str)> = vec![
         (vec![], "no config given"),
         (vec![bad.clone()], "bad.json"),
         (vec![dir.path().join("missing.json")], "cannot read config"),
+        (vec!["--from-json".into(), bad.clone()], "bad.json: not a kvsim --json summary"),
+        (vec!["--from-json".into(), missing.clone()], &missing_summary),
         (
             vec!["--replica".into(), dir.path().join("nope"), good],
             "cannot start replica program",
