@@ -20,11 +20,8 @@ fn main() {
     let seconds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(60);
     let mut textbook = Config::graded();
     textbook.fanout = Fanout::All;
-    let mut quorum = Config::graded();
-    quorum.fanout = Fanout::Quorum;
     let loads = [
         Load { name: "graded preset", raft: Config::graded(), delay_us: (150, 400), think_us: (20_000, 100_000) },
-        Load { name: "graded, quorum fanout", raft: quorum, delay_us: (150, 400), think_us: (20_000, 100_000) },
         Load { name: "graded, fanout all", raft: textbook, delay_us: (150, 400), think_us: (20_000, 100_000) },
         Load { name: "graded, busy clients", raft: Config::graded(), delay_us: (150, 400), think_us: (0, 2_000) },
         Load { name: "teaching preset", raft: Config::teaching(), delay_us: (10_000, 20_000), think_us: (50_000, 200_000) },

@@ -92,21 +92,25 @@
 pub mod check;
 pub mod client;
 pub mod config;
+#[cfg(feature = "economy")]
+pub mod economy;
 pub mod event;
 pub mod kv;
 pub mod log;
 pub mod message;
 pub mod node;
+pub mod policy;
 pub mod rng;
 pub mod sim;
 pub mod types;
 
 pub use client::{ClientReply, ClientRequest, Op, Outcome};
-pub use config::{Config, ConfigError, Fanout, ReadMode};
+pub use config::{Config, ConfigError, ReadMode};
 pub use event::Event;
 pub use kv::{Command, KvStore};
-pub use log::{Answerer, Entry, RaftLog};
-pub use message::{AppendResult, Body, Message, MessageKind, Relay};
+pub use log::{Entry, RaftLog};
+pub use message::{AppendResult, Body, Message, MessageKind};
 pub use node::{Effect, Node, PersistentState, RoleKind};
+pub use policy::{Fanout, Selection};
 pub use rng::Rng;
 pub use types::{Index, NodeId, Term, Time};

@@ -2,37 +2,24 @@
 //! leader created it.
 
 use crate::kv::Command;
-use crate::types::{Index, NodeId, Term};
+use crate::types::{Index, Term};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Entry {
     pub term: Term,
     pub command: Command,
-    /// Who tells the client that this entry is written, if not the leader that appended it
-    /// (see `Config::chain_answers`). Set before the entry is first sent, never changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answerer: Option<Answerer>,
 }
 
 impl Entry {
-    /// An entry the leader that appends it answers for.
     pub fn new(term: Term, command: Command) -> Entry {
-        Entry { term, command, answerer: None }
+        Entry { term, command }
     }
 
     /// A rough upper bound of the encoded size.
     pub fn approx_size(&self) -> usize {
-        self.command.approx_size() + 16 + self.answerer.as_ref().map_or(0, |a| 16 + a.client.len() + a.id.len())
+        self.command.approx_size() + 16
     }
-}
-
-/// The node that answers a put's client once it applies the entry, and the request it answers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Answerer {
-    pub node: NodeId,
-    pub client: String,
-    pub id: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,25 +48,8 @@ impl RaftLog {
         index.checked_sub(1).and_then(|i| self.entries.get(i as usize))
     }
 
-    /// Whether the entry at `index` is a put of `key`.
-    pub fn writes(&self, index: Index, key: &str) -> bool {
-        matches!(self.get(index).map(|e| &e.command), Some(Command::Put { key: k, .. }) if k == key)
-    }
-
-    /// The node the entry at `index` names to answer its client, if any.
-    pub fn answerer_at(&self, index: Index) -> Option<NodeId> {
-        self.get(index)?.answerer.as_ref().map(|a| a.node)
-    }
-
     pub fn entries(&self) -> &[Entry] {
         &self.entries
-    }
-
-    /// Names the answerer of the entry at `index` (only before anyone else has a copy).
-    pub fn set_answerer(&mut self, index: Index, answerer: Answerer) {
-        if let Some(e) = index.checked_sub(1).and_then(|i| self.entries.get_mut(i as usize)) {
-            e.answerer = Some(answerer);
-        }
     }
 
     pub fn append(&mut self, entry: Entry) -> Index {

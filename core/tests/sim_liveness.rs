@@ -97,7 +97,7 @@ fn check_recovery(raft: &Config, seeds: std::ops::Range<u64>) {
 
 #[test]
 fn three_of_five_elect_quickly_under_loss() {
-    for fanout in [Fanout::Quorum, Fanout::Relay] {
+    for fanout in Fanout::all() {
         check_recovery(&fast_timers(fanout), 0..200);
     }
 }

@@ -1,36 +1,97 @@
-//! Randomized simulation: many seeds with message loss, partitions, one-way cuts, crashes
-//! and restarts under a steady client load. After every step the simulator checks election
-//! safety, log matching, leader completeness, state machine safety, monotonic commit and
-//! one answer per request; at the end the client history must be linearizable and, once
-//! faults have healed, every request must have been answered.
+//! Randomized simulation of every preset we ship, each with its own timings: many seeds
+//! with message loss, partitions, one-way cuts, crashes and restarts under a steady client
+//! load. After every step the simulator checks election safety, log matching, leader
+//! completeness, state machine safety, monotonic commit and one answer per request; at the
+//! end the client history must be linearizable and, once faults have healed, every request
+//! must have been answered.
 //!
-//! `RAFT_SEEDS=n` sets the number of seeds (default 500), `RAFT_SEED=s` replays one seed.
+//! - `teaching`: the browser's preset (150–300 ms elections) on 10–40 ms links, with its
+//!   toggles (pre-vote, fanout, read mode) drawn from the seed.
+//! - `graded`: the replica's preset exactly as shipped (3–6 s elections) on the graded
+//!   simulator's network: 0.15–0.4 ms hops, 8 clients, the loss levels of its configs.
+//!
+//! `RAFT_SEEDS=n` sets the number of seeds per preset (default 500), `RAFT_SEED=s` replays
+//! one seed. The soak runs 20,000: `RAFT_SEEDS=20000 cargo test --release -p raft-core --test
+//! sim_safety`.
 
 use raft_core::check::{self, Verdict};
 use raft_core::sim::{Intervention, Sim, SimConfig};
-use raft_core::{Fanout, NodeId, ReadMode, Rng, Time};
+use raft_core::{Config, Fanout, NodeId, ReadMode, Rng, Time};
 
-const FAULTY_UNTIL: Time = 30_000_000;
-const SETTLE: Time = 6_000_000;
+/// A preset and the world it is meant for.
+struct Preset {
+    name: &'static str,
+    config: fn(u64, &mut Rng) -> SimConfig,
+    /// Faults are drawn until this time, then heal.
+    faulty_until: Time,
+    /// Gaps between faults.
+    gap: (Time, Time),
+    loss_levels: &'static [f64],
+    /// After healing: how long the run goes on, and how long a request may then stay
+    /// unanswered (a few election timeouts).
+    settle: Time,
+    answer_within: Time,
+}
 
-/// A cluster configuration and a fault schedule drawn from the seed.
-fn scenario(seed: u64) -> Sim {
-    let mut rng = Rng::new(seed);
+const TEACHING: Preset = Preset {
+    name: "teaching",
+    config: teaching,
+    faulty_until: 30_000_000,
+    gap: (200_000, 1_500_000),
+    loss_levels: &[0.0, 0.05, 0.2],
+    settle: 6_000_000,
+    answer_within: 3_000_000,
+};
+
+const GRADED: Preset = Preset {
+    name: "graded",
+    config: graded,
+    faulty_until: 40_000_000,
+    gap: (500_000, 4_000_000),
+    // The graded simulator's configs drop 0, 5, 10, 15 or 30 % of replica messages.
+    loss_levels: &[0.0, 0.05, 0.1, 0.15, 0.3],
+    settle: 25_000_000,
+    answer_within: 18_000_000,
+};
+
+fn teaching(seed: u64, rng: &mut Rng) -> SimConfig {
     let mut config = SimConfig::teaching(seed);
     config.nodes = if rng.chance(0.3) { 3 } else { 5 };
     config.raft.pre_vote = rng.chance(0.7);
-    config.raft.defer_to_longer_logs = config.raft.pre_vote && rng.chance(0.5);
-    config.raft.fanout = [Fanout::All, Fanout::Quorum, Fanout::Relay][rng.below(3)];
-    config.raft.chain_answers = config.raft.fanout == Fanout::Relay && rng.chance(0.7);
+    let fanouts = Fanout::all();
+    config.raft.fanout = fanouts[rng.below(fanouts.len())];
     config.raft.read_mode = if rng.chance(0.5) { ReadMode::Lease } else { ReadMode::ReadIndex };
     config.network.max_delay_us = rng.range(10_000, 40_000);
     config.clients.count = 3;
     config.clients.think_min_us = 50_000;
     config.clients.think_max_us = 300_000;
-    let mut sim = Sim::new(config).expect("valid config");
+    config
+}
+
+fn graded(seed: u64, rng: &mut Rng) -> SimConfig {
+    let mut config = SimConfig::teaching(seed);
+    config.nodes = if rng.chance(0.2) { 3 } else { 5 };
+    config.raft = Config::graded();
+    config.network.min_delay_us = 150;
+    config.network.max_delay_us = 400;
+    config.clients.count = 8;
+    config.clients.keys = 8;
+    config.clients.get_ratio = 0.2;
+    config.clients.think_min_us = 20_000;
+    config.clients.think_max_us = 150_000;
+    config.clients.timeout_us = 2_000_000;
+    config.clients.start_us = 1_000_000;
+    config.max_events = 1_000;
+    config
+}
+
+/// A cluster configuration and a fault schedule drawn from the seed.
+fn scenario(preset: &Preset, seed: u64) -> Sim {
+    let mut rng = Rng::new(seed);
+    let mut sim = Sim::new((preset.config)(seed, &mut rng)).expect("valid config");
     let n = sim.config().nodes as NodeId;
     let mut t = 300_000;
-    while t < FAULTY_UNTIL {
+    while t < preset.faulty_until {
         let node = rng.range(1, n as u64) as NodeId;
         let what = match rng.below(8) {
             0 => Intervention::Crash { node },
@@ -44,24 +105,38 @@ fn scenario(seed: u64) -> Sim {
                 Intervention::Partition { groups: vec![ids[..split].to_vec(), ids[split..].to_vec()] }
             }
             3 => Intervention::CutLink { from: node, to: (node % n) + 1 },
-            4 => Intervention::SetLoss { loss: [0.0, 0.05, 0.2][rng.below(3)] },
+            4 => Intervention::SetLoss { loss: preset.loss_levels[rng.below(preset.loss_levels.len())] },
             5 => Intervention::Timeout { node },
             _ => Intervention::Heal,
         };
         sim.schedule(t, what).unwrap();
-        t += rng.range(200_000, 1_500_000);
+        t += rng.range(preset.gap.0, preset.gap.1);
     }
-    sim.schedule(FAULTY_UNTIL, Intervention::Heal).unwrap();
-    sim.schedule(FAULTY_UNTIL, Intervention::SetLoss { loss: 0.0 }).unwrap();
+    sim.schedule(preset.faulty_until, Intervention::Heal).unwrap();
+    sim.schedule(preset.faulty_until, Intervention::SetLoss { loss: 0.0 }).unwrap();
     for node in 1..=n {
-        sim.schedule(FAULTY_UNTIL, Intervention::Restart { node }).unwrap();
+        sim.schedule(preset.faulty_until, Intervention::Restart { node }).unwrap();
     }
     sim
 }
 
-fn check_seed(seed: u64) -> Result<(), String> {
-    let mut sim = scenario(seed);
-    sim.run_until(FAULTY_UNTIL + SETTLE);
+/// What one seed's run did, summed over seeds for the closing line.
+#[derive(Default)]
+struct Totals {
+    writes: u64,
+    reads: u64,
+    messages: u64,
+    lost: u64,
+}
+
+fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), String> {
+    let mut sim = scenario(preset, seed);
+    sim.run_until(preset.faulty_until + preset.settle);
+    let stats = sim.stats();
+    totals.writes += stats.writes_answered;
+    totals.reads += stats.reads_answered;
+    totals.messages += stats.messages_sent;
+    totals.lost += stats.messages_lost;
     if let Some(v) = sim.violations().first() {
         return Err(format!("{} violated at {} us on node {}: {}", v.invariant.name(), v.at, v.node, v.detail));
     }
@@ -70,8 +145,7 @@ fn check_seed(seed: u64) -> Result<(), String> {
         let key = report.bad_keys().next().map(|k| k.key.clone()).unwrap_or_default();
         return Err(format!("client history is not linearizable (key {key})"));
     }
-    // After the faults healed, a request waits at most a few election timeouts.
-    let bound = 3_000_000;
+    let bound = preset.answer_within;
     if let Some(((client, id), (node, since))) = sim.unanswered_requests().find(|(_, (_, t))| *t + bound < sim.now()) {
         return Err(format!("request {id} of {client} at node {node} since {since} us was never answered"));
     }
@@ -81,8 +155,7 @@ fn check_seed(seed: u64) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn randomized_safety_and_linearizability() {
+fn run_preset(preset: &Preset) {
     let seeds: Vec<u64> = match std::env::var("RAFT_SEED") {
         Ok(s) => vec![s.parse().expect("RAFT_SEED is a number")],
         Err(_) => {
@@ -90,14 +163,32 @@ fn randomized_safety_and_linearizability() {
             (0..n).collect()
         }
     };
+    let mut totals = Totals::default();
     let failures: Vec<String> = seeds
         .iter()
         .filter_map(|&seed| {
-            check_seed(seed).err().map(|e| {
-                format!("seed {seed}: {e} (replay: RAFT_SEED={seed} cargo test -p raft-core --test sim_safety)")
+            check_seed(preset, seed, &mut totals).err().map(|e| {
+                let name = preset.name;
+                format!("{name} seed {seed}: {e} (replay: RAFT_SEED={seed} cargo test --release -p raft-core --test sim_safety {name})")
             })
         })
         .collect();
+    let Totals { writes, reads, messages, lost } = totals;
+    println!(
+        "{}: {} seeds, {} failed; {writes} writes and {reads} reads answered, {messages} messages sent, {lost} lost",
+        preset.name,
+        seeds.len(),
+        failures.len()
+    );
     assert!(failures.is_empty(), "{} of {} seeds failed:\n{}", failures.len(), seeds.len(), failures.join("\n"));
 }
 
+#[test]
+fn teaching_preset_is_safe_and_linearizable() {
+    run_preset(&TEACHING);
+}
+
+#[test]
+fn graded_preset_is_safe_and_linearizable() {
+    run_preset(&GRADED);
+}

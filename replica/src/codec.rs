@@ -16,8 +16,7 @@
 //! `ok` (`MID`, and `value` for a get), `fail` and `redirect` (`MID`).
 
 use raft_core::{
-    Answerer, AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
-    Relay,
+    AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
 };
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -86,16 +85,12 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
                 "rv"
             }
         }
-        Body::PreVoteReply { granted, log_ahead } => {
+        Body::PreVoteReply { granted } => {
             f.insert("g".into(), json!(granted));
-            if *log_ahead {
-                f.insert("la".into(), json!(true));
-            }
             "pvr"
         }
-        Body::RequestVoteReply { granted, prior_commit } => {
+        Body::RequestVoteReply { granted } => {
             f.insert("g".into(), json!(granted));
-            f.insert("pc".into(), json!(prior_commit));
             "rvr"
         }
         Body::AppendEntries {
@@ -104,21 +99,7 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
             entries,
             leader_commit,
             sent_at,
-            relay,
         } => {
-            match relay {
-                Relay::Direct => {}
-                Relay::Forward { to } => {
-                    f.insert("fw".into(), json!(format_id(*to)));
-                }
-                Relay::Forwarded { leader, via_match } => {
-                    f.insert("rl".into(), json!(format_id(*leader)));
-                    f.insert("vm".into(), json!(via_match));
-                }
-                Relay::Store => {
-                    f.insert("st".into(), json!(1));
-                }
-            }
             f.insert("pi".into(), json!(prev_log_index));
             f.insert("pt".into(), json!(prev_log_term));
             f.insert("c".into(), json!(leader_commit));
@@ -129,20 +110,8 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
             );
             "ae"
         }
-        Body::AppendEntriesReply {
-            result,
-            sent_at,
-            via,
-            commit_index,
-            prior_commit,
-        } => {
+        Body::AppendEntriesReply { result, sent_at } => {
             f.insert("s".into(), json!(sent_at));
-            f.insert("c".into(), json!(commit_index));
-            f.insert("pc".into(), json!(prior_commit));
-            if let Some((forwarder, match_index)) = via {
-                f.insert("vi".into(), json!(format_id(*forwarder)));
-                f.insert("vm".into(), json!(match_index));
-            }
             match result {
                 AppendResult::Success { match_index } => {
                     f.insert("m".into(), json!(match_index));
@@ -166,10 +135,9 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
 }
 
 fn encode_entry(e: &Entry) -> Value {
-    match (&e.command, &e.answerer) {
-        (Command::Noop, _) => json!([e.term]),
-        (Command::Put { key, value }, None) => json!([e.term, key, value]),
-        (Command::Put { key, value }, Some(a)) => json!([e.term, key, value, format_id(a.node), a.client, a.id]),
+    match &e.command {
+        Command::Noop => json!([e.term]),
+        Command::Put { key, value } => json!([e.term, key, value]),
     }
 }
 
@@ -336,11 +304,9 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                 },
                 "pvr" => Body::PreVoteReply {
                     granted: f.bool("g")?,
-                    log_ahead: f.0.contains_key("la") && f.bool("la")?,
                 },
                 "rvr" => Body::RequestVoteReply {
                     granted: f.bool("g")?,
-                    prior_commit: f.u64("pc")?,
                 },
                 "ae" => Body::AppendEntries {
                     prev_log_index: f.u64("pi")?,
@@ -348,17 +314,10 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                     entries: f.entries("e")?,
                     leader_commit: f.u64("c")?,
                     sent_at: f.u64("s")?,
-                    relay: f.relay()?,
                 },
                 _ => Body::AppendEntriesReply {
                     result: f.append_result()?,
                     sent_at: f.u64("s")?,
-                    via: match f.0.contains_key("vi") {
-                        true => Some((f.id("vi")?, f.u64("vm")?)),
-                        false => None,
-                    },
-                    commit_index: f.u64("c")?,
-                    prior_commit: f.u64("pc")?,
                 },
             };
             Ok(Incoming::Peer(Message {
@@ -408,30 +367,6 @@ impl Fields {
         })
     }
 
-    fn id(&self, field: &'static str) -> Result<NodeId, DecodeError> {
-        let value = self.string(field)?;
-        parse_id(&value).ok_or(DecodeError::BadId { field, value })
-    }
-
-    /// The relay role of an AppendEntries: `fw` names the follower to forward it to; `rl`
-    /// and `vm` name the leader a forwarded one speaks for and the forwarder's match index;
-    /// `st` marks a spare copy, which is not answered.
-    fn relay(&self) -> Result<Relay, DecodeError> {
-        if self.0.contains_key("fw") {
-            return Ok(Relay::Forward { to: self.id("fw")? });
-        }
-        if self.0.contains_key("rl") {
-            return Ok(Relay::Forwarded {
-                leader: self.id("rl")?,
-                via_match: self.u64("vm")?,
-            });
-        }
-        if self.0.contains_key("st") {
-            return Ok(Relay::Store);
-        }
-        Ok(Relay::Direct)
-    }
-
     fn bool(&self, field: &'static str) -> Result<bool, DecodeError> {
         self.get(field)?.as_bool().ok_or(DecodeError::Mistyped {
             field,
@@ -457,11 +392,6 @@ impl Fields {
                 match parts.as_slice() {
                     [_] => Ok(Entry::new(term, Command::Noop)),
                     [_, Value::String(key), Value::String(value)] => Ok(Entry::new(term, put(key, value))),
-                    [_, Value::String(key), Value::String(value), Value::String(node), Value::String(client), Value::String(id)] => {
-                        let node = parse_id(node).ok_or_else(bad)?;
-                        let answerer = Answerer { node, client: client.clone(), id: id.clone() };
-                        Ok(Entry { term, command: put(key, value), answerer: Some(answerer) })
-                    }
                     _ => Err(bad()),
                 }
             })
@@ -525,37 +455,19 @@ mod tests {
                 last_log_index: 7,
                 last_log_term: 3,
             },
-            Body::PreVoteReply { granted: true, log_ahead: false },
-            Body::PreVoteReply { granted: false, log_ahead: false },
-            Body::PreVoteReply { granted: false, log_ahead: true },
+            Body::PreVoteReply { granted: true },
+            Body::PreVoteReply { granted: false },
             Body::RequestVote {
                 last_log_index: 0,
                 last_log_term: 0,
             },
-            Body::RequestVoteReply { granted: true, prior_commit: 4 },
+            Body::RequestVoteReply { granted: true },
             Body::AppendEntries {
                 prev_log_index: 0,
                 prev_log_term: 0,
                 entries: vec![],
                 leader_commit: 0,
                 sent_at: 0,
-                relay: Relay::Direct,
-            },
-            Body::AppendEntries {
-                prev_log_index: 3,
-                prev_log_term: 2,
-                entries: vec![put(2, "k", "v")],
-                leader_commit: 3,
-                sent_at: 77,
-                relay: Relay::Forward { to: 0x12 },
-            },
-            Body::AppendEntries {
-                prev_log_index: 3,
-                prev_log_term: 2,
-                entries: vec![put(2, "k", "v")],
-                leader_commit: 3,
-                sent_at: 78,
-                relay: Relay::Store,
             },
             Body::AppendEntries {
                 prev_log_index: 41,
@@ -563,36 +475,15 @@ mod tests {
                 entries: vec![
                     Entry::new(5, Command::Noop),
                     put(5, "k\"ey\\ with \u{1} odd ✓ chars", ""),
-                    Entry {
-                        answerer: Some(Answerer {
-                            node: 0x00A1,
-                            client: "C0DE".into(),
-                            id: "MID\"0123456789ab".into(),
-                        }),
-                        ..put(5, "key", "value")
-                    },
+                    put(5, "key", "value"),
                     put(5, "", "v"),
                 ],
                 leader_commit: 40,
                 sent_at: u64::MAX,
-                relay: Relay::Forwarded {
-                    leader: 0xFFFE,
-                    via_match: 44,
-                },
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Success { match_index: 44 },
                 sent_at: 123_456,
-                via: None,
-                commit_index: 7,
-                prior_commit: 3,
-            },
-            Body::AppendEntriesReply {
-                result: AppendResult::Success { match_index: 44 },
-                sent_at: 123_456,
-                via: Some((3, 44)),
-                commit_index: 7,
-                prior_commit: 3,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -601,9 +492,6 @@ mod tests {
                     conflict_term: Some(2),
                 },
                 sent_at: 1,
-                via: Some((0, u64::MAX)),
-                commit_index: 7,
-                prior_commit: 3,
             },
             Body::AppendEntriesReply {
                 result: AppendResult::Reject {
@@ -612,9 +500,6 @@ mod tests {
                     conflict_term: None,
                 },
                 sent_at: 1,
-                via: None,
-                commit_index: 7,
-                prior_commit: 3,
             },
         ]
     }
@@ -903,10 +788,6 @@ mod tests {
                         entries,
                         leader_commit: u64::MAX,
                         sent_at: u64::MAX,
-                        relay: Relay::Forwarded {
-                            leader: 0xFFFE,
-                            via_match: u64::MAX,
-                        },
                     },
                 };
                 let size = encode_message(&msg, Some(0xFFFE)).len();

@@ -48,7 +48,7 @@ pub fn run(args: &Args, debug: bool) -> io::Result<()> {
     let queued = server.grace()?;
     let now = server.now();
     let seed = seed();
-    let config = Config { fanout: args.fanout, chain_answers: args.chain_answers, ..Config::graded() };
+    let config = Config { fanout: args.fanout, ..Config::graded() };
     let mut node = Node::new(args.id, args.peers.clone(), config, seed, now)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     server.debug_log(format_args!(

@@ -306,18 +306,9 @@ impl Sim {
     pub fn interventions(&self) -> &[Stamped] {
         &self.interventions
     }
-    /// Requests that nodes received and have not answered, with the node and time. Left out:
-    /// puts whose entry names an answerer (`Config::chain_answers`) that has crashed since
-    /// the request was sent; no other node may answer those (only the answerer knows
-    /// whether it did), so they may go unanswered for good.
+    /// Requests that nodes received and have not answered, with the node and time.
     pub fn unanswered_requests(&self) -> impl Iterator<Item = (&(String, String), &(NodeId, Time))> {
-        self.unanswered.iter().filter(|((client, id), &(_, since))| !self.answerer_crashed(client, id, since))
-    }
-
-    fn answerer_crashed(&self, client: &str, id: &str, since: Time) -> bool {
-        let named = |e: &crate::log::Entry| e.answerer.as_ref().filter(|a| a.client == client && a.id == id).map(|a| a.node);
-        let answerer = self.node_ids().filter_map(|n| self.node(n)).find_map(|n| n.log().entries().iter().rev().find_map(named));
-        answerer.is_some_and(|a| self.last_crash.get(a as usize - 1).copied().flatten().is_some_and(|t| t >= since))
+        self.unanswered.iter()
     }
 
     // ----- driving -----

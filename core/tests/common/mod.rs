@@ -125,13 +125,12 @@ pub fn append_msg(
         entries,
         leader_commit: commit,
         sent_at: 0,
-        relay: Relay::Direct,
     };
     Message { from, to, term, body }
 }
 
 pub fn append_reply(from: NodeId, to: NodeId, term: Term, result: AppendResult, sent_at: Time) -> Message {
-    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at, via: None, commit_index: 0, prior_commit: 0 } }
+    Message { from, to, term, body: Body::AppendEntriesReply { result, sent_at } }
 }
 
 pub fn vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Message {
@@ -139,7 +138,7 @@ pub fn vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Me
 }
 
 pub fn vote_reply(from: NodeId, to: NodeId, term: Term, granted: bool) -> Message {
-    Message { from, to, term, body: Body::RequestVoteReply { granted, prior_commit: 0 } }
+    Message { from, to, term, body: Body::RequestVoteReply { granted } }
 }
 
 pub fn pre_vote_msg(from: NodeId, to: NodeId, term: Term, last: (Index, Term)) -> Message {
@@ -436,7 +435,7 @@ pub fn settled_leader_of(config: Config, at: Time) -> Node {
     leader
 }
 
-// ----- relay chains -----
+// ----- puts -----
 
 /// A client's put to `leader` at `now`, and what the leader sends for it.
 pub fn send_put(leader: &mut Node, now: Time, key: &str, id: &str) -> Vec<Message> {
@@ -445,44 +444,9 @@ pub fn send_put(leader: &mut Node, now: Time, key: &str, id: &str) -> Vec<Messag
     sends(&leader.take_effects())
 }
 
-/// The two followers of the relay chain an AppendEntries starts.
-pub fn chain_of(m: &Message) -> (NodeId, NodeId) {
-    match m.body {
-        Body::AppendEntries { relay: Relay::Forward { to }, .. } => (m.to, to),
-        _ => panic!("not the start of a chain: {m:?}"),
-    }
-}
-
 pub fn entries_of(m: &Message) -> &[Entry] {
     match &m.body {
         Body::AppendEntries { entries, .. } => entries,
-        _ => panic!("not an AppendEntries: {m:?}"),
-    }
-}
-
-/// Acknowledges each AppendEntries the leader (node 1) has sent, as the follower that would
-/// answer it (a chain's end, for the chain's first follower too), if every follower on its
-/// way `answers`; the rest are lost.
-pub fn answer_appends(leader: &mut Node, now: Time, term: Term, answers: impl Fn(NodeId) -> bool) {
-    for m in sends(&leader.take_effects()) {
-        let Body::AppendEntries { prev_log_index, ref entries, sent_at, relay, .. } = m.body else { continue };
-        let match_index = prev_log_index + entries.len() as Index;
-        let (from, via) = match relay {
-            Relay::Forward { to } => (to, Some((m.to, match_index))),
-            _ => (m.to, None),
-        };
-        if !(answers(m.to) && answers(from)) {
-            continue;
-        }
-        let body = Body::AppendEntriesReply { result: AppendResult::Success { match_index }, sent_at, via, commit_index: 1, prior_commit: 0 };
-        leader.receive(now, Message { from, to: 1, term, body });
-    }
-}
-
-/// The relay role of an AppendEntries.
-pub fn relay_of(m: &Message) -> Relay {
-    match m.body {
-        Body::AppendEntries { relay, .. } => relay,
         _ => panic!("not an AppendEntries: {m:?}"),
     }
 }
@@ -505,65 +469,11 @@ pub fn graded_like_sim(seed: u64, raft: Config) -> raft_core::sim::SimConfig {
     config
 }
 
-/// What two leader kills cost in one run of [`kill_leader_twice`].
-pub struct Kills {
-    /// Entries a killed leader held without knowing them committed (puts whose clients a
-    /// graded simulator's client would wait for).
-    pub at_risk: usize,
-    /// How many of those the cluster lost.
-    pub lost: usize,
-    /// Of the entries at risk, those some live follower held too when the leader was killed.
-    pub on_followers: usize,
-    /// How many of those the cluster lost.
-    pub lost_on_followers: usize,
-    /// The longest stretch without a leader after the first kill.
-    pub longest_leaderless: Time,
-}
-
-/// Runs `raft` for 30 s under 15 % loss with eight busy clients, killing the leader at 8 and
-/// 16 s (as the graded simulator's advanced-2 does), then until there is a leader.
-pub fn kill_leader_twice(seed: u64, raft: Config) -> Kills {
-    use raft_core::sim::{Intervention, Sim};
-    let mut sim = Sim::new(graded_like_sim(seed, raft)).expect("valid config");
-    // Each entry at risk, and whether a live follower held it too.
-    let mut at_risk: Vec<(Index, Term, bool)> = Vec::new();
-    let (mut leaderless_since, mut longest_leaderless) = (None, 0);
-    let mut kills = vec![16_000_000, 8_000_000];
-    let mut t = 0;
-    // An election may be under way at the end: what counts is the log of the next leader.
-    while t < 30_000_000 || (sim.leader().is_none() && t < 45_000_000) {
-        t += 10_000;
-        sim.run_until(t);
-        match (sim.leader(), leaderless_since) {
-            (None, None) if t >= 8_000_000 => leaderless_since = Some(t),
-            (Some(_), Some(since)) => {
-                longest_leaderless = longest_leaderless.max(t - since);
-                leaderless_since = None;
-            }
-            _ => {}
-        }
-        if let (Some(&due), Some(leader)) = (kills.last(), sim.leader()) {
-            if t >= due {
-                let node = sim.node(leader).expect("the leader is up");
-                let log = node.log();
-                for i in node.commit_index() + 1..=log.last_index() {
-                    let term = log.term_at(i).expect("in the log");
-                    let held = |n: NodeId| n != leader && sim.node(n).is_some_and(|f| f.log().term_at(i) == Some(term));
-                    at_risk.push((i, term, sim.node_ids().any(held)));
-                }
-                sim.intervene(Intervention::Crash { node: leader });
-                kills.pop();
-            }
-        }
-    }
-    let leader = sim.leader().expect("a leader within 15 s of the end");
-    let log = sim.node(leader).expect("the leader is up").log();
-    let lost = |e: &&(Index, Term, bool)| log.term_at(e.0) != Some(e.1);
-    Kills {
-        at_risk: at_risk.len(),
-        lost: at_risk.iter().filter(lost).count(),
-        on_followers: at_risk.iter().filter(|e| e.2).count(),
-        lost_on_followers: at_risk.iter().filter(|e| e.2).filter(lost).count(),
-        longest_leaderless,
+pub fn assert_logs_converged(net: &Network) {
+    let leader = net.leader().expect("a leader");
+    for id in net.ids() {
+        assert_eq!(net.node(id).log(), net.node(leader).log(), "log of node {id}");
+        assert_eq!(net.node(id).commit_index(), net.node(leader).commit_index(), "commit of node {id}");
+        assert_eq!(net.node(id).kv(), net.node(leader).kv(), "state machine of node {id}");
     }
 }

@@ -6,7 +6,7 @@
 use super::geometry::{message_position, Point};
 use crate::model::command_text;
 use raft_core::sim::{InFlight, Sim};
-use raft_core::{AppendResult, Body, MessageKind, NodeId, Relay, Term, Time};
+use raft_core::{AppendResult, Body, MessageKind, NodeId, Term, Time};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GlyphKind {
@@ -122,21 +122,6 @@ pub struct MessageView {
     pub pos: Point,
     pub progress: f64,
     pub label: String,
-    /// Its part in a relay chain: "forward" (leader to first follower), "forwarded" (first
-    /// to second), "for-both" (the second's answer) or "store" (a spare copy of a broken
-    /// chain's entries), if any.
-    pub relay: Option<&'static str>,
-}
-
-/// A message's part in a relay chain (see [`MessageView::relay`]).
-pub fn relay_role(body: &Body) -> Option<&'static str> {
-    match body {
-        Body::AppendEntries { relay: Relay::Forward { .. }, .. } => Some("forward"),
-        Body::AppendEntries { relay: Relay::Forwarded { .. }, .. } => Some("forwarded"),
-        Body::AppendEntries { relay: Relay::Store, .. } => Some("store"),
-        Body::AppendEntriesReply { via: Some(_), .. } => Some("for-both"),
-        _ => None,
-    }
 }
 
 /// Every message in flight, placed between its nodes (`ring[id - 1]` is node `id`).
@@ -157,7 +142,6 @@ pub fn message_views(sim: &Sim, ring: &[Point]) -> Vec<MessageView> {
                 pos: message_position(from, to, progress),
                 progress,
                 label: label(m),
-                relay: relay_role(&m.message.body),
             })
         })
         .collect()
@@ -170,9 +154,8 @@ pub fn label(m: &InFlight) -> String {
         Body::PreVote { last_log_index, last_log_term } => {
             format!("PreVote for term {term} (last log {last_log_index}@{last_log_term})")
         }
-        Body::PreVoteReply { granted, log_ahead } => {
-            let ahead = if *log_ahead { ", log ahead" } else { "" };
-            format!("PreVote reply: {}{ahead}", yes_no(*granted, "granted", "denied"))
+        Body::PreVoteReply { granted } => {
+            format!("PreVote reply: {}", yes_no(*granted, "granted", "denied"))
         }
         Body::RequestVote { last_log_index, last_log_term } => {
             format!("RequestVote, term {term} (last log {last_log_index}@{last_log_term})")
@@ -195,14 +178,7 @@ pub fn label(m: &InFlight) -> String {
             format!("AppendEntries reply, term {term}: reject at {rejected_index}")
         }
     };
-    let relay = match &m.message.body {
-        Body::AppendEntries { relay: Relay::Forward { to }, .. } => format!("; to be forwarded to {to}"),
-        Body::AppendEntries { relay: Relay::Forwarded { leader, .. }, .. } => format!("; forwarded for leader {leader}"),
-        Body::AppendEntries { relay: Relay::Store, .. } => "; a spare copy, not answered".to_string(),
-        Body::AppendEntriesReply { via: Some((forwarder, _)), .. } => format!("; also for {forwarder}"),
-        _ => String::new(),
-    };
-    format!("#{} {from} → {to}: {what}{relay}", m.id)
+    format!("#{} {from} → {to}: {what}", m.id)
 }
 
 fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {
@@ -235,23 +211,10 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
             add("last log index", last_log_index.to_string());
             add("last log term", last_log_term.to_string());
         }
-        Body::PreVoteReply { granted, log_ahead } => {
+        Body::PreVoteReply { granted } | Body::RequestVoteReply { granted } => {
             add("vote granted", granted.to_string());
-            add("voter's log more up-to-date", log_ahead.to_string());
         }
-        Body::RequestVoteReply { granted, prior_commit } => {
-            add("vote granted", granted.to_string());
-            add("voter's commit index when its term began", prior_commit.to_string());
-        }
-        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at, relay } => {
-            match relay {
-                Relay::Direct => {}
-                Relay::Forward { to } => add("relay", format!("append, then forward to node {to}")),
-                Relay::Forwarded { leader, via_match } => {
-                    add("relay", format!("forwarded for leader {leader}; sender matches up to {via_match}"))
-                }
-                Relay::Store => add("relay", "a spare copy: append, answer nothing".into()),
-            }
+        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at } => {
             add("prev log index", prev_log_index.to_string());
             add("prev log term", prev_log_term.to_string());
             add("leader commit", leader_commit.to_string());
@@ -264,10 +227,7 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                 add(&format!("entry {index}"), format!("term {}: {}", e.term, command_text(&e.command)));
             }
         }
-        Body::AppendEntriesReply { result, sent_at, via, commit_index, prior_commit } => {
-            if let Some((forwarder, match_index)) = via {
-                add("also for", format!("node {forwarder}, which matches up to {match_index}"));
-            }
+        Body::AppendEntriesReply { result, sent_at } => {
             match result {
                 AppendResult::Success { match_index } => {
                     add("result", "success".into());
@@ -280,8 +240,6 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
                     add("conflict term", conflict_term.map_or("none (log too short)".into(), |t| t.to_string()));
                 }
             }
-            add("follower's commit index", commit_index.to_string());
-            add("its commit index when its term began", prior_commit.to_string());
             add("echoes leader clock", t(*sent_at));
         }
     }

@@ -26,13 +26,12 @@ pub fn read_mode_from(name: &str) -> Option<ReadMode> {
     READ_MODES.into_iter().find(|&m| read_mode_name(m) == name)
 }
 
-pub const FANOUTS: [Fanout; 3] = [Fanout::All, Fanout::Quorum, Fanout::Relay];
+pub const FANOUTS: [Fanout; 2] = [Fanout::All, Fanout::Quorum];
 
 pub fn fanout_name(fanout: Fanout) -> &'static str {
     match fanout {
         Fanout::All => "all followers",
         Fanout::Quorum => "just a quorum",
-        Fanout::Relay => "relay chains",
     }
 }
 

@@ -93,7 +93,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
                 html! {
                     <g key={m.id.to_string()} class={classes!(message_classes(m.kind), selected.then_some("selected"))}
                        transform={format!("translate({:.1} {:.1})", m.pos.x, m.pos.y)}
-                       data-msg-id={m.id.to_string()} data-kind={m.kind.name()} data-relay={m.relay}
+                       data-msg-id={m.id.to_string()} data-kind={m.kind.name()}
                        data-from={m.from.to_string()} data-to={m.to.to_string()}
                        tabindex="0" role="button" aria-label={m.label.clone()}>
                         <title>{ m.label.clone() }</title>

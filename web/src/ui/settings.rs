@@ -62,7 +62,7 @@ pub fn Settings(props: &SettingsProps) -> Html {
                             }) }
                         </select>
                     </label>
-                    <span class="hint">{ "a quorum saves messages; in a relay chain one follower passes the leader's message on to a second, which answers for both" }</span>
+                    <span class="hint">{ "a quorum saves messages: new entries go at once to just enough followers for a commit, the rest get them with their next heartbeat" }</span>
                 </li>
             </ul>
             <p class="hint">{ "A change replays this run's seed and actions with the new setting, up to the same moment." }</p>

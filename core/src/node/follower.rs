@@ -1,0 +1,106 @@
+//! AppendEntries on the receiving side (§5.3): the consistency check, conflict removal,
+//! and learning the commit index from the leader.
+
+use super::{Node, Role};
+use crate::event::Event;
+use crate::log::Entry;
+use crate::message::{AppendResult, Body};
+use crate::types::{Index, NodeId, Term, Time};
+
+/// The fields of an AppendEntries, as received.
+pub(super) struct Append {
+    pub prev_log_index: Index,
+    pub prev_log_term: Term,
+    pub entries: Vec<Entry>,
+    pub leader_commit: Index,
+    pub sent_at: Time,
+}
+
+impl Node {
+    /// An AppendEntries from the leader of our term.
+    pub(super) fn handle_append_entries(&mut self, now: Time, leader: NodeId, append: Append) {
+        match self.role {
+            Role::Follower { leader: Some(l) } if l == leader => {
+                self.last_leader_contact = Some(now);
+                self.reset_election_timer(now);
+                // The leader is alive after all: requests held for a client that came back
+                // can be redirected to it.
+                if self.requests.held_len() > 0 {
+                    self.release_held_requests(now);
+                }
+            }
+            // A follower that did not know the leader recognises it (§5.2).
+            _ => self.become_follower(now, self.term, Some(leader)),
+        }
+        let Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at } = append;
+        let result = self.check_and_append(now, prev_log_index, prev_log_term, entries, leader_commit);
+        if let AppendResult::Reject { .. } = result {
+            self.trace(Event::AppendRejected { leader, prev_log_index });
+        }
+        self.send(leader, Body::AppendEntriesReply { result, sent_at });
+    }
+
+    fn check_and_append(
+        &mut self,
+        now: Time,
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+    ) -> AppendResult {
+        // §5.3: reply false if the log has no entry at prev_log_index with prev_log_term.
+        match self.log.term_at(prev_log_index) {
+            None => {
+                return AppendResult::Reject {
+                    rejected_index: prev_log_index,
+                    conflict_index: self.log.last_index() + 1,
+                    conflict_term: None,
+                }
+            }
+            Some(term) if term != prev_log_term => {
+                return AppendResult::Reject {
+                    rejected_index: prev_log_index,
+                    conflict_index: self.log.first_index_of_term_at(prev_log_index),
+                    conflict_term: Some(term),
+                }
+            }
+            Some(_) => {}
+        }
+
+        // §5.3: delete an existing entry that conflicts with a new one and all that follow;
+        // keep entries that match (a reordered, older AppendEntries must not shorten the log).
+        let Some(last_new) = prev_log_index.checked_add(entries.len() as Index) else {
+            return AppendResult::Reject { rejected_index: prev_log_index, conflict_index: self.log.last_index() + 1, conflict_term: None };
+        };
+        let mut first_appended = None;
+        for (offset, entry) in entries.into_iter().enumerate() {
+            let index = prev_log_index + 1 + offset as Index;
+            match self.log.term_at(index) {
+                Some(term) if term == entry.term => continue,
+                Some(_) if index <= self.commit_index => {
+                    // A leader never overwrites committed entries (§5.4); refuse rather
+                    // than corrupt the state machine.
+                    return AppendResult::Reject {
+                        rejected_index: prev_log_index,
+                        conflict_index: self.commit_index + 1,
+                        conflict_term: None,
+                    };
+                }
+                Some(_) => {
+                    self.log.truncate_from(index);
+                    self.trace(Event::LogTruncated { from: index });
+                }
+                None => {}
+            }
+            first_appended.get_or_insert((index, entry.term));
+            self.log.append(entry);
+        }
+        if let Some((first, term)) = first_appended {
+            self.trace(Event::EntriesAppended { first, last: self.log.last_index(), term });
+        }
+
+        // §5.3: commit_index = min(leader_commit, index of last new entry).
+        self.set_commit_index(leader_commit.min(last_new), now);
+        AppendResult::Success { match_index: last_new }
+    }
+}

@@ -1,0 +1,86 @@
+//! The one decision the paper leaves to the implementation that a message economy changes:
+//! which followers a leader sends new entries to at once. The paper sends them to every
+//! follower (§5.3); the `economy` feature adds a fanout that sends them to just enough
+//! followers for a commit ([`crate::economy`]). The leader asks [`Fanout::select`] once per
+//! decision and both its sends and its next deadline follow the answer.
+
+use crate::node::Progress;
+use crate::types::{Index, NodeId, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which followers get new entries as soon as the leader has them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fanout {
+    /// Every follower, at once (§5.3).
+    All,
+    /// Only as many followers as a commit needs; the others get new entries with their next
+    /// heartbeat, or every follower does once a commit has stalled (see
+    /// [`crate::economy::quorum`]).
+    #[cfg(feature = "economy")]
+    Quorum,
+}
+
+/// The followers that get new entries now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    Everyone,
+    /// These followers now; every follower from `everyone_at` on, if set.
+    Some { followers: Vec<NodeId>, everyone_at: Option<Time> },
+}
+
+impl Selection {
+    /// Whether `follower` gets its unsent entries at `now`.
+    pub fn includes(&self, follower: NodeId, now: Time) -> bool {
+        match self {
+            Selection::Everyone => true,
+            Selection::Some { followers, everyone_at } => {
+                followers.contains(&follower) || everyone_at.is_some_and(|t| now >= t)
+            }
+        }
+    }
+
+    /// When followers left out now get their entries anyway.
+    pub fn everyone_at(&self) -> Option<Time> {
+        match self {
+            Selection::Everyone => None,
+            Selection::Some { everyone_at, .. } => *everyone_at,
+        }
+    }
+}
+
+impl Fanout {
+    /// The most economical fanout this build has: the graded preset's.
+    pub fn economical() -> Fanout {
+        #[cfg(feature = "economy")]
+        return Fanout::Quorum;
+        #[cfg(not(feature = "economy"))]
+        return Fanout::All;
+    }
+
+    /// Every fanout this build has, for menus.
+    pub fn all() -> Vec<Fanout> {
+        vec![
+            Fanout::All,
+            #[cfg(feature = "economy")]
+            Fanout::Quorum,
+        ]
+    }
+
+    /// Chooses the followers that get new entries now. `stalled_since`: when the oldest
+    /// entry not yet committed was appended; `retransmit_timeout`: the leader's current one.
+    #[cfg_attr(not(feature = "economy"), allow(unused_variables))]
+    pub fn select(
+        self,
+        progress: &BTreeMap<NodeId, Progress>,
+        last_index: Index,
+        stalled_since: Option<Time>,
+        retransmit_timeout: u64,
+    ) -> Selection {
+        match self {
+            Fanout::All => Selection::Everyone,
+            #[cfg(feature = "economy")]
+            Fanout::Quorum => crate::economy::quorum::select(progress, last_index, stalled_since, retransmit_timeout),
+        }
+    }
+}
