@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: the core (unit, paper-section, scenario, randomized simulation over
-# RAFT_SEEDS seeds), the replica and the harness, the core built for wasm32, all official
+# Every test: the core (unit, paper-section, scenario, randomized simulation of each
+# shipped preset over RAFT_SEEDS seeds, then again without the economy feature), the
+# replica and the harness, the core built for wasm32, all official
 # graded-simulator configs and our own scenarios against ./3700kvstore, and the browser
 # app in headless Chromium. Stops at the first failure.
 set -euo pipefail
@@ -13,6 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "cargo tests (core, replica, harness; $RAFT_SEEDS simulation seeds)"
 cargo test --release --workspace
+
+step "the paper core without the message economy (cargo feature economy off)"
+cargo test --release -p raft-core --no-default-features
 
 step "view-model tests of the web app (native)"
 cargo test --release -p raft-web

@@ -5,7 +5,8 @@
 //! # Driving a node
 //!
 //! A [`Node`] never reads a clock, sleeps or touches a socket. Its owner feeds it inputs,
-//! each stamped with the current time in microseconds, and collects [`Effect`]s: messages to
+//! each stamped with the current time in microseconds, and collects [`Effect`]s in order:
+//! writes of its persistent state (before the messages that rely on them), messages to
 //! send, replies to clients and trace events. [`Node::next_deadline`] says when to call
 //! [`Node::tick`] next, so an owner can sleep until then.
 //!
@@ -30,7 +31,8 @@
 //!                 match effect {
 //!                     Effect::Send(m) => mail.push(m),
 //!                     Effect::Reply(r) => replies.push(r.outcome),
-//!                     Effect::Trace(_) => {}
+//!                     // A node with a disk writes its persistent state here.
+//!                     Effect::Persist { .. } | Effect::Trace(_) => {}
 //!                 }
 //!             }
 //!         }

@@ -4,10 +4,8 @@
 //! followers for a commit ([`crate::economy`]). The leader asks [`Fanout::select`] once per
 //! decision and both its sends and its next deadline follow the answer.
 
-use crate::node::Progress;
-use crate::types::{Index, NodeId, Time};
+use crate::types::{NodeId, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Which followers get new entries as soon as the leader has them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +17,18 @@ pub enum Fanout {
     /// [`crate::economy::quorum`]).
     #[cfg(feature = "economy")]
     Quorum,
+}
+
+/// What a fanout may know of one follower: the leader's view of it (`node::Progress`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Follower {
+    pub id: NodeId,
+    /// It has been sent every entry the leader has.
+    pub has_everything: bool,
+    /// Its last AppendEntries went unanswered until it timed out.
+    pub missed: bool,
+    pub last_heard_at: Option<Time>,
+    pub match_index: crate::types::Index,
 }
 
 /// The followers that get new entries now.
@@ -70,17 +80,11 @@ impl Fanout {
     /// Chooses the followers that get new entries now. `stalled_since`: when the oldest
     /// entry not yet committed was appended; `retransmit_timeout`: the leader's current one.
     #[cfg_attr(not(feature = "economy"), allow(unused_variables))]
-    pub fn select(
-        self,
-        progress: &BTreeMap<NodeId, Progress>,
-        last_index: Index,
-        stalled_since: Option<Time>,
-        retransmit_timeout: u64,
-    ) -> Selection {
+    pub fn select(self, followers: &[Follower], stalled_since: Option<Time>, retransmit_timeout: u64) -> Selection {
         match self {
             Fanout::All => Selection::Everyone,
             #[cfg(feature = "economy")]
-            Fanout::Quorum => crate::economy::quorum::select(progress, last_index, stalled_since, retransmit_timeout),
+            Fanout::Quorum => crate::economy::quorum::select(followers, stalled_since, retransmit_timeout),
         }
     }
 }

@@ -577,6 +577,66 @@ fn test_fast_backoff_uses_conflict_term() {
     }
 }
 
+// ----- Figure 2: persistent state on stable storage -----
+
+/// The first `Effect::Persist` in `effects` and the position of the first message or reply.
+fn persist_then_output(effects: &[Effect]) -> (Option<(usize, Effect)>, Option<usize>) {
+    let persist = effects.iter().enumerate().find(|(_, e)| matches!(e, Effect::Persist { .. })).map(|(i, e)| (i, e.clone()));
+    let output = effects.iter().position(|e| matches!(e, Effect::Send(_) | Effect::Reply(_)));
+    (persist, output)
+}
+
+/// Figure 2: a vote is written to stable storage before it is granted, so that a voter
+/// that crashes and restarts cannot vote twice in one term.
+#[test]
+fn test_vote_is_persisted_before_it_is_sent() {
+    let mut node = node_with_log(3, 3, paper_config(), 1, None, &[]);
+    node.receive(LATE, vote_msg(1, 3, 2, (0, 0)));
+    let effects = node.take_effects();
+    let (persist, output) = persist_then_output(&effects);
+    let (at, persist) = persist.expect("the vote is persisted");
+    assert_eq!(persist, Effect::Persist { term: 2, voted_for: Some(1), log_from: 1 });
+    assert!(at < output.expect("the vote reply"), "persisted before the reply: {effects:?}");
+    // Nothing changed since: a second message asks for no write.
+    node.receive(LATE, vote_msg(2, 3, 2, (0, 0)));
+    assert_eq!(persist_then_output(&node.take_effects()).0, None);
+}
+
+/// Figure 2: entries are on stable storage before a follower acknowledges them (the leader
+/// counts the acknowledgement towards a commit, §5.4.2); `log_from` names the first
+/// index that changed, here the first entry that replaced a conflicting one (§5.3).
+#[test]
+fn test_entries_are_persisted_before_they_are_acknowledged() {
+    let mut node = node_with_log(2, 3, paper_config(), 2, None, &[1, 2, 2]);
+    node.receive(LATE, append_msg(1, 2, 3, (1, 1), vec![entry(2, 3), entry(3, 3)], 0));
+    let effects = node.take_effects();
+    let (persist, output) = persist_then_output(&effects);
+    let (at, persist) = persist.expect("the new entries are persisted");
+    assert_eq!(persist, Effect::Persist { term: 3, voted_for: None, log_from: 2 });
+    assert!(at < output.expect("the acknowledgement"), "{effects:?}");
+    assert_eq!(terms_of(node.log()), [1, 3, 3]);
+}
+
+/// Figure 2: a candidate persists its new term and its vote for itself before it asks for
+/// votes, and a leader its new entry before it sends it.
+#[test]
+fn test_candidate_and_leader_persist_before_they_send() {
+    let mut node = new_node(1, 3, paper_config());
+    make_candidate(&mut node, LATE);
+    let effects = node.take_effects();
+    let (persist, output) = persist_then_output(&effects);
+    let (at, persist) = persist.expect("the new term and the vote are persisted");
+    assert_eq!(persist, Effect::Persist { term: 1, voted_for: Some(1), log_from: 1 });
+    assert!(at < output.expect("the vote requests"), "{effects:?}");
+    node.receive(LATE, vote_reply(2, 1, 1, true));
+    assert!(node.is_leader());
+    let effects = node.take_effects();
+    let (persist, output) = persist_then_output(&effects);
+    let (at, persist) = persist.expect("the no-op is persisted");
+    assert_eq!(persist, Effect::Persist { term: 1, voted_for: Some(1), log_from: 1 });
+    assert!(at < output.expect("the AppendEntries"), "{effects:?}");
+}
+
 // ----- §5.4: safety -----
 
 /// §5.4.1: a RequestVote carries the index and term of the candidate's last log entry.

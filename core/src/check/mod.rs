@@ -1,9 +1,11 @@
 //! Correctness checks over what clients observed.
 //!
 //! [`linearizability`] decides whether a recorded key-value client history
-//! could have been produced by a single, atomic register per key.
+//! could have been produced by a single, atomic register per key; [`own_writes`] checks
+//! the graded simulator's stricter read rule.
 
 pub mod linearizability;
+pub mod own_writes;
 
 pub use linearizability::{
     check, check_with_budget, KeyReport, OpKind, Operation, Report, Verdict,

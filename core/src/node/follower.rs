@@ -87,13 +87,13 @@ impl Node {
                     };
                 }
                 Some(_) => {
-                    self.log.truncate_from(index);
+                    self.log_truncate(index);
                     self.trace(Event::LogTruncated { from: index });
                 }
                 None => {}
             }
             first_appended.get_or_insert((index, entry.term));
-            self.log.append(entry);
+            self.log_append(entry);
         }
         if let Some((first, term)) = first_appended {
             self.trace(Event::EntriesAppended { first, last: self.log.last_index(), term });

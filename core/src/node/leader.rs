@@ -13,7 +13,7 @@ use super::{Node, Progress, Role};
 use crate::event::{Event, StepDownReason};
 use crate::log::Entry;
 use crate::message::{AppendResult, Body};
-use crate::policy::Selection;
+use crate::policy::{Follower, Selection};
 use crate::types::{Index, NodeId, Time};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -72,7 +72,7 @@ impl Node {
     /// Appends an entry of the leader's own term; `flush` sends it when it is due.
     pub(super) fn append_as_leader(&mut self, now: Time, entry: Entry) -> Index {
         let term = entry.term;
-        let index = self.log.append(entry);
+        let index = self.log_append(entry);
         self.trace(Event::EntriesAppended { first: index, last: index, term });
         if let Role::Leader(l) = &mut self.role {
             l.uncommitted.push_back((index, now));
@@ -118,7 +118,19 @@ impl Node {
     fn selection(&self, l: &Leadership) -> Selection {
         let timeout = retransmit_timeout(l.srtt_us, self.config.retransmit_timeout_us);
         let stalled_since = l.uncommitted.front().map(|&(_, t)| t);
-        self.config.fanout.select(&l.progress, self.log.last_index(), stalled_since, timeout)
+        let last = self.log.last_index();
+        let followers: Vec<Follower> = l
+            .progress
+            .iter()
+            .map(|(&id, p)| Follower {
+                id,
+                has_everything: !p.has_unsent(last),
+                missed: p.misses > 0,
+                last_heard_at: p.last_heard_at,
+                match_index: p.match_index,
+            })
+            .collect();
+        self.config.fanout.select(&followers, stalled_since, timeout)
     }
 
     /// Sends each follower what [`Node::follower_due`] says is due now.

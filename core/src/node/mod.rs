@@ -39,16 +39,23 @@ use leader::Leadership;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What a node asks its owner to do.
+/// What a node asks its owner to do, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Effect {
+    /// Write the persistent state to stable storage before carrying out any later effect:
+    /// the messages and replies after it may rely on it (Figure 2: persistent state is
+    /// "updated on stable storage before responding to RPCs"). `term` and `voted_for` are
+    /// the current ones; the log changed from index `log_from` on: keep the entries before
+    /// it, and replace the rest with `Node::log()` from there (nothing, if it is past the end).
+    Persist { term: Term, voted_for: Option<NodeId>, log_from: Index },
     Send(Message),
     Reply(ClientReply),
     Trace(Event),
 }
 
-/// The state that survives a crash (§5, Figure 2: persistent state on all servers). A node
-/// is assumed to persist it before it sends any message that depends on it.
+/// The state that survives a crash (§5, Figure 2: persistent state on all servers). The node
+/// asks for it to be written with [`Effect::Persist`] before any message or reply that
+/// depends on it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersistentState {
     pub term: Term,
@@ -92,6 +99,10 @@ pub struct Node {
     last_leader_contact: Option<Time>,
     /// Client requests held or owed an answer.
     requests: Requests,
+    /// What the last `Effect::Persist` wrote: the term and vote, and whether (from which
+    /// index) the log has changed since.
+    persisted: (Term, Option<NodeId>),
+    log_changed_from: Option<Index>,
     effects: Vec<Effect>,
 }
 
@@ -136,6 +147,8 @@ impl Node {
             // before it crashed, so it honours one from now on (thesis §6.4.1).
             last_leader_contact: Some(now),
             requests: Requests::default(),
+            persisted: (persistent.term, persistent.voted_for),
+            log_changed_from: None,
             effects: Vec::new(),
         };
         node.reset_election_timer(now);
@@ -349,12 +362,41 @@ impl Node {
 
     /// Sends with a term other than our own (pre-votes speak of the term they propose).
     fn send_in_term(&mut self, to: NodeId, term: Term, body: Body) {
+        self.persist();
         self.effects.push(Effect::Send(Message { from: self.id, to, term, body }));
     }
 
     fn answer(&mut self, request: ClientRequest, outcome: Outcome) {
         self.trace(Event::RequestAnswered { client: request.client.clone(), id: request.id.clone(), outcome: outcome.clone() });
+        self.persist();
         self.effects.push(Effect::Reply(ClientReply { client: request.client, id: request.id, outcome }));
+    }
+
+    /// Asks for the persistent state to be written if it changed since it last was.
+    fn persist(&mut self) {
+        if self.persisted == (self.term, self.voted_for) && self.log_changed_from.is_none() {
+            return;
+        }
+        let log_from = self.log_changed_from.take().unwrap_or(self.log.last_index() + 1);
+        self.persisted = (self.term, self.voted_for);
+        self.effects.push(Effect::Persist { term: self.term, voted_for: self.voted_for, log_from });
+    }
+
+    /// Appends to the log, noting the change for the next `Effect::Persist`.
+    fn log_append(&mut self, entry: crate::log::Entry) -> Index {
+        let index = self.log.append(entry);
+        self.log_changed(index);
+        index
+    }
+
+    /// Removes the entry at `from` and everything after it (§5.3), noting the change.
+    fn log_truncate(&mut self, from: Index) {
+        self.log.truncate_from(from);
+        self.log_changed(from);
+    }
+
+    fn log_changed(&mut self, from: Index) {
+        self.log_changed_from = Some(self.log_changed_from.map_or(from, |f| f.min(from)));
     }
 
     fn reset_election_timer(&mut self, now: Time) {

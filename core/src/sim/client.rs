@@ -18,10 +18,19 @@ pub struct ClientConfig {
     /// Pause between an answer and the next request, drawn from this range.
     pub think_min_us: u64,
     pub think_max_us: u64,
-    /// A request without an answer after this long is abandoned and retried elsewhere.
+    /// A request without an answer after this long is abandoned and retried elsewhere, or
+    /// with `resend_on_timeout` off, left waiting while the client moves on.
     pub timeout_us: u64,
+    /// Off: like the graded simulator's clients, a client never resends a request that got
+    /// no answer; it goes on to its next request, and still takes the answer if one comes.
+    #[serde(default = "resend_by_default")]
+    pub resend_on_timeout: bool,
     /// Workload clients start sending at this time.
     pub start_us: u64,
+}
+
+fn resend_by_default() -> bool {
+    true
 }
 
 impl ClientConfig {
@@ -60,6 +69,9 @@ pub struct SimClient {
     pub leader_guess: Option<NodeId>,
     pub next_request_at: Option<Time>,
     pub outstanding: Vec<Outstanding>,
+    /// Requests the client stopped waiting for but would still take an answer to
+    /// (`ClientConfig::resend_on_timeout` off).
+    pub background: Vec<Outstanding>,
     sent: u64,
     puts: u64,
 }
@@ -74,7 +86,16 @@ impl SimClient {
     }
 
     fn new(name: String, user: bool, next_request_at: Option<Time>) -> SimClient {
-        SimClient { name, user, leader_guess: None, next_request_at, outstanding: Vec::new(), sent: 0, puts: 0 }
+        SimClient {
+            name,
+            user,
+            leader_guess: None,
+            next_request_at,
+            outstanding: Vec::new(),
+            background: Vec::new(),
+            sent: 0,
+            puts: 0,
+        }
     }
 
     /// A fresh request id: the graded simulator's clients never reuse one, and neither do ours.

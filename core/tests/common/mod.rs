@@ -236,6 +236,7 @@ impl Network {
                 }
                 Effect::Reply(r) => self.replies.push((now, id, r)),
                 Effect::Trace(e) => self.events.push((now, id, e)),
+                Effect::Persist { .. } => {}
             }
         }
     }
