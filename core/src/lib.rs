@@ -68,6 +68,15 @@
 //! assert_eq!(settle(&mut nodes, 3_000), vec![Outcome::Redirect(1)]);
 //! ```
 //!
+//! # The paper core and the message economy
+//!
+//! [`node`] is Raft as the paper's Figure 2 states it, with the thesis's pre-vote,
+//! check-quorum and lease reads; its module docs map each file to a part of the paper. The
+//! one choice it leaves open that a message count depends on, which followers get new
+//! entries at once, is [`policy::Fanout`]: the paper's answer is every follower. The
+//! `economy` feature (on by default) adds [`economy`], which answers "just enough for a
+//! commit"; without the feature the core builds and passes its tests unchanged.
+//!
 //! # Simulating a cluster
 //!
 //! [`sim::Sim`] runs N nodes with a seeded network (delays, loss, partitions), crashes and

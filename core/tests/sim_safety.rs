@@ -25,7 +25,7 @@
 
 use raft_core::check::{self, Verdict};
 use raft_core::sim::{Intervention, Sim, SimConfig};
-use raft_core::{Config, Fanout, NodeId, ReadMode, Rng, Time};
+use raft_core::{Fanout, NodeId, ReadMode, Rng, Time};
 
 /// A preset and the world it is meant for.
 struct Preset {
@@ -83,21 +83,8 @@ fn teaching(seed: u64, rng: &mut Rng) -> SimConfig {
 }
 
 fn graded(seed: u64, rng: &mut Rng) -> SimConfig {
-    let mut config = SimConfig::teaching(seed);
+    let mut config = SimConfig::graded(seed);
     config.nodes = if rng.chance(0.2) { 3 } else { 5 };
-    config.raft = Config::graded();
-    config.network.min_delay_us = 150;
-    config.network.max_delay_us = 400;
-    config.clients.count = 8;
-    config.clients.keys = 8;
-    config.clients.get_ratio = 0.2;
-    config.clients.think_min_us = 20_000;
-    config.clients.think_max_us = 150_000;
-    // Like the graded simulator's clients: a request that gets no answer is not resent.
-    config.clients.timeout_us = 2_000_000;
-    config.clients.resend_on_timeout = false;
-    config.clients.start_us = 1_000_000;
-    config.max_events = 1_000;
     config
 }
 

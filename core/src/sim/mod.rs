@@ -73,6 +73,28 @@ impl SimConfig {
         }
     }
 
+    /// The graded simulator's world with the replica's preset: five nodes on 0.15–0.4 ms
+    /// hops, eight clients sending 80 % puts, who, like that simulator's, never resend a
+    /// request that got no answer.
+    pub fn graded(seed: u64) -> SimConfig {
+        let mut config = SimConfig::teaching(seed);
+        config.raft = Config { trace: false, ..Config::graded() };
+        config.network.min_delay_us = 150;
+        config.network.max_delay_us = 400;
+        config.clients = ClientConfig {
+            count: 8,
+            keys: 8,
+            get_ratio: 0.2,
+            think_min_us: 20_000,
+            think_max_us: 150_000,
+            timeout_us: 2_000_000,
+            resend_on_timeout: false,
+            start_us: 1_000_000,
+        };
+        config.max_events = 1_000;
+        config
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.nodes == 0 || self.nodes > 9 {
             return Err(ConfigError(format!("a simulated cluster has 1 to 9 nodes, not {}", self.nodes)));

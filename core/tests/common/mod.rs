@@ -454,18 +454,17 @@ pub fn entries_of(m: &Message) -> &[Entry] {
 
 // ----- simulations -----
 
-/// A simulation of `raft` on a network like the graded simulator's advanced-2: localhost-like
-/// delays, 15 % loss, eight busy clients from 2 s on.
+/// A simulation of `raft` in the graded simulator's world (`SimConfig::graded`) at
+/// advanced-2's 15 % loss, with clients that resend after 3 s, from 2 s on.
 pub fn graded_like_sim(seed: u64, raft: Config) -> raft_core::sim::SimConfig {
-    let mut config = raft_core::sim::SimConfig::teaching(seed);
+    let mut config = raft_core::sim::SimConfig::graded(seed);
     config.raft = Config { trace: false, ..raft };
     config.network.min_delay_us = 100;
-    config.network.max_delay_us = 400;
     config.network.loss = 0.15;
-    config.clients.count = 8;
     config.clients.think_min_us = 50_000;
     config.clients.think_max_us = 250_000;
     config.clients.timeout_us = 3_000_000;
+    config.clients.resend_on_timeout = true;
     config.clients.start_us = 2_000_000;
     config
 }
