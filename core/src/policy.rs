@@ -79,12 +79,19 @@ impl Fanout {
 
     /// Chooses the followers that get new entries now. `stalled_since`: when the oldest
     /// entry not yet committed was appended; `retransmit_timeout`: the leader's current one.
+    /// The leader asks on every send and every deadline, so `followers` is read only by a
+    /// fanout that needs it.
     #[cfg_attr(not(feature = "economy"), allow(unused_variables))]
-    pub fn select(self, followers: &[Follower], stalled_since: Option<Time>, retransmit_timeout: u64) -> Selection {
+    pub fn select(
+        self,
+        followers: impl Iterator<Item = Follower>,
+        stalled_since: Option<Time>,
+        retransmit_timeout: u64,
+    ) -> Selection {
         match self {
             Fanout::All => Selection::Everyone,
             #[cfg(feature = "economy")]
-            Fanout::Quorum => crate::economy::quorum::select(followers, stalled_since, retransmit_timeout),
+            Fanout::Quorum => crate::economy::quorum::select(&followers.collect::<Vec<_>>(), stalled_since, retransmit_timeout),
         }
     }
 }

@@ -119,18 +119,14 @@ impl Node {
         let timeout = retransmit_timeout(l.srtt_us, self.config.retransmit_timeout_us);
         let stalled_since = l.uncommitted.front().map(|&(_, t)| t);
         let last = self.log.last_index();
-        let followers: Vec<Follower> = l
-            .progress
-            .iter()
-            .map(|(&id, p)| Follower {
-                id,
-                has_everything: !p.has_unsent(last),
-                missed: p.misses > 0,
-                last_heard_at: p.last_heard_at,
-                match_index: p.match_index,
-            })
-            .collect();
-        self.config.fanout.select(&followers, stalled_since, timeout)
+        let followers = l.progress.iter().map(|(&id, p)| Follower {
+            id,
+            has_everything: !p.has_unsent(last),
+            missed: p.misses > 0,
+            last_heard_at: p.last_heard_at,
+            match_index: p.match_index,
+        });
+        self.config.fanout.select(followers, stalled_since, timeout)
     }
 
     /// Sends each follower what [`Node::follower_due`] says is due now.
