@@ -951,6 +951,38 @@ fn test_exactly_one_answer_deposed_leader_answers_put_a_successor_committed() {
     assert_eq!(net.node(2).kv().get("x").map(String::as_str), Some("1"));
 }
 
+/// A node that leads again may append at an index where a put of its earlier leadership
+/// still waits for its fate: both stay owed, and each gets exactly one answer.
+#[test]
+fn test_exactly_one_answer_when_a_leader_returns_to_an_index_it_owes() {
+    let mut net = Network::new(3, paper_config());
+    net.elect(1);
+    net.isolate(1);
+    let old: Vec<String> = (2..=4).map(|i| net.submit(1, put_op("x", &format!("old{i}")))).collect();
+    net.deliver_all();
+    assert_eq!(net.node(1).log().last_index(), 4, "puts at 2, 3 and 4 of term 1, on node 1 only");
+    net.elect(2);
+    net.heal();
+    net.advance(net.config.heartbeat_interval_us * 2);
+    // Node 1 learns term 2's no-op at index 2 and that it is committed: the put there is
+    // lost and redirected; those at 3 and 4 are beyond the commit index and stay owed.
+    assert_eq!((net.node(1).log().last_index(), net.node(1).commit_index()), (2, 2));
+    assert_eq!(outcomes(&net.replies_to(&old[0])), [Outcome::Redirect(2)]);
+    assert!(net.replies_to(&old[1]).is_empty() && net.replies_to(&old[2]).is_empty());
+
+    // Node 1 leads term 3: its no-op goes to index 3 and a new put to index 4.
+    net.elect(1);
+    let new = net.submit(1, put_op("x", "new"));
+    net.deliver_all();
+    net.advance(net.config.heartbeat_interval_us * 2);
+    assert_eq!(outcomes(&net.replies_to(&new)), [Outcome::Written]);
+    // The puts of term 1 at 3 and 4 were replaced by committed entries: node 1, leader
+    // again, appends them anew, and answers each once.
+    for id in &old[1..] {
+        assert_eq!(outcomes(&net.replies_to(id)), [Outcome::Written], "request {id}");
+    }
+}
+
 /// A client that comes straight back after being redirected could not reach the leader. The
 /// follower then holds its requests instead of bouncing it back to a leader that may be
 /// dead, and redirects them once it hears from a leader again (one answer each, ever).

@@ -205,4 +205,3 @@ fn teaching_preset_is_safe_and_linearizable() {
 fn graded_preset_is_safe_and_linearizable() {
     run_preset(&GRADED);
 }
-

@@ -24,8 +24,10 @@ const MAX_REMEMBERED_REDIRECTS: usize = 1024;
 pub(super) struct Requests {
     /// Requests that arrived while no leader was known (or while the known one seemed gone).
     held: Vec<ClientRequest>,
-    /// Puts this node appended as leader, by index, with the term of their entry.
-    owed: BTreeMap<Index, (Term, ClientRequest)>,
+    /// Puts this node appended as leader, by the index and term of their entry. A later
+    /// leadership of this node may append at an index where an earlier one's put still
+    /// waits for its fate, so the term is part of the key.
+    owed: BTreeMap<(Index, Term), ClientRequest>,
     /// When we last redirected each client, to notice one that comes straight back.
     redirected: BTreeMap<String, Time>,
 }
@@ -35,16 +37,13 @@ impl Requests {
         self.held.len()
     }
 
-    /// The put owed for the entry at `index`, if that entry is the one it appended.
+    /// The put owed for the entry of `term` at `index`, if any.
     pub fn take_owed(&mut self, index: Index, term: Term) -> Option<ClientRequest> {
-        match self.owed.get(&index) {
-            Some((t, _)) if *t == term => self.owed.remove(&index).map(|(_, r)| r),
-            _ => None,
-        }
+        self.owed.remove(&(index, term))
     }
 
     fn owes(&self, request: &ClientRequest) -> bool {
-        self.owed.values().any(|(_, r)| r.client == request.client && r.id == request.id)
+        self.owed.values().any(|r| r.client == request.client && r.id == request.id)
     }
 }
 
@@ -66,7 +65,7 @@ impl Node {
                     }
                     let command = Command::Put { key: key.clone(), value: value.clone() };
                     let index = self.append_as_leader(now, Entry::new(self.term, command));
-                    self.requests.owed.insert(index, (self.term, request));
+                    self.requests.owed.insert((index, self.term), request);
                     if self.peers.is_empty() {
                         self.leader_tick(now);
                     }
@@ -144,9 +143,9 @@ impl Node {
         let lost: Vec<_> = self
             .requests
             .owed
-            .extract_if(.., |&index, (term, _)| index <= commit && log.term_at(index) != Some(*term))
+            .extract_if(.., |&(index, term), _| index <= commit && log.term_at(index) != Some(term))
             .collect();
-        for (_, (_, request)) in lost {
+        for (_, request) in lost {
             self.handle_client_request(now, request);
         }
     }
