@@ -4,7 +4,7 @@
 //! followers for a commit ([`crate::economy`]). The leader asks [`Fanout::select`] once per
 //! decision and both its sends and its next deadline follow the answer.
 
-use crate::types::{NodeId, Time};
+use crate::types::{Index, NodeId, Time};
 use serde::{Deserialize, Serialize};
 
 /// Which followers get new entries as soon as the leader has them.
@@ -28,7 +28,7 @@ pub struct Follower {
     /// Its last AppendEntries went unanswered until it timed out.
     pub missed: bool,
     pub last_heard_at: Option<Time>,
-    pub match_index: crate::types::Index,
+    pub match_index: Index,
 }
 
 /// The followers that get new entries now.
@@ -40,21 +40,13 @@ pub enum Selection {
 }
 
 impl Selection {
-    /// Whether `follower` gets its unsent entries at `now`.
-    pub fn includes(&self, follower: NodeId, now: Time) -> bool {
+    /// When `follower` gets the entries it has not been sent: now (0), once a stalled
+    /// commit reaches everyone, or never (its next heartbeat carries them).
+    pub fn entries_at(&self, follower: NodeId) -> Time {
         match self {
-            Selection::Everyone => true,
-            Selection::Some { followers, everyone_at } => {
-                followers.contains(&follower) || everyone_at.is_some_and(|t| now >= t)
-            }
-        }
-    }
-
-    /// When followers left out now get their entries anyway.
-    pub fn everyone_at(&self) -> Option<Time> {
-        match self {
-            Selection::Everyone => None,
-            Selection::Some { everyone_at, .. } => *everyone_at,
+            Selection::Everyone => 0,
+            Selection::Some { followers, .. } if followers.contains(&follower) => 0,
+            Selection::Some { everyone_at, .. } => everyone_at.unwrap_or(Time::MAX),
         }
     }
 }

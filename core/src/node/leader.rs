@@ -93,20 +93,14 @@ impl Node {
 
     /// What `follower` is due next, and when: the earliest of a retransmission, its
     /// entries, a heartbeat and a read's confirmation. A time at or before now means now.
-    fn follower_due(&self, p: &Progress, follower: NodeId, selection: &Selection, read_round: Option<Time>) -> (Time, Reason) {
-        let Role::Leader(l) = &self.role else { return (Time::MAX, Reason::Heartbeat) };
+    /// `timeout`: the leader's current retransmit timeout.
+    fn follower_due(&self, p: &Progress, follower: NodeId, timeout: u64, selection: &Selection, read_round: Option<Time>) -> (Time, Reason) {
         let mut due = (p.heartbeat_at(), Reason::Heartbeat);
-        let timeout = retransmit_timeout(l.srtt_us, self.config.retransmit_timeout_us);
         if let Some(t) = p.retransmit_at(timeout, self.config.max_probe_interval_us) {
             due = due.min((t, Reason::Retransmit));
         }
         if p.has_unsent(self.log.last_index()) && p.can_send_entries(self.config.max_inflight) {
-            let at = match selection {
-                Selection::Everyone => 0,
-                Selection::Some { followers, .. } if followers.contains(&follower) => 0,
-                Selection::Some { everyone_at, .. } => everyone_at.unwrap_or(Time::MAX),
-            };
-            due = due.min((at, Reason::Entries));
+            due = due.min((selection.entries_at(follower), Reason::Entries));
         }
         if let Some(t) = read_round.filter(|&t| p.last_sent_at.is_none_or(|s| s < t)) {
             due = due.min((t, Reason::ConfirmRead));
@@ -115,8 +109,7 @@ impl Node {
     }
 
     /// The followers that get new entries now (the one decision `Config::fanout` makes).
-    fn selection(&self, l: &Leadership) -> Selection {
-        let timeout = retransmit_timeout(l.srtt_us, self.config.retransmit_timeout_us);
+    fn selection(&self, l: &Leadership, timeout: u64) -> Selection {
         let stalled_since = l.uncommitted.front().map(|&(_, t)| t);
         let last = self.log.last_index();
         let followers = l.progress.iter().map(|(&id, p)| Follower {
@@ -132,12 +125,13 @@ impl Node {
     /// Sends each follower what [`Node::follower_due`] says is due now.
     pub(super) fn flush(&mut self, now: Time) {
         let Role::Leader(l) = &self.role else { return };
-        let selection = self.selection(l);
+        let timeout = retransmit_timeout(l.srtt_us, self.config.retransmit_timeout_us);
+        let selection = self.selection(l, timeout);
         let read_round = self.read_round(l);
         let due: Vec<(NodeId, Reason)> = l
             .progress
             .iter()
-            .map(|(&id, p)| (id, self.follower_due(p, id, &selection, read_round)))
+            .map(|(&id, p)| (id, self.follower_due(p, id, timeout, &selection, read_round)))
             .filter(|(_, (at, _))| *at <= now)
             .map(|(id, (_, reason))| (id, reason))
             .collect();
@@ -158,10 +152,11 @@ impl Node {
         if self.config.check_quorum {
             deadline = l.quorum_contact().saturating_add(self.config.election_timeout_max_us);
         }
-        let selection = self.selection(l);
+        let timeout = retransmit_timeout(l.srtt_us, self.config.retransmit_timeout_us);
+        let selection = self.selection(l, timeout);
         let read_round = self.read_round(l);
         for (&id, p) in &l.progress {
-            deadline = deadline.min(self.follower_due(p, id, &selection, read_round).0);
+            deadline = deadline.min(self.follower_due(p, id, timeout, &selection, read_round).0);
         }
         deadline
     }

@@ -29,7 +29,7 @@ use crate::client::{ClientReply, ClientRequest, Outcome};
 use crate::config::{Config, ConfigError};
 use crate::event::{DenyReason, Event};
 use crate::kv::KvStore;
-use crate::log::RaftLog;
+use crate::log::{Entry, RaftLog};
 use crate::message::{AppendResult, Body, Message};
 use crate::rng::Rng;
 use crate::types::{Index, NodeId, Term, Time};
@@ -383,7 +383,7 @@ impl Node {
     }
 
     /// Appends to the log, noting the change for the next `Effect::Persist`.
-    fn log_append(&mut self, entry: crate::log::Entry) -> Index {
+    fn log_append(&mut self, entry: Entry) -> Index {
         let index = self.log.append(entry);
         self.log_changed(index);
         index

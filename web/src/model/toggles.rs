@@ -26,8 +26,6 @@ pub fn read_mode_from(name: &str) -> Option<ReadMode> {
     READ_MODES.into_iter().find(|&m| read_mode_name(m) == name)
 }
 
-pub const FANOUTS: [Fanout; 2] = [Fanout::All, Fanout::Quorum];
-
 pub fn fanout_name(fanout: Fanout) -> &'static str {
     match fanout {
         Fanout::All => "all followers",
@@ -36,7 +34,7 @@ pub fn fanout_name(fanout: Fanout) -> &'static str {
 }
 
 pub fn fanout_from(name: &str) -> Option<Fanout> {
-    FANOUTS.into_iter().find(|&f| fanout_name(f) == name)
+    Fanout::all().into_iter().find(|&f| fanout_name(f) == name)
 }
 
 /// `config` replicating new entries with `fanout`.
@@ -115,7 +113,7 @@ mod tests {
 
     #[test]
     fn fanouts_round_trip_and_stay_valid() {
-        for f in FANOUTS {
+        for f in Fanout::all() {
             assert_eq!(fanout_from(fanout_name(f)), Some(f));
             let c = with_fanout(&Config::teaching(), f);
             assert_eq!((c.fanout, c.validate()), (f, Ok(())));

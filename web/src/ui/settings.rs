@@ -3,10 +3,10 @@
 
 use super::action::Action;
 use crate::model::toggles::{
-    fanout_from, fanout_name, flip, is_on, read_mode_from, read_mode_name, with_fanout, with_read_mode, Toggle, FANOUTS,
+    fanout_from, fanout_name, flip, is_on, read_mode_from, read_mode_name, with_fanout, with_read_mode, Toggle,
     READ_MODES,
 };
-use raft_core::Config;
+use raft_core::{Config, Fanout};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -57,7 +57,7 @@ pub fn Settings(props: &SettingsProps) -> Html {
                 <li>
                     <label class="switch">{ "New entries go to" }
                         <select data-testid="fanout" onchange={on_fanout}>
-                            { for FANOUTS.iter().map(|&f| html! {
+                            { for Fanout::all().into_iter().map(|f| html! {
                                 <option value={fanout_name(f)} selected={raft.fanout == f}>{ fanout_name(f) }</option>
                             }) }
                         </select>
