@@ -1,11 +1,13 @@
 //! Command-line arguments of `kvsim`.
 
+use crate::clock::{Clock, DEFAULT_HOP_COST};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const USAGE: &str = "\
 usage: kvsim [--replica PATH] [--seed N] [--runs N] [--json FILE] [--trace DIR] [--quiet]
-             [--markdown] CONFIG.json|DIR ...
+             [--markdown] [--hop-cost-us N | --ideal-clock] CONFIG.json|DIR ...
        kvsim [--markdown] --from-json FILE ...
 
 Runs the replicated key-value store simulator on each config (a directory means
@@ -18,6 +20,11 @@ options:
                       seed + i; then sums up each config's runs
       --json FILE     also write a JSON summary of every run to FILE
       --trace DIR     write every datagram of each run to DIR/<config>.<run>.jsonl
+      --hop-cost-us N the busy time the simulator spends on each datagram it routes
+                      and each request it sends, in microseconds (default 250)
+      --ideal-clock   an idealised loop instead of the graded simulator's: wake
+                      exactly when something is due, read sockets in bursts, no
+                      cost per hop (kinder than the judge)
       --markdown      print the closing table (one line per run) as Markdown, and
                       print it after a single run too
       --from-json FILE  run nothing: print the closing table of the runs a --json
@@ -39,6 +46,7 @@ pub struct Args {
     pub quiet: bool,
     /// The closing table in Markdown, printed even after one run.
     pub markdown: bool,
+    pub clock: Clock,
     pub configs: Vec<PathBuf>,
 }
 
@@ -61,9 +69,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
         trace: None,
         quiet: false,
         markdown: false,
+        clock: Clock::default(),
         configs: Vec::new(),
     };
     let mut summaries = Vec::new();
+    let (mut hop_cost, mut ideal) = (None, false);
     let err = |e: lexopt::Error| e.to_string();
     while let Some(arg) = parser.next().map_err(err)? {
         match arg {
@@ -74,6 +84,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
             Long("trace") => out.trace = Some(parser.value().map_err(err)?.into()),
             Short('q') | Long("quiet") => out.quiet = true,
             Long("markdown") => out.markdown = true,
+            Long("hop-cost-us") => {
+                let us: u64 = parser.value().map_err(err)?.parse().map_err(err)?;
+                hop_cost = Some(Duration::from_micros(us));
+            }
+            Long("ideal-clock") => ideal = true,
             Long("from-json") => summaries.push(parser.value().map_err(err)?.into()),
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Value(path) => out.configs.push(path.into()),
@@ -89,6 +104,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
     if out.configs.is_empty() {
         return Err("no config given".into());
     }
+    out.clock = match (ideal, hop_cost) {
+        (true, Some(_)) => return Err("--ideal-clock has no hop cost: give one or the other".into()),
+        (true, None) => Clock::Ideal,
+        (false, cost) => Clock::Graded { hop_cost: cost.unwrap_or(DEFAULT_HOP_COST) },
+    };
     if out.runs == 0 {
         return Err("--runs must be at least 1".into());
     }
@@ -118,6 +138,8 @@ mod tests {
             "traces",
             "-q",
             "--markdown",
+            "--hop-cost-us",
+            "300",
             "a.json",
             "dir",
         ])
@@ -128,6 +150,7 @@ mod tests {
         assert_eq!((a.seed, a.runs, a.quiet, a.markdown), (Some(42), 3, true, true));
         assert_eq!(a.json, Some(PathBuf::from("o.json")));
         assert_eq!(a.trace, Some(PathBuf::from("traces")));
+        assert_eq!(a.clock, Clock::Graded { hop_cost: Duration::from_micros(300) });
         assert_eq!(a.configs, [PathBuf::from("a.json"), PathBuf::from("dir")]);
     }
 
@@ -141,6 +164,18 @@ mod tests {
         assert_eq!(parse_str(&["-h"]), Ok(Parsed::Help));
         assert!(parse_str(&["--from-json", "s.json", "a.json"]).is_err());
         assert!(parse_str(&["--from-json"]).is_err());
+        assert!(parse_str(&["--ideal-clock", "--hop-cost-us", "5", "a.json"]).is_err());
+        assert!(parse_str(&["--hop-cost-us", "-5", "a.json"]).is_err());
+    }
+
+    #[test]
+    fn the_graded_clock_is_the_default() {
+        let clock = |args: &[&str]| match parse_str(args).unwrap() {
+            Parsed::Run(a) => a.clock,
+            _ => panic!("expected a run"),
+        };
+        assert_eq!(clock(&["a.json"]), Clock::default());
+        assert_eq!(clock(&["--ideal-clock", "a.json"]), Clock::Ideal);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The eight simulated clients: request generation, leader guessing, response checking.
 
 use crate::ids::{self, Party};
-use crate::network::Network;
+use crate::network::{Network, Status};
 use crate::stats::Counters;
 use crate::wire::Message;
 use md5::{Digest, Md5};
@@ -28,6 +28,8 @@ struct Request {
     key: String,
     value: String,
     answered: bool,
+    /// The replica its latest MID went to.
+    sent_to: Option<usize>,
     /// What happened to it, for explaining an incorrect read: each MID sent (when, to whom)
     /// and each answer (when, from whom, what).
     trail: Vec<String>,
@@ -138,6 +140,7 @@ impl Clients {
             key,
             value,
             answered: false,
+            sent_to: None,
             trail: Vec::new(),
         });
         self.send(self.requests.len() - 1, net, now, rng)
@@ -172,6 +175,7 @@ impl Clients {
         }
         let sent = format!("{now:.4}s MID {mid} to {}", ids::format_id(replica));
         r.trail.push(sent);
+        r.sent_to = Some(replica);
         c.outstanding.insert(
             mid,
             Pending {
@@ -275,15 +279,22 @@ impl Clients {
         format!("the key's requests: [{}]", lines.join("; "))
     }
 
-    /// The requests still waiting for an answer, one line each (for the event log).
-    pub fn outstanding(&self) -> Vec<String> {
+    /// The requests still waiting for an answer, one line each (for the event log), with the
+    /// replica each last went to and whether an event killed it.
+    pub fn outstanding(&self, net: &Network) -> Vec<String> {
         let mut lines: Vec<(f64, String)> = self
             .clients
             .iter()
             .flat_map(|c| {
                 c.outstanding.iter().map(move |(mid, p)| {
                     let r = &self.requests[p.request];
-                    let what = format!("{:?} of {} by {} (MID {mid})", r.kind, r.key, c.id);
+                    let mut what = format!("{:?} of {} by {} (MID {mid})", r.kind, r.key, c.id);
+                    if let Some(to) = r.sent_to {
+                        what += &format!(" sent to {}", ids::format_id(to));
+                        if net.status(to) == Status::Killed {
+                            what += ", which was killed";
+                        }
+                    }
                     (p.sent_at, format!("unanswered since {:.3}s: {what}", p.sent_at))
                 })
             })
@@ -292,12 +303,16 @@ impl Clients {
         lines.into_iter().map(|(_, l)| l).collect()
     }
 
-    /// Final tallies: requests that never got an ok, and acknowledged keys.
-    pub fn finish(&self, counters: &mut Counters) {
+    /// Final tallies: requests that never got an ok (and how many of them last went to a
+    /// replica that an event killed), and acknowledged keys.
+    pub fn finish(&self, net: &Network, counters: &mut Counters) {
         for r in self.requests.iter().filter(|r| !r.answered) {
             match r.kind {
                 Kind::Get => counters.unanswered_gets += 1,
                 Kind::Put => counters.unanswered_puts += 1,
+            }
+            if r.sent_to.is_some_and(|to| net.status(to) == Status::Killed) {
+                counters.unanswered_at_killed += 1;
             }
         }
         counters.acked_keys = self.clients.iter().map(|c| c.store.len() as u64).sum();
@@ -312,7 +327,6 @@ fn pick_key(store: &BTreeMap<String, String>, rng: &mut impl Rng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::Status;
     use crate::wire;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
@@ -413,7 +427,7 @@ mod tests {
         assert_eq!(f.counters.duplicates, 1);
         assert_eq!((f.counters.redirects, f.counters.oks), (1, 1));
         assert_eq!(f.counters.latencies.len(), 2);
-        f.clients.finish(&mut f.counters);
+        f.clients.finish(&f.net, &mut f.counters);
         assert_eq!((f.counters.acked_keys, f.counters.unanswered_puts), (1, 0));
     }
 
@@ -460,7 +474,7 @@ mod tests {
         f.reply(&again, &bogus, "ok", "0001", json!({}));
         f.reply(&again, &req2, "get", "0001", json!({}));
         assert_eq!(f.counters.incorrect, 2);
-        f.clients.finish(&mut f.counters);
+        f.clients.finish(&f.net, &mut f.counters);
         assert_eq!((f.counters.unanswered_puts, f.counters.failures()), (1, 2));
     }
 

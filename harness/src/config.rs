@@ -56,7 +56,8 @@ pub struct Benchmarks {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Tests {
     pub benchmarks: Benchmarks,
-    /// Some course versions keep this bound here rather than at the top level.
+    /// The bound of check 6. The graded simulator reads it only here: a copy at the top level
+    /// of a config is ignored, as it is there.
     #[serde(default)]
     pub maximum_get_generation_fail_fraction: Option<f64>,
 }
@@ -73,9 +74,6 @@ struct RawConfig {
     drops: Option<f64>,
     #[serde(default)]
     start_wait: Option<f64>,
-    /// Older course versions call the start wait `wait`.
-    #[serde(default)]
-    wait: Option<f64>,
     #[serde(default)]
     end_wait: Option<f64>,
     #[serde(default)]
@@ -83,8 +81,6 @@ struct RawConfig {
     #[serde(default)]
     events: Vec<Event>,
     tests: Tests,
-    #[serde(default)]
-    maximum_get_generation_fail_fraction: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,8 +185,8 @@ impl Config {
             }
         }
         let max_gen = raw
+            .tests
             .maximum_get_generation_fail_fraction
-            .or(raw.tests.maximum_get_generation_fail_fraction)
             .unwrap_or(DEFAULT_GET_GENERATION_FAIL_FRACTION);
         Ok(Config {
             name: name.to_owned(),
@@ -201,7 +197,7 @@ impl Config {
             drops: fraction("drops", raw.drops.unwrap_or(0.0))?,
             start_wait: seconds(
                 "start_wait",
-                raw.start_wait.or(raw.wait).unwrap_or(DEFAULT_START_WAIT),
+                raw.start_wait.unwrap_or(DEFAULT_START_WAIT),
             )?,
             end_wait: seconds("end_wait", raw.end_wait.unwrap_or(DEFAULT_END_WAIT))?,
             seed: raw.seed,
@@ -265,14 +261,22 @@ mod tests {
     }
 
     #[test]
-    fn legacy_wait_key_and_top_level_override_are_honoured() {
+    fn keys_the_graded_simulator_does_not_read_are_ignored() {
+        // A `wait` key and a check-6 bound at the top level change nothing there.
         let text = MINIMAL.replacen(
             '{',
             r#"{"wait": 1.5, "maximum_get_generation_fail_fraction": 0.2, "#,
             1,
         );
         let c = Config::parse("t", &text).unwrap();
-        assert_eq!(c.start_wait, 1.5);
+        assert_eq!(c.start_wait, 5.0);
+        assert_eq!(c.max_get_generation_fail_fraction, 0.1);
+        let text = MINIMAL.replacen(
+            r#""benchmarks""#,
+            r#""maximum_get_generation_fail_fraction": 0.2, "benchmarks""#,
+            1,
+        );
+        let c = Config::parse("t", &text).unwrap();
         assert_eq!(c.max_get_generation_fail_fraction, 0.2);
     }
 

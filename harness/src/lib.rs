@@ -6,9 +6,11 @@
 
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod ids;
 pub mod network;
+pub mod outage;
 pub mod process;
 pub mod report;
 pub mod schedule;

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
             quiet: args.quiet,
             trace: args.trace.clone(),
             run: i,
+            clock: args.clock,
         };
         match sim::run(config, &opts) {
             Ok(outcome) => {

@@ -113,6 +113,12 @@ impl Network {
         }
     }
 
+    /// Whether the believed leader is up and, during a partition, on the majority side.
+    pub fn has_live_leader(&self) -> bool {
+        self.leader_replica()
+            .is_some_and(|l| self.majority.as_ref().is_none_or(|side| side[l]))
+    }
+
     /// After a leader is killed nobody is believed to lead until a message says otherwise.
     pub fn forget_leader(&mut self) {
         self.leader = ids::BROADCAST.to_owned();

@@ -88,12 +88,20 @@ pub fn text(o: &Outcome) -> String {
         format!("{} / {}", c.unanswered_gets, c.unanswered_puts),
     );
     stat(
+        "  of them sent to a killed replica",
+        c.unanswered_at_killed.to_string(),
+    );
+    stat(
         "failed-to-generate gets",
         c.get_generation_failures.to_string(),
     );
     stat("acknowledged keys", c.acked_keys.to_string());
     stat("median latency", ms(c.median_latency()));
     stat("p99 latency", ms(c.p99_latency()));
+    stat(
+        "longest time without a leader",
+        format!("{:.3} s", c.longest_leaderless),
+    );
     stat("incorrect responses", c.incorrect.to_string());
     stat(
         "died replicas",

@@ -28,6 +28,10 @@ pub struct Counters {
     pub duplicates: u64,
     pub unanswered_gets: u64,
     pub unanswered_puts: u64,
+    /// Unanswered requests whose last copy went to a replica that an event killed.
+    pub unanswered_at_killed: u64,
+    /// The longest time, in seconds of client traffic, the simulator saw no live leader.
+    pub longest_leaderless: f64,
     pub incorrect: u64,
     pub died: u64,
     pub killed: u64,

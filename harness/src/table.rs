@@ -23,6 +23,10 @@ struct Row<'a> {
     /// Each scored metric's value and its tier (none when a check failed).
     scored: [(String, Option<&'a str>); 4],
     p99: String,
+    /// The longest time without a leader, in seconds (summaries of older kvsims lack it).
+    no_leader: String,
+    /// Unanswered requests that last went to a replica an event killed.
+    at_killed: String,
 }
 
 fn value(metric: &str, v: &Value) -> Result<String, String> {
@@ -48,6 +52,12 @@ impl<'a> Row<'a> {
             passed,
             scored: [a?, b?, c?, d?],
             p99: value("p99_latency", &metrics["p99_latency"])?,
+            no_leader: metrics["longest_leaderless"]
+                .as_f64()
+                .map_or_else(|| "n/a".to_owned(), |s| format!("{s:.2} s")),
+            at_killed: metrics["unanswered_at_killed"]
+                .as_u64()
+                .map_or_else(|| "n/a".to_owned(), |n| n.to_string()),
         })
     }
 }
@@ -79,29 +89,30 @@ pub fn table(summaries: &[Value], style: Style) -> Result<String, String> {
 fn plain(rows: &[Row]) -> String {
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(6);
     let mut out = String::new();
-    let mut line = |[name, result, a, b, c, d, p99]: [&str; 7]| {
+    let mut line = |[name, result, a, b, c, d, p99, nl, k]: [&str; 9]| {
         let _ = writeln!(
             out,
-            "{name:<width$}  {result:<6}  {a:>16}  {b:>14}  {c:>14}  {d:>20}  {p99:>14}"
+            "{name:<width$}  {result:<6}  {a:>16}  {b:>14}  {c:>14}  {d:>20}  {p99:>14}  {nl:>9}  {k:>9}"
         );
     };
     let [a, b, c, d] = SCORED;
-    line(["config", "result", a, b, c, d, "p99_latency"]);
+    line(["config", "result", a, b, c, d, "p99_latency", "no_leader", "at_killed"]);
     for r in rows {
         let [a, b, c, d] = r
             .scored
             .each_ref()
             .map(|(v, tier)| format!("{v} {}", tier.unwrap_or("-")));
         let result = if r.passed { "PASS" } else { "FAIL" };
-        line([r.name, result, &a, &b, &c, &d, &r.p99]);
+        line([r.name, result, &a, &b, &c, &d, &r.p99, &r.no_leader, &r.at_killed]);
     }
     out
 }
 
 fn markdown(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| config | result | total_msgs | failures | duplicates | median latency | p99 latency |\n\
-         |---|---|---|---|---|---|---|\n",
+        "| config | result | total_msgs | failures | duplicates | median latency | p99 latency \
+         | longest without a leader | unanswered at a killed replica |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let result = if r.passed { "pass" } else { "FAIL" };
@@ -113,7 +124,7 @@ fn markdown(rows: &[Row]) -> String {
             }
             .expect("writing to a String");
         }
-        let _ = writeln!(out, " {} |", r.p99);
+        let _ = writeln!(out, " {} | {} | {} |", r.p99, r.no_leader, r.at_killed);
     }
     out
 }
@@ -133,7 +144,8 @@ mod tests {
         };
         json!({"name": name, "passed": passed, "tiers": tiers,
                "metrics": {"total_msgs": 728, "failures": 0, "duplicates": 1,
-                           "median_latency": 0.00044, "p99_latency": 3.23469}})
+                           "median_latency": 0.00044, "p99_latency": 3.23469,
+                           "longest_leaderless": 1.234, "unanswered_at_killed": 1}})
     }
 
     #[test]
@@ -142,9 +154,9 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(
             lines[2],
-            "| advanced-1 | pass | 728 (Bonus) | 0 (Full) | 1 (Full) | 0.440 ms (Bonus) | 3234.690 ms |"
+            "| advanced-1 | pass | 728 (Bonus) | 0 (Full) | 1 (Full) | 0.440 ms (Bonus) | 3234.690 ms | 1.23 s | 1 |"
         );
-        assert_eq!(lines[3], "| simple-1 | FAIL | 728 | 0 | 1 | 0.440 ms | 3234.690 ms |");
+        assert_eq!(lines[3], "| simple-1 | FAIL | 728 | 0 | 1 | 0.440 ms | 3234.690 ms | 1.23 s | 1 |");
         assert_eq!(lines[4], "");
         assert_eq!(lines[5], "1 of 2 configs passed");
     }
@@ -152,9 +164,19 @@ mod tests {
     #[test]
     fn plain_marks_unscored_runs_and_counts_repeated_configs_as_runs() {
         let t = table(&[summary("demo", true), summary("demo", false)], Style::Plain).unwrap();
-        assert!(t.lines().next().unwrap().ends_with("p99_latency"), "{t}");
+        assert!(t.lines().next().unwrap().ends_with("at_killed"), "{t}");
         assert!(t.contains("728 Bonus") && t.contains("728 -") && t.contains("3234.690 ms"), "{t}");
         assert!(t.ends_with("1 of 2 runs passed\n"), "{t}");
+    }
+
+    #[test]
+    fn summaries_without_the_leader_figures_still_print() {
+        let mut old = summary("x", true);
+        let metrics = old["metrics"].as_object_mut().unwrap();
+        metrics.remove("longest_leaderless");
+        metrics.remove("unanswered_at_killed");
+        let t = table(&[old], Style::Markdown).unwrap();
+        assert!(t.lines().nth(2).unwrap().ends_with("| n/a | n/a |"), "{t}");
     }
 
     #[test]

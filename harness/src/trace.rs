@@ -6,7 +6,8 @@
 //! - `"msg"`: a datagram a replica sent: `from` (replica index), `fate` (`delivered`,
 //!   `dropped`, `cut`, `dead`, `client`, or `mixed` for a broadcast whose copies fared
 //!   differently), `counted` (what it added to `total_msgs`) and `raw`, the datagram itself;
-//! - `"request"`: a client's request as it was handed to replica `to` (`raw`);
+//! - `"request"`: a client's request as it was handed to replica `to` (`raw`), with `due`,
+//!   when the schedule wanted it sent (absent for a resend after a fail or redirect);
 //! - `"event"`: a fault or a line of the event log (`what`).
 
 use crate::network::Route;
@@ -43,8 +44,12 @@ impl Trace {
         }));
     }
 
-    pub fn request(&mut self, t: f64, to: usize, bytes: &[u8]) {
-        self.line(json!({ "t": t, "ev": "request", "to": to, "raw": raw(bytes) }));
+    pub fn request(&mut self, t: f64, due: Option<f64>, to: usize, bytes: &[u8]) {
+        let mut line = json!({ "t": t, "ev": "request", "to": to, "raw": raw(bytes) });
+        if let Some(due) = due {
+            line["due"] = due.into();
+        }
+        self.line(line);
     }
 
     pub fn event(&mut self, t: f64, what: &str) {

@@ -16,8 +16,8 @@ fn config(overrides: Value) -> Value {
         "start_wait": 0.5, "end_wait": 0.5,
         "tests": {"benchmarks": {
             "total_msgs": [50, 100, 200], "failures": [0, 1, 2],
-            "duplicates": [0, 1, 2], "median_latency": [0.0005, 0.005, 0.05]}},
-        "maximum_get_generation_fail_fraction": 1.0
+            "duplicates": [0, 1, 2], "median_latency": [0.0005, 0.005, 0.05]},
+            "maximum_get_generation_fail_fraction": 1.0}
     });
     c.as_object_mut()
         .unwrap()
@@ -62,11 +62,16 @@ fn write_config(dir: &Path, name: &str, config: &Value) -> PathBuf {
 }
 
 fn kvsim(mode: &str, dir: &Path, targets: &[PathBuf]) -> Command {
+    kvsim_with(mode, dir, targets, &[])
+}
+
+fn kvsim_with(mode: &str, dir: &Path, targets: &[PathBuf], extra: &[&str]) -> Command {
     let pids = dir.join("pids");
     std::fs::create_dir_all(&pids).unwrap();
     let mut cmd = Command::new(KVSIM);
     cmd.args(["--replica", TOY, "--quiet", "--seed", "1", "--json"])
         .arg(dir.join("summary.json"))
+        .args(extra)
         .args(targets)
         .env("TOY_REPLICA_MODE", mode)
         .env("TOY_PID_DIR", &pids)
@@ -75,7 +80,11 @@ fn kvsim(mode: &str, dir: &Path, targets: &[PathBuf]) -> Command {
 }
 
 fn run_dir(mode: &str, dir: &Path, targets: &[PathBuf]) -> Run {
-    let output = kvsim(mode, dir, targets).output().unwrap();
+    run_dir_with(mode, dir, targets, &[])
+}
+
+fn run_dir_with(mode: &str, dir: &Path, targets: &[PathBuf], extra: &[&str]) -> Run {
+    let output = kvsim_with(mode, dir, targets, extra).output().unwrap();
     assert_no_leftovers(dir);
     let summary = std::fs::read_to_string(dir.join("summary.json"))
         .map(|t| serde_json::from_str(&t).unwrap())
@@ -304,4 +313,78 @@ fn usage_and_config_errors_exit_2_with_a_message() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
+}
+
+// The graded simulator's clock (../shared/graded-simulator.md, "The simulator's clock").
+
+/// Runs `mode` with `extra` kvsim arguments and a trace; returns the run and its trace lines.
+fn traced(mode: &str, overrides: Value, extra: &[&str]) -> (Run, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), mode, &config(overrides));
+    let traces = dir.path().join("traces");
+    let mut args = vec!["--trace", traces.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let run = run_dir_with(mode, dir.path(), &[path], &args);
+    let text = std::fs::read_to_string(traces.join(format!("{mode}.0.jsonl"))).unwrap();
+    let lines = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (run, lines)
+}
+
+/// How late each scheduled request left: its send time less its due time.
+fn lateness(trace: &[Value]) -> Vec<f64> {
+    trace
+        .iter()
+        .filter(|l| l["ev"] == "request" && l["due"].is_f64())
+        .map(|l| l["t"].as_f64().unwrap() - l["due"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_quiet_cluster_delays_requests_by_up_to_the_quiet_wait() {
+    let (run, trace) = traced("silent", json!({}), &[]);
+    let late = lateness(&trace);
+    assert_eq!(late.len() as u64, run.metric("gets") + run.metric("puts"));
+    let max = late.iter().copied().fold(0.0, f64::max);
+    assert!(max <= 0.1 + 0.02, "a request left {max} s late");
+    // Requests due every 50 ms against passes every 100 ms: many leave tens of ms late.
+    let very = late.iter().filter(|&&l| l > 0.02).count();
+    assert!(very >= late.len() / 4, "only {very} of {} late by more than 20 ms", late.len());
+
+    let (_, trace) = traced("silent", json!({}), &["--ideal-clock"]);
+    let max = lateness(&trace).into_iter().fold(0.0, f64::max);
+    assert!(max < 0.01, "the idealised loop sent a request {max} s late");
+}
+
+#[test]
+fn a_request_due_with_a_kill_goes_to_the_leader_before_it_dies() {
+    // One replica that answers everything itself; the kill is due with the last request.
+    let (run, trace) = traced(
+        "solo",
+        json!({"replicas": 1, "requests": 10, "lifetime": 1, "mix": 0,
+               "events": [{"type": "kill_leader", "time": 0.9}]}),
+        &[],
+    );
+    assert_eq!(run.metric("killed"), 1);
+    assert_eq!((run.metric("unanswered_puts"), run.metric("unanswered_at_killed")), (1, 1));
+    let last = trace.iter().rposition(|l| l["ev"] == "request").unwrap();
+    let kill = trace
+        .iter()
+        .position(|l| l["what"].as_str().is_some_and(|w| w.starts_with("kill_leader")))
+        .unwrap();
+    assert!(last < kill, "the request must go out before the kill");
+    let gap = trace[kill]["t"].as_f64().unwrap() - trace[last]["t"].as_f64().unwrap();
+    assert!(gap < 0.005, "request and kill fired {gap} s apart, not in one pass");
+}
+
+#[test]
+fn hop_costs_add_up_along_a_chain_of_hops() {
+    // Request, two replica-to-replica hops, answer: four hops of 5 ms each at least.
+    let slow = json!({"mix": 0, "requests": 10});
+    let (run, _) = traced("chain", slow.clone(), &["--hop-cost-us", "5000"]);
+    assert_eq!(run.metric("oks"), 10, "{}", run.stdout());
+    let median = run.first()["metrics"]["median_latency"].as_f64().unwrap();
+    assert!((0.020..0.035).contains(&median), "median latency {median} s");
+    let (run, _) = traced("chain", slow, &["--hop-cost-us", "0"]);
+    let median = run.first()["metrics"]["median_latency"].as_f64().unwrap();
+    assert!(median < 0.005, "median latency {median} s without a hop cost");
 }

@@ -3,6 +3,9 @@
 //!
 //! Modes:
 //! - `local`: answers every request itself from its own map, never replicates, claims no leader.
+//! - `solo`: like `local`, but names itself the leader (for a cluster of one).
+//! - `chain`: passes each request on to the next replica until every replica has had it; the
+//!   last answers, so a request takes as many hops as there are replicas, plus one.
 //! - `silent`: says hello, then never answers.
 //! - `badjson`: says hello, then sends malformed and misaddressed datagrams, then stays silent.
 //! - `echo-wrong-mid`: answers every request with an ok carrying a MID nobody sent.
@@ -77,19 +80,24 @@ fn main() {
             continue;
         };
         let kind = msg["type"].as_str().unwrap_or_default();
+        if mode == "chain" && (kind == "chain" || kind == "put" || kind == "get") {
+            chain(&me, &args[3..], msg, &send);
+            continue;
+        }
         if kind != "get" && kind != "put" {
             continue;
         }
         let key = msg["key"].as_str().unwrap_or_default().to_owned();
         let reply = |kind: &str, leader: &str, mid: &Value| json!({"src": me, "dst": msg["src"], "leader": leader, "type": kind, "MID": mid});
         match mode.as_str() {
-            "local" | "echo-wrong-mid" => {
-                let mid = if mode == "local" {
-                    msg["MID"].clone()
-                } else {
+            "local" | "solo" | "echo-wrong-mid" => {
+                let mid = if mode == "echo-wrong-mid" {
                     json!("not-a-sent-mid")
+                } else {
+                    msg["MID"].clone()
                 };
-                let mut ok = reply("ok", "FFFF", &mid);
+                let leader = if mode == "solo" { me.as_str() } else { "FFFF" };
+                let mut ok = reply("ok", leader, &mid);
                 if kind == "put" {
                     store.insert(key, msg["value"].as_str().unwrap_or_default().to_owned());
                 } else {
@@ -116,4 +124,36 @@ fn main() {
             _ => {}
         }
     }
+}
+
+/// `chain` mode: a request travels from replica to replica (in ID order, wrapping round),
+/// carrying its client and how many replicas have had it; the last answers the client.
+fn chain(me: &str, others: &[String], mut msg: Value, send: &impl Fn(Value)) {
+    let (client, seen) = if msg["type"] == "chain" {
+        (msg["client"].clone(), msg["seen"].as_u64().unwrap_or(0) + 1)
+    } else {
+        (msg["src"].clone(), 1)
+    };
+    if seen as usize > others.len() {
+        let mut ok = json!({"src": me, "dst": client, "leader": "FFFF", "type": "ok", "MID": msg["MID"]});
+        if msg["type"] == "get" || msg["kind"] == "get" {
+            ok["value"] = json!("");
+        }
+        send(ok);
+        return;
+    }
+    let mut ids: Vec<&str> = others.iter().map(String::as_str).chain([me]).collect();
+    ids.sort_unstable();
+    let at = ids.iter().position(|id| *id == me).expect("own id is listed");
+    let next = ids[(at + 1) % ids.len()];
+    if msg["type"] != "chain" {
+        msg["kind"] = msg["type"].clone();
+    }
+    msg["src"] = json!(me);
+    msg["leader"] = json!("FFFF");
+    msg["dst"] = json!(next);
+    msg["type"] = json!("chain");
+    msg["client"] = client;
+    msg["seen"] = json!(seen);
+    send(msg);
 }
