@@ -21,7 +21,7 @@ options:
       --json FILE     also write a JSON summary of every run to FILE
       --trace DIR     write every datagram of each run to DIR/<config>.<run>.jsonl
       --hop-cost-us N the busy time the simulator spends on each datagram it routes
-                      and each request it sends, in microseconds (default 250)
+                      and each request it sends, in microseconds (default 125)
       --ideal-clock   an idealised loop instead of the graded simulator's: wake
                       exactly when something is due, read sockets in bursts, no
                       cost per hop (kinder than the judge)
