@@ -1,26 +1,31 @@
-//! Command-line arguments: `3700kvstore [--debug] [--fanout F] <port> <id> <peer ids...>`.
+//! Command-line arguments: `3700kvstore [options] <port> <id> <peer ids...>`.
 
 use crate::codec::{format_id, parse_id};
-use raft_core::{Fanout, NodeId};
+use raft_core::{Config, Fanout, NodeId};
 use std::ffi::OsString;
 
-pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] <port> <id> <peer ids...>\n\
+pub const USAGE: &str = "usage: 3700kvstore [--debug] [--fanout F] [--election-ms MIN-MAX] [--heartbeat-ms N]\n\
+    \x20                  <port> <id> <peer ids...>\n\
     \x20 port        UDP port of the simulator on 127.0.0.1\n\
     \x20 id, peer    replica IDs: 4 uppercase hex digits (FFFF is reserved)\n\
     \x20 --debug     log state changes to stdout (also RAFT_DEBUG=1)\n\
     \x20 --fanout F  which followers get new entries at once: quorum (default, just enough\n\
-    \x20             for a commit) or all";
+    \x20             for a commit) or all\n\
+    \x20 --election-ms MIN-MAX  the election timeout's range in milliseconds\n\
+    \x20 --heartbeat-ms N       the longest a follower goes without hearing from its leader\n\
+    \x20             (the defaults are the graded preset's; see replica/README.md, Timers)";
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Args {
     pub port: u16,
     pub id: NodeId,
     pub peers: Vec<NodeId>,
     pub debug: bool,
-    pub fanout: Fanout,
+    /// The graded preset with the options above applied, validated.
+    pub config: Config,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Parsed {
     Run(Args),
     Help,
@@ -29,7 +34,7 @@ pub enum Parsed {
 /// Parses the arguments after the program name.
 pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String> {
     let mut debug = false;
-    let mut fanout = raft_core::Config::graded().fanout;
+    let mut config = Config::graded();
     let mut positional = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -38,11 +43,14 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String
             .map_err(|a| format!("argument {a:?} is not UTF-8"))?;
         match arg.as_str() {
             "--debug" => debug = true,
-            "--fanout" => {
-                let value = args.next().ok_or("--fanout needs a value: quorum or all")?;
-                fanout = parse_fanout(&value.to_string_lossy())?;
+            "--fanout" | "--election-ms" | "--heartbeat-ms" => {
+                let value = args.next().ok_or(format!("{arg} needs a value"))?;
+                apply(&mut config, &arg, &value.to_string_lossy())?;
             }
-            s if s.starts_with("--fanout=") => fanout = parse_fanout(&s["--fanout=".len()..])?,
+            s if s.starts_with("--") && s.contains('=') => {
+                let (name, value) = s.split_once('=').expect("contains '='");
+                apply(&mut config, name, value)?;
+            }
             "-h" | "--help" => return Ok(Parsed::Help),
             s if s.starts_with('-') => return Err(format!("unknown option {s:?}")),
             _ => positional.push(arg),
@@ -70,13 +78,37 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, String
         }
         peers.push(peer);
     }
+    config.validate().map_err(|e| e.to_string())?;
     Ok(Parsed::Run(Args {
         port,
         id,
         peers,
         debug,
-        fanout,
+        config,
     }))
+}
+
+/// Applies one tuning option to the preset.
+fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
+    let ms = |v: &str| {
+        v.parse::<u64>()
+            .ok()
+            .and_then(|ms| ms.checked_mul(1000))
+            .ok_or_else(|| format!("{name} {value:?}: {v:?} is not a number of milliseconds"))
+    };
+    match name {
+        "--fanout" => config.fanout = parse_fanout(value)?,
+        "--election-ms" => {
+            let (min, max) = value
+                .split_once('-')
+                .ok_or_else(|| format!("{name} {value:?} is not MIN-MAX, as in 1000-2000"))?;
+            config.election_timeout_min_us = ms(min)?;
+            config.election_timeout_max_us = ms(max)?;
+        }
+        "--heartbeat-ms" => config.heartbeat_interval_us = ms(value)?,
+        _ => return Err(format!("unknown option {name:?}")),
+    }
+    Ok(())
 }
 
 fn parse_fanout(value: &str) -> Result<Fanout, String> {
@@ -105,7 +137,7 @@ mod tests {
                 id: 1,
                 peers: vec![0, 2, 10],
                 debug: false,
-                fanout: Fanout::Quorum,
+                config: Config::graded(),
             })
         );
     }
@@ -120,8 +152,19 @@ mod tests {
             let Parsed::Run(a) = run(args).unwrap() else {
                 panic!()
             };
-            assert_eq!((a.fanout, a.id), (fanout, 1), "{args:?}");
+            assert_eq!((a.config.fanout, a.id), (fanout, 1), "{args:?}");
         }
+    }
+
+    #[test]
+    fn timing_options_change_the_preset() {
+        let Parsed::Run(a) = run(&["--election-ms", "800-1600", "--heartbeat-ms=250", "40123", "0001"]).unwrap() else {
+            panic!()
+        };
+        let c = &a.config;
+        assert_eq!((c.election_timeout_min_us, c.election_timeout_max_us), (800_000, 1_600_000));
+        assert_eq!(c.heartbeat_interval_us, 250_000);
+        assert_eq!(c.fanout, Config::graded().fanout);
     }
 
     #[test]
@@ -158,6 +201,12 @@ mod tests {
             &["40123", "0001", "--fanout", "some"],
             &["40123", "0001", "--fanout", "relay"],
             &["--fanout=", "40123", "0001"],
+            &["--election-ms", "800", "40123", "0001"],
+            &["--election-ms", "900-800", "40123", "0001"],
+            &["--election-ms", "a-b", "40123", "0001"],
+            &["--heartbeat-ms", "5000", "40123", "0001"],
+            &["--heartbeat-ms=99999999999999999999", "40123", "0001"],
+            &["--bogus=1", "40123", "0001"],
         ] {
             assert!(run(bad).is_err(), "{bad:?} should be rejected");
         }

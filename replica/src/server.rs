@@ -8,7 +8,7 @@
 use crate::args::Args;
 use crate::codec::{self, format_id, Incoming, MAX_PUT_BYTES};
 use crate::ratelog::RateLimitedLog;
-use raft_core::{ClientRequest, Config, Effect, Node, NodeId, Op, RoleKind, Term, Time};
+use raft_core::{ClientRequest, Effect, Node, NodeId, Op, RoleKind, Term, Time};
 use std::collections::BTreeMap;
 use std::io;
 use std::net::UdpSocket;
@@ -48,8 +48,7 @@ pub fn run(args: &Args, debug: bool) -> io::Result<()> {
     let queued = server.grace()?;
     let now = server.now();
     let seed = seed();
-    let config = Config { fanout: args.fanout, ..Config::graded() };
-    let mut node = Node::new(args.id, args.peers.clone(), config, seed, now)
+    let mut node = Node::new(args.id, args.peers.clone(), args.config.clone(), seed, now)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     server.debug_log(format_args!(
         "started with peers {:?}, seed {seed}",
