@@ -28,7 +28,10 @@ pub struct Follower {
     /// Its last AppendEntries went unanswered until it timed out.
     pub missed: bool,
     pub last_heard_at: Option<Time>,
-    pub match_index: Index,
+    /// When the leader last sent it anything.
+    pub last_sent_at: Option<Time>,
+    /// How many entries the leader has that it has not acknowledged.
+    pub behind: Index,
 }
 
 /// The followers that get new entries now.

@@ -2,31 +2,31 @@
 //! others receive them batched with their next heartbeat. In a cluster of five a put then
 //! costs four messages (two AppendEntries, two replies) instead of eight.
 //!
-//! The followers chosen are the ones most likely to answer: those that answered their last
-//! AppendEntries first, then the most recently heard, then the furthest along. A follower
-//! that misses an acknowledgement drops in the ranking, so the next decision replaces it.
-//! If a commit still stalls for three retransmit timeouts, every follower gets the entries,
-//! as with the paper's fanout (§5.3), so that a commit needs any majority, not a chosen one.
+//! The followers chosen take turns: among those that answered their last AppendEntries and
+//! are not far behind, the ones the leader has not sent anything for longest come first. So
+//! under steady writes every follower hears from the leader every few writes, and its
+//! election timer is reset by entries rather than by heartbeats, which cost messages of
+//! their own. A follower that misses an acknowledgement drops in the ranking, so the next
+//! decision replaces it; one far behind waits until it has caught up, so that a commit never
+//! waits for a long catch-up. If a commit still stalls for three retransmit timeouts, every
+//! follower gets the entries, as with the paper's fanout (§5.3), so that a commit needs any
+//! majority, not a chosen one.
 
 use crate::policy::{Follower, Selection};
-use crate::types::{NodeId, Time};
+use crate::types::{Index, NodeId, Time};
 
 /// How many retransmit timeouts a commit may stall before every follower gets the entries.
 const STALL_TIMEOUTS: u64 = 3;
+/// A follower missing more entries than this is catching up, not taking its turn.
+const FAR_BEHIND: Index = 32;
 
 pub fn select(followers: &[Follower], stalled_since: Option<Time>, retransmit_timeout: u64) -> Selection {
     // A commit needs a majority of the cluster, the leader included; followers that have
     // been sent everything already count towards it.
-    let needed = (followers.len() + 1) / 2;
+    let needed = followers.len().div_ceil(2);
     let covered = followers.iter().filter(|f| f.has_everything).count();
     let mut ranked: Vec<&Follower> = followers.iter().filter(|f| !f.has_everything).collect();
-    ranked.sort_by(|a, b| {
-        a.missed
-            .cmp(&b.missed)
-            .then(b.last_heard_at.cmp(&a.last_heard_at))
-            .then(b.match_index.cmp(&a.match_index))
-            .then(a.id.cmp(&b.id))
-    });
+    ranked.sort_by_key(|f| (f.missed, f.behind > FAR_BEHIND, f.last_sent_at, f.id));
     let followers: Vec<NodeId> = ranked.into_iter().take(needed.saturating_sub(covered)).map(|f| f.id).collect();
     let everyone_at = stalled_since.map(|t| t.saturating_add(retransmit_timeout.saturating_mul(STALL_TIMEOUTS)));
     Selection::Some { followers, everyone_at }
@@ -38,7 +38,9 @@ mod tests {
 
     /// Followers `ids`, none sent everything, none missed an acknowledgement.
     fn followers(ids: &[NodeId]) -> Vec<Follower> {
-        ids.iter().map(|&id| Follower { id, has_everything: false, missed: false, last_heard_at: Some(0), match_index: 4 }).collect()
+        ids.iter()
+            .map(|&id| Follower { id, has_everything: false, missed: false, last_heard_at: Some(0), last_sent_at: Some(0), behind: 1 })
+            .collect()
     }
 
     #[test]
@@ -64,6 +66,25 @@ mod tests {
     fn a_follower_that_missed_an_acknowledgement_ranks_last() {
         let mut f = followers(&[2, 3, 4, 5]);
         f[0].missed = true;
+        let Selection::Some { followers, .. } = select(&f, None, 10) else { panic!() };
+        assert_eq!(followers, vec![3, 4]);
+    }
+
+    #[test]
+    fn followers_take_turns_the_longest_unsent_first() {
+        let mut f = followers(&[2, 3, 4, 5]);
+        for (follower, sent_at) in f.iter_mut().zip([40, 10, 30, 20]) {
+            follower.last_sent_at = Some(sent_at);
+        }
+        let Selection::Some { followers, .. } = select(&f, None, 10) else { panic!() };
+        assert_eq!(followers, vec![3, 5]);
+    }
+
+    #[test]
+    fn a_follower_far_behind_catches_up_before_it_takes_a_turn() {
+        let mut f = followers(&[2, 3, 4, 5]);
+        f[0].last_sent_at = None;
+        f[0].behind = FAR_BEHIND + 1;
         let Selection::Some { followers, .. } = select(&f, None, 10) else { panic!() };
         assert_eq!(followers, vec![3, 4]);
     }

@@ -117,7 +117,8 @@ impl Node {
             has_everything: !p.has_unsent(last),
             missed: p.misses > 0,
             last_heard_at: p.last_heard_at,
-            match_index: p.match_index,
+            last_sent_at: p.last_sent_at,
+            behind: last.saturating_sub(p.match_index),
         });
         self.config.fanout.select(followers, stalled_since, timeout)
     }
