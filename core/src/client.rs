@@ -31,10 +31,11 @@ pub enum Outcome {
     Written,
     /// The get's answer (None: no such key), linearizable unless the read mode says otherwise.
     Value(Option<String>),
-    /// This node is not the leader; ask this one. The request had no effect and never will
-    /// (a deposed leader redirects a put it had appended only once a committed entry has
-    /// overwritten it).
-    Redirect(NodeId),
+    /// This node is not the leader; ask this one, or any other node when it names none (it
+    /// has not heard from a leader for an election timeout). The request had no effect and
+    /// never will (a deposed leader redirects a put it had appended only once a committed
+    /// entry has overwritten it).
+    Redirect(Option<NodeId>),
     /// The node cannot take the request (for example, too many held while no leader is known).
     Fail(String),
 }

@@ -65,7 +65,7 @@
 //! // A follower does not serve clients: it names the leader.
 //! let get = ClientRequest { client: "bob".into(), id: "1".into(), op: Op::Get { key: "x".into() } };
 //! nodes[1].client_request(3_000, get);
-//! assert_eq!(settle(&mut nodes, 3_000), vec![Outcome::Redirect(1)]);
+//! assert_eq!(settle(&mut nodes, 3_000), vec![Outcome::Redirect(Some(1))]);
 //! ```
 //!
 //! # The paper core and the message economy

@@ -887,7 +887,7 @@ fn test_exactly_one_answer_redirect_from_follower() {
     let mut net = Network::new(3, paper_config());
     net.elect(1);
     let last = net.node(1).log().last_index();
-    assert_eq!(outcomes(&net.put(2, "x", "1")), [Outcome::Redirect(1)]);
+    assert_eq!(outcomes(&net.put(2, "x", "1")), [Outcome::Redirect(Some(1))]);
     assert_eq!(net.node(1).log().last_index(), last);
 }
 
@@ -903,7 +903,7 @@ fn test_exactly_one_answer_held_until_leader_known() {
     assert_eq!((net.node(1).held_requests(), net.node(2).held_requests()), (1, 1));
 
     net.elect(1);
-    assert_eq!(outcomes(&net.replies_to(&on_follower)), [Outcome::Redirect(1)]);
+    assert_eq!(outcomes(&net.replies_to(&on_follower)), [Outcome::Redirect(Some(1))]);
     assert_eq!(outcomes(&net.replies_to(&on_leader)), [Outcome::Written]);
     assert_eq!(net.replies.len(), 2);
 }
@@ -923,7 +923,7 @@ fn test_exactly_one_answer_deposed_leader_redirects_pending() {
     net.heal();
     net.advance(net.config.heartbeat_interval_us * 3);
     assert_eq!(net.node(1).role(), RoleKind::Follower);
-    assert_eq!(outcomes(&net.replies_to(&pending)), [Outcome::Redirect(2)]);
+    assert_eq!(outcomes(&net.replies_to(&pending)), [Outcome::Redirect(Some(2))]);
     assert_eq!(net.node(1).log(), net.node(2).log(), "the uncommitted put was overwritten");
     assert_eq!(net.node(2).kv().get("x"), None);
 }
@@ -967,7 +967,7 @@ fn test_exactly_one_answer_when_a_leader_returns_to_an_index_it_owes() {
     // Node 1 learns term 2's no-op at index 2 and that it is committed: the put there is
     // lost and redirected; those at 3 and 4 are beyond the commit index and stay owed.
     assert_eq!((net.node(1).log().last_index(), net.node(1).commit_index()), (2, 2));
-    assert_eq!(outcomes(&net.replies_to(&old[0])), [Outcome::Redirect(2)]);
+    assert_eq!(outcomes(&net.replies_to(&old[0])), [Outcome::Redirect(Some(2))]);
     assert!(net.replies_to(&old[1]).is_empty() && net.replies_to(&old[2]).is_empty());
 
     // Node 1 leads term 3: its no-op goes to index 3 and a new put to index 4.
@@ -992,7 +992,7 @@ fn test_follower_holds_requests_of_a_client_that_bounces() {
     net.elect(1);
     net.advance(1_000);
     let first = net.submit(2, put_op("x", "1"));
-    assert_eq!(outcomes(&net.replies_to(&first)), [Outcome::Redirect(1)]);
+    assert_eq!(outcomes(&net.replies_to(&first)), [Outcome::Redirect(Some(1))]);
 
     // The same client is back before node 2 heard anything from the leader: held.
     net.advance(1_000);
@@ -1002,10 +1002,42 @@ fn test_follower_holds_requests_of_a_client_that_bounces() {
 
     // The leader's next heartbeat shows it is alive: the held request is redirected to it.
     net.advance(net.config.heartbeat_interval_us + 1);
-    assert_eq!(outcomes(&net.replies_to(&second)), [Outcome::Redirect(1)]);
+    assert_eq!(outcomes(&net.replies_to(&second)), [Outcome::Redirect(Some(1))]);
     assert_eq!(net.node(2).held_requests(), 0);
 
     // Heard from the leader since the last redirect: a returning client is redirected again.
     let third = net.submit(2, put_op("x", "1"));
-    assert_eq!(outcomes(&net.replies_to(&third)), [Outcome::Redirect(1)]);
+    assert_eq!(outcomes(&net.replies_to(&third)), [Outcome::Redirect(Some(1))]);
+}
+
+/// A node cut off from the majority holds requests while its campaigns win nothing; once a
+/// whole campaign has failed, it sends the clients to try another node (one answer each, and
+/// no effect: held requests never reached a log).
+#[test]
+fn test_exactly_one_answer_held_requests_leave_a_node_that_cannot_win() {
+    let mut net = Network::new(3, paper_config());
+    net.elect(1);
+    net.isolate(3);
+    net.advance(net.config.election_timeout_max_us + 1);
+    assert_ne!(net.node(3).role(), RoleKind::Follower, "node 3 campaigns in vain");
+    let held = net.submit(3, put_op("x", "1"));
+    assert!(net.replies_to(&held).is_empty());
+    assert_eq!(net.node(3).held_requests(), 1);
+    net.advance(net.config.election_timeout_max_us + 1);
+    assert_eq!(outcomes(&net.replies_to(&held)), [Outcome::Redirect(None)]);
+    assert_eq!(net.node(3).held_requests(), 0);
+    assert_eq!(net.node(1).kv().get("x"), None);
+}
+
+/// A leader that loses its majority (check-quorum) sends the clients waiting on it elsewhere.
+#[test]
+fn test_exactly_one_answer_a_leader_that_loses_its_majority_sends_held_reads_elsewhere() {
+    let mut net = Network::new(3, Config { check_quorum: true, ..paper_config() });
+    net.elect(1);
+    net.isolate(1);
+    net.advance(net.config.election_timeout_min_us);
+    let read = net.submit(1, Op::Get { key: "x".into() });
+    net.advance(net.config.election_timeout_max_us + 1);
+    assert_eq!(net.node(1).role(), RoleKind::Follower);
+    assert_eq!(outcomes(&net.replies_to(&read)), [Outcome::Redirect(None)]);
 }

@@ -114,7 +114,7 @@ fn partitioned_old_leader_cannot_commit_and_steps_down_on_heal() {
     net.heal();
     net.advance(net.config.heartbeat_interval_us * 4);
     assert_eq!((net.node(1).role(), net.node(1).leader()), (RoleKind::Follower, Some(new_leader)));
-    assert_eq!(outcomes(&net.replies_to(&stale)), [Outcome::Redirect(new_leader)]);
+    assert_eq!(outcomes(&net.replies_to(&stale)), [Outcome::Redirect(Some(new_leader))]);
     assert_logs_converged(&net);
     assert_eq!(value(&net, 1, "x").as_deref(), Some("new"));
 }

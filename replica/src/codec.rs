@@ -151,7 +151,7 @@ pub fn encode_reply(me: NodeId, reply: &ClientReply, leader: Option<NodeId>) -> 
             f.insert("value".into(), json!(v.as_deref().unwrap_or("")));
             ("ok", leader)
         }
-        Outcome::Redirect(to) => ("redirect", Some(*to)),
+        Outcome::Redirect(to) => ("redirect", *to),
         Outcome::Fail(_) => ("fail", leader),
     };
     envelope(me, &reply.client, leader, kind, f)
@@ -605,7 +605,7 @@ mod tests {
         );
         let absent = parse_json(&encode_reply(ME, &reply(Outcome::Value(None)), Some(ME)));
         assert_eq!(absent["value"], "");
-        let redirect = parse_json(&encode_reply(ME, &reply(Outcome::Redirect(4)), Some(4)));
+        let redirect = parse_json(&encode_reply(ME, &reply(Outcome::Redirect(Some(4))), Some(4)));
         assert_eq!(
             Value::Object(redirect),
             json!({"src": "0002", "dst": "0016", "leader": "0004", "type": "redirect", "MID": "MID1"})

@@ -1,6 +1,7 @@
 //! Client requests: every request a node accepts gets exactly one answer. A leader appends
 //! puts and answers each once its entry is applied; it answers gets as `reads.rs` allows.
-//! Other nodes redirect to the leader they know, and hold requests while they know none.
+//! Other nodes redirect to the leader they know, and hold requests while they know none;
+//! a node that has gone an election timeout without a leader sends the client elsewhere.
 //!
 //! A leader that loses its leadership still owes the puts it appended: an entry of a
 //! deposed leader may yet be committed by the next one (§5.4.2, Figure 8). So the node
@@ -81,7 +82,7 @@ impl Node {
                     self.hold(request);
                 } else {
                     self.remember_redirect(&request.client, now);
-                    self.answer(request, Outcome::Redirect(leader));
+                    self.answer(request, Outcome::Redirect(Some(leader)));
                 }
             }
             _ => self.hold(request),
@@ -119,6 +120,16 @@ impl Node {
         }
         self.trace(Event::RequestHeld { client: request.client.clone(), id: request.id.clone() });
         self.requests.held.push(request);
+    }
+
+    /// This node found it cannot reach a majority (a campaign won nothing for an election
+    /// timeout, or it led and lost its majority): the clients waiting here could wait as
+    /// long as that lasts, so they are sent to try another node. Held requests have had no
+    /// effect, so a redirect cannot lead to a second one.
+    pub(super) fn redirect_held_requests(&mut self) {
+        for request in std::mem::take(&mut self.requests.held) {
+            self.answer(request, Outcome::Redirect(None));
+        }
     }
 
     /// A leader became known (or we became it): deal with the requests that waited.

@@ -30,6 +30,11 @@ impl Node {
     /// §5.2: no word from a leader for an election timeout: campaign, after a pre-vote if on.
     pub(super) fn on_election_timeout(&mut self, now: Time) {
         self.trace(Event::ElectionTimeout { term: self.term });
+        // Our last campaign won nothing in a whole election timeout: this node cannot reach a
+        // majority, so the requests waiting here could wait as long as that lasts.
+        if matches!(self.role, Role::PreCandidate(_) | Role::Candidate(_)) {
+            self.redirect_held_requests();
+        }
         if self.config.pre_vote {
             self.start_pre_vote(now);
         } else {

@@ -84,6 +84,8 @@ impl Node {
         if self.lost_quorum(now) {
             self.trace(Event::SteppedDown { term: self.term, reason: StepDownReason::LostQuorum });
             self.become_follower(now, self.term, None);
+            // Cut off from a majority: the clients waiting here had better try another node.
+            self.redirect_held_requests();
             return;
         }
         self.maybe_commit(now);

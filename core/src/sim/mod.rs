@@ -707,8 +707,9 @@ impl Sim {
             // be read.
             Outcome::Redirect(leader) => {
                 self.history[out.op].refused = true;
-                self.clients[c].leader_guess = Some(leader);
-                self.client_send_to(c, leader, out.request.op, background);
+                self.clients[c].leader_guess = leader;
+                let next = leader.unwrap_or_else(|| self.clients[c].pick_node(&mut self.rng, self.config.nodes));
+                self.client_send_to(c, next, out.request.op, background);
             }
             Outcome::Fail(_) => {
                 self.history[out.op].refused = true;

@@ -130,7 +130,8 @@ impl Narrator {
                     Outcome::Written => format!("node {node} → you: done, the put is committed and applied"),
                     Outcome::Value(Some(v)) => format!("node {node} → you: the value is {v}"),
                     Outcome::Value(None) => format!("node {node} → you: no such key"),
-                    Outcome::Redirect(l) => format!("node {node} → you: not the leader, ask node {l}"),
+                    Outcome::Redirect(Some(l)) => format!("node {node} → you: not the leader, ask node {l}"),
+                    Outcome::Redirect(None) => format!("node {node} → you: no leader heard of lately, ask another node"),
                     Outcome::Fail(why) => format!("node {node} → you: cannot take it now ({why})"),
                 };
                 line(Category::Client, text)
@@ -307,7 +308,8 @@ impl UserRequests {
                     Outcome::Written => "committed".to_string(),
                     Outcome::Value(Some(v)) => format!("= {v}"),
                     Outcome::Value(None) => "no such key".to_string(),
-                    Outcome::Redirect(l) => format!("redirect to {l}"),
+                    Outcome::Redirect(Some(l)) => format!("redirect to {l}"),
+                    Outcome::Redirect(None) => "redirect to any node".to_owned(),
                     Outcome::Fail(why) => format!("failed: {why}"),
                 };
                 if let Some(hop) = r.hops.iter_mut().rev().find(|(n, _)| n == node) {
