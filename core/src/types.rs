@@ -4,6 +4,11 @@
 pub type NodeId = u32;
 /// A Raft term (§5.1): a logical clock that numbers leaderships.
 pub type Term = u64;
+/// The highest term a node accepts from a message. No cluster gets there honestly (a
+/// billion elections a second for a hundred days); a message beyond it is forged or corrupt
+/// and is dropped, so that adopting a term never leaves a node without a next one to
+/// campaign in, and every term stays exact in any JSON reader (2^53 - 1).
+pub const MAX_TERM: Term = (1 << 53) - 1;
 /// A position in the replicated log, counted from 1; 0 means "before the first entry".
 pub type Index = u64;
 /// Time as the owner counts it, in microseconds. The core never reads a clock: the native

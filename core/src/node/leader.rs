@@ -198,7 +198,8 @@ impl Node {
         let heartbeat = self.config.heartbeat_interval_us;
         let Role::Leader(l) = &mut self.role else { return };
         let Some(p) = l.progress.get_mut(&from) else { return };
-        p.heard(now, sent_at, heartbeat);
+        // `sent_at` echoes our own clock; a later one is forged and must not stretch a lease.
+        p.heard(now, sent_at.min(now), heartbeat);
         match result {
             AppendResult::Success { match_index } => {
                 let inflight = p.inflight.len();

@@ -32,7 +32,7 @@ use crate::kv::KvStore;
 use crate::log::{Entry, RaftLog};
 use crate::message::{AppendResult, Body, Message};
 use crate::rng::Rng;
-use crate::types::{Index, NodeId, Term, Time};
+use crate::types::{Index, NodeId, Term, Time, MAX_TERM};
 use campaign::Campaign;
 use clients::Requests;
 use leader::Leadership;
@@ -160,8 +160,8 @@ impl Node {
     /// A message from a peer. §5.1: a newer term makes any node a follower of it; a message
     /// of an older term is answered with ours and otherwise ignored. Then the role decides.
     pub fn receive(&mut self, now: Time, msg: Message) {
-        if msg.to != self.id || !self.is_peer(msg.from) {
-            return; // not for us, or from outside the cluster
+        if msg.to != self.id || !self.is_peer(msg.from) || msg.term > MAX_TERM {
+            return; // not for us, from outside the cluster, or with an impossible term
         }
         if msg.term > self.term && !self.accept_higher_term(now, &msg) {
             return;
