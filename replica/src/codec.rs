@@ -17,6 +17,7 @@
 
 use raft_core::{
     AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
+    MAX_TERM,
 };
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -141,8 +142,19 @@ fn encode_entry(e: &Entry) -> Value {
     }
 }
 
-/// The answer to a client. A redirect names the leader it redirects to.
+/// The answer to a client. A redirect names the leader it redirects to. A value too large
+/// for one datagram (only a forged entry can hold one: puts are limited to `MAX_PUT_BYTES`)
+/// is answered `fail`, so the client still gets exactly one answer.
 pub fn encode_reply(me: NodeId, reply: &ClientReply, leader: Option<NodeId>) -> Vec<u8> {
+    let datagram = encode_outcome(me, reply, leader);
+    if datagram.len() <= SEND_LIMIT {
+        return datagram;
+    }
+    let fail = ClientReply { outcome: Outcome::Fail(String::new()), ..reply.clone() };
+    encode_outcome(me, &fail, leader)
+}
+
+fn encode_outcome(me: NodeId, reply: &ClientReply, leader: Option<NodeId>) -> Vec<u8> {
     let mut f = Map::new();
     f.insert("MID".into(), json!(reply.id));
     let (kind, leader) = match &reply.outcome {
@@ -212,6 +224,8 @@ pub enum DecodeError {
     NotForUs(String),
     UnknownType(String),
     BadEntry(usize),
+    /// A number no honest replica sends (a term above `raft_core::MAX_TERM`).
+    OutOfRange { field: &'static str, value: u64 },
 }
 
 impl fmt::Display for DecodeError {
@@ -232,6 +246,7 @@ impl fmt::Display for DecodeError {
             DecodeError::NotForUs(dst) => write!(f, "addressed to {dst}, not to us"),
             DecodeError::UnknownType(t) => write!(f, "unknown message type {t:?}"),
             DecodeError::BadEntry(i) => write!(f, "entry {i} is not [term] or [term, key, value]"),
+            DecodeError::OutOfRange { field, value } => write!(f, "field `{field}` = {value} is out of range"),
         }
     }
 }
@@ -293,6 +308,9 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                 value: src,
             })?;
             let term = f.u64("t")?;
+            if term > MAX_TERM {
+                return Err(DecodeError::OutOfRange { field: "t", value: term });
+            }
             let body = match kind.as_str() {
                 "pv" => Body::PreVote {
                     last_log_index: f.u64("li")?,
@@ -618,6 +636,17 @@ mod tests {
     }
 
     #[test]
+    fn a_value_too_large_for_a_datagram_is_answered_fail() {
+        let reply = |outcome| ClientReply { client: "0016".into(), id: "MID1".into(), outcome };
+        let huge = "x".repeat(SEND_LIMIT);
+        let datagram = encode_reply(ME, &reply(Outcome::Value(Some(huge))), Some(ME));
+        assert!(datagram.len() <= SEND_LIMIT);
+        assert_eq!(parse_json(&datagram)["type"], "fail");
+        let fits = encode_reply(ME, &reply(Outcome::Value(Some("x".repeat(1000)))), Some(ME));
+        assert_eq!(parse_json(&fits)["type"], "ok");
+    }
+
+    #[test]
     fn rejects_every_kind_of_bad_input() {
         let e = |bytes: &[u8]| decode(bytes, ME).unwrap_err();
         assert_eq!(e(b""), DecodeError::Empty);
@@ -690,6 +719,8 @@ mod tests {
             e(br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"pv","li":0,"lt":0}"#),
             DecodeError::Missing("t")
         );
+        let forged = br#"{"src":"0001","dst":"0002","leader":"0001","type":"aer","t":18446744073709551615,"s":0,"m":1}"#;
+        assert_eq!(e(forged), DecodeError::OutOfRange { field: "t", value: u64::MAX });
         for t in ["-1", "1.5", "\"1\"", "18446744073709551616", "null"] {
             let m = format!(
                 r#"{{"src":"0001","dst":"0002","leader":"FFFF","type":"rv","t":{t},"li":0,"lt":0}}"#

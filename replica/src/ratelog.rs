@@ -26,17 +26,9 @@ impl RateLimitedLog {
     /// Logs `line` to stderr unless the budget of this second is spent. Returns the lines
     /// actually written (for tests).
     pub fn log(&mut self, now: Instant, line: impl FnOnce() -> String) -> Vec<String> {
-        let mut out = Vec::new();
-        if self
-            .window_start
-            .is_none_or(|s| now.duration_since(s) >= self.window)
-        {
-            if self.suppressed > 0 {
-                out.push(format!("({} similar messages suppressed)", self.suppressed));
-            }
+        let mut out = self.close_window(now);
+        if self.window_start.is_none() {
             self.window_start = Some(now);
-            self.written = 0;
-            self.suppressed = 0;
         }
         if self.written < self.per_window {
             self.written += 1;
@@ -44,10 +36,38 @@ impl RateLimitedLog {
         } else {
             self.suppressed += 1;
         }
-        for l in &out {
-            eprintln!("3700kvstore: {l}");
-        }
+        write(&out);
         out
+    }
+
+    /// Says how many lines the last second suppressed, once that second is over, even if
+    /// nothing else goes wrong. Call it from time to time; returns the lines written.
+    pub fn flush(&mut self, now: Instant) -> Vec<String> {
+        let out = self.close_window(now);
+        write(&out);
+        out
+    }
+
+    /// Ends the current second if it is over: the count of suppressed lines, if any.
+    fn close_window(&mut self, now: Instant) -> Vec<String> {
+        let Some(start) = self.window_start else { return Vec::new() };
+        if now.duration_since(start) < self.window {
+            return Vec::new();
+        }
+        let out = (self.suppressed > 0)
+            .then(|| format!("({} similar messages suppressed)", self.suppressed))
+            .into_iter()
+            .collect();
+        self.window_start = None;
+        self.written = 0;
+        self.suppressed = 0;
+        out
+    }
+}
+
+fn write(lines: &[String]) {
+    for l in lines {
+        eprintln!("3700kvstore: {l}");
     }
 }
 
@@ -74,5 +94,20 @@ mod tests {
                 "later".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn the_count_of_suppressed_lines_comes_without_a_next_complaint() {
+        let mut log = RateLimitedLog::new(1);
+        let t0 = Instant::now();
+        log.log(t0, || "first".into());
+        log.log(t0 + Duration::from_millis(10), || "second".into());
+        assert!(log.flush(t0 + Duration::from_millis(500)).is_empty(), "the second is not over");
+        assert_eq!(
+            log.flush(t0 + Duration::from_millis(1000)),
+            vec!["(1 similar messages suppressed)".to_owned()]
+        );
+        assert!(log.flush(t0 + Duration::from_secs(5)).is_empty(), "said once");
+        assert_eq!(log.log(t0 + Duration::from_secs(6), || "again".into()), vec!["again".to_owned()]);
     }
 }

@@ -22,16 +22,20 @@ pub const GRACE: Duration = Duration::from_millis(400);
 const MAX_QUEUED: usize = 10_000;
 /// Room for any UDP datagram, so that an oversized one is seen as such, not truncated.
 const RECV_BUFFER: usize = 65_536;
+/// The kernel's queue for our socket. Its default (about 200 KB) holds only a few large
+/// datagrams, so a burst of them would push out peers' messages; the kernel may cap it lower
+/// (`net.core.rmem_max`), which is not an error.
+const SOCKET_RECV_BUFFER: usize = 4 * 1024 * 1024;
 /// Longest single wait; the node has a deadline long before this in practice.
 const MAX_WAIT_MS: u64 = 60_000;
+/// The longest the loop sleeps before it says how many complaints it suppressed.
+const LOG_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 /// How often debug mode logs message counts.
 const STATS_INTERVAL: Duration = Duration::from_secs(5);
 
 pub fn run(args: &Args, debug: bool) -> io::Result<()> {
     restore_default_sigterm();
-    let sock = UdpSocket::bind("127.0.0.1:0")?;
-    sock.connect(("127.0.0.1", args.port))?;
-    sock.set_nonblocking(true)?;
+    let sock = open_socket(args.port)?;
     let mut server = Server {
         sock,
         me: args.id,
@@ -128,7 +132,8 @@ impl Server {
                 continue;
             };
             ticked = false;
-            self.wait_readable(wait)?;
+            self.complaints.flush(Instant::now());
+            self.wait_readable(wait.min(LOG_FLUSH_INTERVAL))?;
             while let Some(incoming) = self.recv() {
                 match incoming {
                     Incoming::Peer(msg) => node.receive(self.now(), msg),
@@ -252,6 +257,16 @@ impl Server {
     }
 }
 
+/// Our socket: any local port, connected to the simulator's, non-blocking, with a large
+/// receive queue.
+fn open_socket(port: u16) -> io::Result<UdpSocket> {
+    let sock = UdpSocket::bind("127.0.0.1:0")?;
+    sock.connect(("127.0.0.1", port))?;
+    sock.set_nonblocking(true)?;
+    socket2::SockRef::from(&sock).set_recv_buffer_size(SOCKET_RECV_BUFFER)?;
+    Ok(sock)
+}
+
 /// A SIGTERM must end the replica at once. An ignored disposition is inherited across exec,
 /// so restore the default rather than trust the parent's.
 fn restore_default_sigterm() {
@@ -267,4 +282,20 @@ fn seed() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_queue_is_as_large_as_the_kernel_allows() {
+        let sock = open_socket(9).unwrap();
+        let got = socket2::SockRef::from(&sock).recv_buffer_size().unwrap();
+        let cap = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .ok()
+            .and_then(|s| s.trim().parse::<usize>().ok())
+            .unwrap_or(SOCKET_RECV_BUFFER);
+        assert!(got >= SOCKET_RECV_BUFFER.min(cap), "{got} bytes, the kernel allows {cap}");
+    }
 }
