@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the core (unit, paper-section, scenario, randomized simulation of each
-# shipped preset over RAFT_SEEDS seeds, then again without the economy feature), the
+# shipped preset over RAFT_SEEDS seeds, forged messages in a debug build, then again
+# without the economy feature), the
 # replica and the harness, the core built for wasm32, all official
 # graded-simulator configs and our own scenarios against ./3700kvstore, and the browser
 # app in headless Chromium. Stops at the first failure.
@@ -14,6 +15,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "cargo tests (core, replica, harness; $RAFT_SEEDS simulation seeds)"
 cargo test --release --workspace
+
+step "forged messages against a debug build of the core (arithmetic overflow checked)"
+cargo test -p raft-core --test hostile
 
 step "the paper core without the message economy (cargo feature economy off)"
 cargo test --release -p raft-core --no-default-features

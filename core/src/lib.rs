@@ -124,4 +124,4 @@ pub use message::{AppendResult, Body, Message, MessageKind};
 pub use node::{Effect, Node, PersistentState, RoleKind};
 pub use policy::{Fanout, Selection};
 pub use rng::Rng;
-pub use types::{Index, NodeId, Term, Time, MAX_TERM};
+pub use types::{Index, NodeId, Term, Time, MAX_TERM, MAX_TERM_JUMP};

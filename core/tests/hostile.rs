@@ -21,9 +21,26 @@ fn a_message_with_an_impossible_term_is_dropped() {
     assert_eq!((net.node(1).term(), net.node(2).term()), (term, term));
     assert!(net.node(1).is_leader());
 
-    // The highest honest term is still accepted, and a next election still finds a term.
-    net.inject(append_msg(3, 2, MAX_TERM, (0, 0), Vec::new(), 0));
-    assert_eq!(net.node(2).term(), MAX_TERM);
+    // A jump of more than MAX_TERM_JUMP is dropped too; one within it is accepted.
+    net.inject(append_msg(3, 2, term + MAX_TERM_JUMP + 1, (0, 0), Vec::new(), 0));
+    assert_eq!(net.node(2).term(), term);
+    net.inject(append_msg(3, 2, term + MAX_TERM_JUMP, (0, 0), Vec::new(), 0));
+    assert_eq!(net.node(2).term(), term + MAX_TERM_JUMP);
+}
+
+/// Entries newer than the leader's own term, or a candidate's last entry newer than its
+/// term, no honest node sends: such a message is dropped before it can reach a log.
+#[test]
+fn log_terms_above_the_message_term_are_dropped() {
+    let mut net = Network::new(3, modern_config());
+    net.elect(1);
+    let term = net.node(2).term();
+    let last = net.node(2).log().last_index();
+    let future = Entry::new(term + 1, Command::Put { key: "x".into(), value: "forged".into() });
+    net.inject(append_msg(1, 2, term, (last, term), vec![future], 0));
+    assert_eq!(net.node(2).log().last_index(), last, "the entry was not appended");
+    net.inject(vote_msg(3, 2, term + 1, (last + 5, term + 2)));
+    assert_eq!(net.node(2).term(), term, "the vote request was dropped whole");
 }
 
 /// A rejection whose hints point past the leader's log must not move the leader's view of
@@ -57,4 +74,91 @@ fn a_reply_from_the_future_does_not_extend_the_lease() {
     let read = net.submit(1, get_op("x"));
     net.advance(1);
     assert!(net.replies_to(&read).iter().all(|r| !matches!(r.outcome, Outcome::Value(_))), "a stale lease served a read");
+}
+
+/// A number a forger might pick: near the node's own view, or at an extreme.
+fn number(rng: &mut Rng, near: u64) -> u64 {
+    match rng.below(6) {
+        0 => 0,
+        1 => u64::MAX,
+        2 => MAX_TERM,
+        3 => MAX_TERM + 1,
+        4 => rng.next_u64(),
+        _ => near.saturating_add(rng.range(0, 4)).saturating_sub(2),
+    }
+}
+
+/// An arbitrary well-typed message from member `from` to member `to`.
+fn forged(rng: &mut Rng, net: &Network, from: NodeId, to: NodeId) -> Message {
+    let node = net.node(to);
+    let (term, last) = (node.term(), node.log().last_index());
+    let entries = (0..rng.below(4))
+        .map(|i| {
+            let command = if rng.chance(0.3) {
+                Command::Noop
+            } else {
+                Command::Put { key: format!("k{i}"), value: format!("forged{}", rng.below(100)) }
+            };
+            Entry::new(number(rng, term), command)
+        })
+        .collect();
+    let result = if rng.chance(0.5) {
+        AppendResult::Success { match_index: number(rng, last) }
+    } else {
+        let conflict_term = rng.chance(0.5).then(|| number(rng, term));
+        AppendResult::Reject { rejected_index: number(rng, last), conflict_index: number(rng, last), conflict_term }
+    };
+    let body = match rng.below(6) {
+        0 => Body::PreVote { last_log_index: number(rng, last), last_log_term: number(rng, term) },
+        1 => Body::PreVoteReply { granted: rng.chance(0.5) },
+        2 => Body::RequestVote { last_log_index: number(rng, last), last_log_term: number(rng, term) },
+        3 => Body::RequestVoteReply { granted: rng.chance(0.5) },
+        4 => Body::AppendEntries {
+            prev_log_index: number(rng, last),
+            prev_log_term: number(rng, term),
+            entries,
+            leader_commit: number(rng, last),
+            sent_at: number(rng, net.now),
+        },
+        _ => Body::AppendEntriesReply { result, sent_at: number(rng, net.now) },
+    };
+    Message { from, to, term: number(rng, term), body }
+}
+
+/// Arbitrary well-typed messages from members, in any order, among client requests and
+/// the passing of time: no node panics (in a debug build, no arithmetic overflows either),
+/// and once the forging stops the cluster elects a leader and commits a write again.
+/// `RAFT_HOSTILE_SEEDS` sets the number of seeds (a soak runs more).
+#[test]
+fn arbitrary_forged_messages_never_panic_a_node() {
+    let seeds: u64 = std::env::var("RAFT_HOSTILE_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    for seed in 0..seeds {
+        let mut rng = Rng::new(seed);
+        let mut net = Network::new(5, modern_config());
+        net.elect(1);
+        for _ in 0..200 {
+            let (from, to) = (rng.range(1, 5) as NodeId, rng.range(1, 5) as NodeId);
+            match rng.below(4) {
+                0 => {
+                    net.submit(to, put_op("k", "v"));
+                }
+                1 => net.advance(rng.range(1, net.config.heartbeat_interval_us)),
+                _ if from != to => {
+                    let m = forged(&mut rng, &net, from, to);
+                    net.inject(m);
+                }
+                _ => {}
+            }
+            net.deliver_all();
+        }
+        let recovered = net.advance_until(net.config.election_timeout_max_us * 20, |n| {
+            n.leader().is_some_and(|l| n.node(l).commit_index() == n.node(l).log().last_index())
+        });
+        assert!(recovered, "seed {seed}: no leader with a committed log after the forging stopped");
+        let leader = net.leader().expect("a leader");
+        let id = net.submit(leader, put_op("after", "forging"));
+        net.advance_until(net.config.election_timeout_max_us * 20, |n| !n.replies_to(&id).is_empty());
+        let answers = outcomes(&net.replies_to(&id));
+        assert_eq!(answers, [Outcome::Written], "seed {seed}");
+    }
 }

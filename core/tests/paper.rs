@@ -23,7 +23,7 @@ fn assert_adopts_newer_term(make: impl Fn() -> Node) {
 
     let mut node = make();
     let newer = node.term() + 1;
-    node.receive(LATE, vote_msg(2, 1, newer, (100, 100)));
+    node.receive(LATE, vote_msg(2, 1, newer, (100, newer)));
     assert_eq!((node.term(), node.role(), node.leader()), (newer, RoleKind::Follower, None));
     assert_eq!(node.voted_for(), Some(2), "the vote of the new term is still free");
 }
@@ -76,7 +76,7 @@ fn test_reject_stale_term_message() {
     assert_eq!(terms_of(node.log()), [1, 2], "a stale leader must not touch the log");
     assert_eq!((node.commit_index(), node.leader()), (0, None));
 
-    node.receive(LATE, vote_msg(2, 1, 2, (9, 9)));
+    node.receive(LATE, vote_msg(2, 1, 2, (9, 2)));
     assert_eq!(sends(&node.take_effects()), [vote_reply(1, 2, 3, false)]);
     assert_eq!((node.term(), node.voted_for()), (3, None));
 }
@@ -793,7 +793,7 @@ fn test_leader_stickiness_ignores_vote_when_leader_alive() {
     // A live leader is sticky to itself as well.
     let mut leader = new_node(1, 3, config);
     make_leader(&mut leader, LATE);
-    leader.receive(LATE, vote_msg(2, 1, 2, (5, 5)));
+    leader.receive(LATE, vote_msg(2, 1, 2, (5, 2)));
     assert!(leader.is_leader() && leader.term() == 1);
     let denied = events(&leader.take_effects())
         .into_iter()

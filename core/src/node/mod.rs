@@ -32,7 +32,7 @@ use crate::kv::KvStore;
 use crate::log::{Entry, RaftLog};
 use crate::message::{AppendResult, Body, Message};
 use crate::rng::Rng;
-use crate::types::{Index, NodeId, Term, Time, MAX_TERM};
+use crate::types::{Index, NodeId, Term, Time, MAX_TERM, MAX_TERM_JUMP};
 use campaign::Campaign;
 use clients::Requests;
 use leader::Leadership;
@@ -157,11 +157,33 @@ impl Node {
 
     // ----- inputs -----
 
+    /// Whether an honest peer could have sent `msg`. Raft does not defend against a lying
+    /// peer, but numbers no honest one sends must not break this node: a term past
+    /// `MAX_TERM` (or more than `MAX_TERM_JUMP` past ours) would leave the cluster without a
+    /// term to campaign in, and a log term above the message's own term (a leader's entries
+    /// and a candidate's last entry are never newer than its term) would win every election
+    /// with a log no leader can commit behind.
+    fn is_possible(&self, msg: &Message) -> bool {
+        let term = msg.term;
+        if term > MAX_TERM || term > self.term.saturating_add(MAX_TERM_JUMP) {
+            return false;
+        }
+        match &msg.body {
+            Body::PreVote { last_log_term, .. } | Body::RequestVote { last_log_term, .. } => *last_log_term <= term,
+            Body::AppendEntries { prev_log_index, prev_log_term, entries, .. } => {
+                *prev_log_term <= term
+                    && entries.iter().all(|e| e.term <= term)
+                    && prev_log_index.checked_add(entries.len() as Index).is_some()
+            }
+            _ => true,
+        }
+    }
+
     /// A message from a peer. §5.1: a newer term makes any node a follower of it; a message
     /// of an older term is answered with ours and otherwise ignored. Then the role decides.
     pub fn receive(&mut self, now: Time, msg: Message) {
-        if msg.to != self.id || !self.is_peer(msg.from) || msg.term > MAX_TERM {
-            return; // not for us, from outside the cluster, or with an impossible term
+        if msg.to != self.id || !self.is_peer(msg.from) || !self.is_possible(&msg) {
+            return; // not for us, from outside the cluster, or one no honest peer sends
         }
         if msg.term > self.term && !self.accept_higher_term(now, &msg) {
             return;
