@@ -18,7 +18,8 @@ const IDEAL_BURST: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
     /// The graded simulator's loop: a quiet wait of `QUIET_WAIT`, one datagram per socket per
-    /// pass, `hop_cost` of busy time for each datagram routed and each request sent.
+    /// pass, `hop_cost` of busy time for each datagram routed and each new request sent (a
+    /// resend after a fail or redirect leaves while the answer that caused it is routed).
     Graded { hop_cost: Duration },
     /// An idealised loop: it wakes exactly when the schedule says, reads sockets in bursts
     /// and routes at no cost. Kinder than the judge: fewer failures, lower latency.

@@ -1,7 +1,7 @@
 //! How long the cluster went without a leader, as the simulator sees it: from the moment the
 //! leader it believes in (the `leader` field of the last message from the majority side) is
-//! unknown, dead or cut off in a minority, until a message names a live leader again. Only
-//! client traffic time counts: the election before the start wait is not an outage.
+//! unknown, dead or cut off in a minority, until a message names a live leader again. Time
+//! before the start wait does not count: the first election is not an outage.
 
 #[derive(Debug, Clone, Default)]
 pub struct Outage {

@@ -7,8 +7,8 @@
 //! under steady writes every follower hears from the leader every few writes, and its
 //! election timer is reset by entries rather than by heartbeats, which cost messages of
 //! their own. A follower that misses an acknowledgement drops in the ranking, so the next
-//! decision replaces it; one far behind waits until it has caught up, so that a commit never
-//! waits for a long catch-up. If a commit still stalls for three retransmit timeouts, every
+//! decision replaces it; one far behind catches up through its heartbeats and retransmissions
+//! instead of taking turns, so that a commit never waits for a long catch-up. If a commit still stalls for three retransmit timeouts, every
 //! follower gets the entries, as with the paper's fanout (§5.3), so that a commit needs any
 //! majority, not a chosen one.
 
