@@ -136,6 +136,12 @@ impl Server {
             self.wait_readable(wait.min(LOG_FLUSH_INTERVAL))?;
             while let Some(incoming) = self.recv() {
                 match incoming {
+                    Incoming::Peer(msg) if !node.is_possible(&msg) => self.complain(format!(
+                        "dropped {:?} from {}: a term or log term no honest replica sends (term {})",
+                        msg.body.kind(),
+                        format_id(msg.from),
+                        msg.term
+                    )),
                     Incoming::Peer(msg) => node.receive(self.now(), msg),
                     Incoming::Client(request) => self.client_request(node, request),
                     Incoming::Hello => {}

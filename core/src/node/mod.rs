@@ -163,7 +163,9 @@ impl Node {
     /// term to campaign in, and a log term above the message's own term (a leader's entries
     /// and a candidate's last entry are never newer than its term) would win every election
     /// with a log no leader can commit behind.
-    fn is_possible(&self, msg: &Message) -> bool {
+    /// [`Node::receive`] drops a message for which this is false; a host may ask first, to
+    /// log the drop.
+    pub fn is_possible(&self, msg: &Message) -> bool {
         let term = msg.term;
         if term > MAX_TERM || term > self.term.saturating_add(MAX_TERM_JUMP) {
             return false;
