@@ -51,8 +51,16 @@ pub struct Config {
     pub read_mode: ReadMode,
     /// Safety margin subtracted from the lease for clock drift between nodes.
     pub lease_margin_us: u64,
-    /// Requests held while no leader is known; beyond this they are answered `Fail`.
-    pub max_held_requests: usize,
+    /// Client requests a node keeps waiting for an answer at once (held for want of a leader,
+    /// or a leader's puts and reads not yet answered); beyond this a new request is answered
+    /// `Fail` at once, which a client may retry, so that a burst of load costs answers, not
+    /// memory or the leader's heartbeats.
+    pub max_waiting_requests: usize,
+    /// Upper bound of the log's size in memory ([`crate::log::Entry::memory_size`]). There is no
+    /// compaction yet, so this is the most a node will ever hold: a leader answers puts `Fail`
+    /// once its log is within 1/64 of it (the rest is room for later leaders' no-op entries,
+    /// §8), and a follower accepts entries only up to it.
+    pub max_log_bytes: usize,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
     pub trace: bool,
 }
@@ -93,7 +101,8 @@ impl Config {
             leader_noop: true,
             read_mode: ReadMode::Lease,
             lease_margin_us: 50_000,
-            max_held_requests: 10_000,
+            max_waiting_requests: 10_000,
+            max_log_bytes: 256 << 20,
             trace: false,
         }
     }
@@ -115,7 +124,8 @@ impl Config {
             leader_noop: true,
             read_mode: ReadMode::Lease,
             lease_margin_us: 10_000,
-            max_held_requests: 1_000,
+            max_waiting_requests: 1_000,
+            max_log_bytes: 16 << 20,
             trace: true,
         }
     }
@@ -147,6 +157,15 @@ impl Config {
         }
         if self.max_append_bytes < 256 {
             return err("max_append_bytes must be at least 256".into());
+        }
+        if self.max_waiting_requests == 0 {
+            return err("max_waiting_requests must be at least 1".into());
+        }
+        if self.max_log_bytes < 64 * self.max_append_bytes {
+            return err(format!(
+                "max_log_bytes ({}) must be at least 64 times max_append_bytes ({})",
+                self.max_log_bytes, self.max_append_bytes
+            ));
         }
         if self.max_inflight == 0 {
             return err("max_inflight must be at least 1".into());

@@ -21,6 +21,14 @@ impl Command {
             Command::Put { key, value } => 32 + key.len() + value.len(),
         }
     }
+
+    /// The bytes of text this command owns.
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Command::Noop => 0,
+            Command::Put { key, value } => key.len() + value.len(),
+        }
+    }
 }
 
 /// The key-value map. A `BTreeMap` so that iteration (and rendering) order is deterministic.

@@ -43,6 +43,24 @@ fn log_terms_above_the_message_term_are_dropped() {
     assert_eq!(net.node(2).term(), term, "the vote request was dropped whole");
 }
 
+/// A leader's entries never go back in term, and never start below the entry they follow:
+/// such a message is dropped, so the log keeps its terms in order.
+#[test]
+fn entries_that_go_back_in_term_are_dropped() {
+    let mut node = node_with_log(3, 3, modern_config(), 3, None, &[1, 2, 2]);
+    let at = |t: Term| Entry::new(t, Command::Put { key: "x".into(), value: "forged".into() });
+    for entries in [vec![at(3), at(2)], vec![at(1)]] {
+        let msg = append_msg(2, 3, 3, (3, 2), entries, 0);
+        assert!(!node.is_possible(&msg));
+        node.receive(0, msg);
+        assert_eq!(terms_of(node.log()), [1, 2, 2], "nothing was appended");
+    }
+    let honest = append_msg(2, 3, 3, (3, 2), vec![at(2), at(3)], 0);
+    assert!(node.is_possible(&honest));
+    node.receive(0, honest);
+    assert_eq!(terms_of(node.log()), [1, 2, 2, 2, 3]);
+}
+
 /// A rejection whose hints point past the leader's log must not move the leader's view of
 /// the follower past it (next_index stays at most last index + 1).
 #[test]

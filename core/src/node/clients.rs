@@ -16,7 +16,7 @@ use crate::event::Event;
 use crate::kv::Command;
 use crate::log::Entry;
 use crate::types::{Index, Term, Time};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Redirected clients remembered at most (see `Requests::redirected`).
 const MAX_REMEMBERED_REDIRECTS: usize = 1024;
@@ -29,6 +29,8 @@ pub(super) struct Requests {
     /// leadership of this node may append at an index where an earlier one's put still
     /// waits for its fate, so the term is part of the key.
     owed: BTreeMap<(Index, Term), ClientRequest>,
+    /// The same puts by client and request id, so that a duplicate is found in O(log n).
+    owed_ids: BTreeSet<(String, String)>,
     /// When we last redirected each client, to notice one that comes straight back.
     redirected: BTreeMap<String, Time>,
 }
@@ -38,13 +40,26 @@ impl Requests {
         self.held.len()
     }
 
+    fn owe(&mut self, index: Index, term: Term, request: ClientRequest) {
+        self.owed_ids.insert((request.client.clone(), request.id.clone()));
+        self.owed.insert((index, term), request);
+    }
+
     /// The put owed for the entry of `term` at `index`, if any.
     pub fn take_owed(&mut self, index: Index, term: Term) -> Option<ClientRequest> {
-        self.owed.remove(&(index, term))
+        let request = self.owed.remove(&(index, term))?;
+        self.owed_ids.remove(&(request.client.clone(), request.id.clone()));
+        Some(request)
     }
 
     fn owes(&self, request: &ClientRequest) -> bool {
-        self.owed.values().any(|r| r.client == request.client && r.id == request.id)
+        self.owed_ids.contains(&(request.client.clone(), request.id.clone()))
+    }
+
+    /// The puts owed for entries at indexes `from..=to`, whatever their term, removed.
+    fn take_owed_between(&mut self, from: Index, to: Index) -> Vec<ClientRequest> {
+        let keys: Vec<_> = self.owed.range((from, Term::MIN)..=(to, Term::MAX)).map(|(&k, _)| k).collect();
+        keys.into_iter().filter_map(|(index, term)| self.take_owed(index, term)).collect()
     }
 }
 
@@ -57,16 +72,26 @@ impl Node {
                 return;
             }
         }
+        if self.is_leader() {
+            // A copy of a put still in flight must not be appended (or answered) twice.
+            if self.requests.owes(&request) {
+                return;
+            }
+            if self.waiting() >= self.config.max_waiting_requests {
+                self.answer(request, Outcome::Fail("too many requests are waiting; try again".into()));
+                return;
+            }
+        }
         match &mut self.role {
             Role::Leader(l) => match &request.op {
                 Op::Put { key, value } => {
-                    // A retry of a put still in flight must not be appended (or answered) twice.
-                    if self.requests.owes(&request) {
+                    let entry = Entry::new(self.term, Command::Put { key: key.clone(), value: value.clone() });
+                    if !self.log_has_room_for(&entry) {
+                        self.answer(request, Outcome::Fail("the log is full".into()));
                         return;
                     }
-                    let command = Command::Put { key: key.clone(), value: value.clone() };
-                    let index = self.append_as_leader(now, Entry::new(self.term, command));
-                    self.requests.owed.insert((index, self.term), request);
+                    let index = self.append_as_leader(now, entry);
+                    self.requests.owe(index, self.term, request);
                     if self.peers.is_empty() {
                         self.leader_tick(now);
                     }
@@ -87,6 +112,22 @@ impl Node {
             }
             _ => self.hold(request),
         }
+    }
+
+    /// Whether a leader may append a client's `entry`: its log stays short of
+    /// `Config::max_log_bytes` by 1/64, room for the no-op entries of later leaders (§8).
+    fn log_has_room_for(&self, entry: &Entry) -> bool {
+        let max = self.config.max_log_bytes;
+        self.log.memory_size() + entry.memory_size() <= max - max / 64
+    }
+
+    /// Client requests this node has accepted and not answered yet.
+    fn waiting(&self) -> usize {
+        let reads = match &self.role {
+            Role::Leader(l) => l.pending_reads.len(),
+            _ => 0,
+        };
+        self.requests.held.len() + self.requests.owed.len() + reads
     }
 
     /// A client we sent to the leader is back, and we have not heard from the leader since:
@@ -114,7 +155,7 @@ impl Node {
     }
 
     fn hold(&mut self, request: ClientRequest) {
-        if self.requests.held.len() >= self.config.max_held_requests {
+        if self.waiting() >= self.config.max_waiting_requests {
             self.answer(request, Outcome::Fail("no leader is known and too many requests are waiting".into()));
             return;
         }
@@ -146,17 +187,13 @@ impl Node {
         }
     }
 
-    /// Hands the owed puts whose entries a committed entry has replaced back to request
-    /// handling: they can never take effect, so they are redirected (or appended again,
-    /// if this node leads). Applied ones were answered in `apply_committed`.
-    pub(super) fn settle_lost_puts(&mut self, now: Time) {
-        let (log, commit) = (&self.log, self.commit_index);
-        let lost: Vec<_> = self
-            .requests
-            .owed
-            .extract_if(.., |&(index, term), _| index <= commit && log.term_at(index) != Some(term))
-            .collect();
-        for (_, request) in lost {
+    /// The commit index moved past `from..=to`: the puts still owed there are those whose
+    /// entries a committed entry replaced (applied ones were answered in `apply_committed`).
+    /// They can never take effect, so they go back to request handling, to be redirected (or
+    /// appended again, if this node leads). A put is owed only for an entry past the commit
+    /// index when it was appended, so looking at the newly committed range finds them all.
+    pub(super) fn settle_lost_puts(&mut self, now: Time, from: Index, to: Index) {
+        for request in self.requests.take_owed_between(from, to) {
             self.handle_client_request(now, request);
         }
     }

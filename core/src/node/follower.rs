@@ -69,14 +69,18 @@ impl Node {
 
         // §5.3: delete an existing entry that conflicts with a new one and all that follow;
         // keep entries that match (a reordered, older AppendEntries must not shorten the log).
-        let Some(last_new) = prev_log_index.checked_add(entries.len() as Index) else {
-            return AppendResult::Reject { rejected_index: prev_log_index, conflict_index: self.log.last_index() + 1, conflict_term: None };
-        };
+        // The entries are taken in order until the log would outgrow `Config::max_log_bytes`:
+        // a prefix of a leader's entries is a shorter AppendEntries, and the reply says how
+        // far it got.
+        let mut last_new = prev_log_index;
         let mut first_appended = None;
-        for (offset, entry) in entries.into_iter().enumerate() {
-            let index = prev_log_index + 1 + offset as Index;
+        for entry in entries {
+            let index = last_new + 1;
             match self.log.term_at(index) {
-                Some(term) if term == entry.term => continue,
+                Some(term) if term == entry.term => {
+                    last_new = index;
+                    continue;
+                }
                 Some(_) if index <= self.commit_index => {
                     // A leader never overwrites committed entries (§5.4); refuse rather
                     // than corrupt the state machine.
@@ -92,8 +96,12 @@ impl Node {
                 }
                 None => {}
             }
+            if self.log.memory_size() + entry.memory_size() > self.config.max_log_bytes {
+                break;
+            }
             first_appended.get_or_insert((index, entry.term));
             self.log_append(entry);
+            last_new = index;
         }
         if let Some((first, term)) = first_appended {
             self.trace(Event::EntriesAppended { first, last: self.log.last_index(), term });

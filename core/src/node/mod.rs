@@ -162,7 +162,8 @@ impl Node {
     /// `MAX_TERM` (or more than `MAX_TERM_JUMP` past ours) would leave the cluster without a
     /// term to campaign in, and a log term above the message's own term (a leader's entries
     /// and a candidate's last entry are never newer than its term) would win every election
-    /// with a log no leader can commit behind.
+    /// with a log no leader can commit behind. A leader's entries never go back in term (the
+    /// log keeps its terms in order, which its searches rely on).
     /// [`Node::receive`] drops a message for which this is false; a host may ask first, to
     /// log the drop.
     pub fn is_possible(&self, msg: &Message) -> bool {
@@ -173,9 +174,9 @@ impl Node {
         match &msg.body {
             Body::PreVote { last_log_term, .. } | Body::RequestVote { last_log_term, .. } => *last_log_term <= term,
             Body::AppendEntries { prev_log_index, prev_log_term, entries, .. } => {
-                *prev_log_term <= term
-                    && entries.iter().all(|e| e.term <= term)
-                    && prev_log_index.checked_add(entries.len() as Index).is_some()
+                let mut newest = *prev_log_term;
+                let in_order = entries.iter().all(|e| std::mem::replace(&mut newest, e.term) <= e.term);
+                in_order && newest <= term && prev_log_index.checked_add(entries.len() as Index).is_some()
             }
             _ => true,
         }
@@ -495,10 +496,11 @@ impl Node {
     /// §5.3, §5.4.2: the commit index only grows; what it covers is applied at once.
     fn set_commit_index(&mut self, to: Index, now: Time) {
         if to > self.commit_index {
-            self.trace(Event::CommitAdvanced { from: self.commit_index, to });
+            let from = self.commit_index;
+            self.trace(Event::CommitAdvanced { from, to });
             self.commit_index = to;
             self.apply_committed();
-            self.settle_lost_puts(now);
+            self.settle_lost_puts(now, from + 1, to);
         }
     }
 }
