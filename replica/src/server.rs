@@ -1,9 +1,11 @@
 //! The event loop: one UDP socket, a monotonic clock, and a `raft_core::Node`.
 //!
 //! The loop blocks on the socket until a datagram arrives or the node's next deadline comes.
-//! After a datagram it drains everything else already queued on the socket before it lets
-//! the node act on its deadlines, so requests that arrive together leave in one
-//! AppendEntries. Then it sends every effect the node produced.
+//! Then it reads what is queued on the socket, up to a batch, and hands the node the peers'
+//! messages before the clients' requests, so that a burst of client load delays heartbeats
+//! and acknowledgements by one batch at most and never costs the leader its leadership.
+//! Requests that arrive together leave in one AppendEntries. Then the node acts on its
+//! deadlines, and the loop sends every effect it produced.
 
 use crate::args::Args;
 use crate::codec::{self, format_id, Incoming, MAX_PUT_BYTES};
@@ -18,14 +20,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// After its hello, a replica sends nothing to its peers for this long: a peer's hello may
 /// not have reached the simulator yet, and a message routed to it before then kills it.
 pub const GRACE: Duration = Duration::from_millis(400);
-/// Requests that arrive during the grace period wait for the node, up to this many.
-const MAX_QUEUED: usize = 10_000;
 /// Room for any UDP datagram, so that an oversized one is seen as such, not truncated.
 const RECV_BUFFER: usize = 65_536;
 /// The kernel's queue for our socket. Its default (about 200 KB) holds only a few large
 /// datagrams, so a burst of them would push out peers' messages; the kernel may cap it lower
 /// (`net.core.rmem_max`), which is not an error.
 const SOCKET_RECV_BUFFER: usize = 4 * 1024 * 1024;
+/// Datagrams read from the socket between two turns of the node's deadlines.
+const MAX_BATCH: usize = 1024;
 /// Longest single wait; the node has a deadline long before this in practice.
 const MAX_WAIT_MS: u64 = 60_000;
 /// The longest the loop sleeps before it says how many complaints it suppressed.
@@ -49,7 +51,7 @@ pub fn run(args: &Args, debug: bool) -> io::Result<()> {
         sent_logged_at: Instant::now(),
     };
     server.send(&codec::encode_hello(args.id));
-    let queued = server.grace()?;
+    let queued = server.grace(args.config.max_waiting_requests)?;
     let now = server.now();
     let seed = seed();
     let mut node = Node::new(args.id, args.peers.clone(), args.config.clone(), seed, now)
@@ -85,8 +87,9 @@ impl Server {
         self.start.elapsed().as_micros() as Time
     }
 
-    /// Waits out the grace period, keeping client requests for later.
-    fn grace(&mut self) -> io::Result<Vec<ClientRequest>> {
+    /// Waits out the grace period, keeping client requests for later, as many as the node
+    /// would keep waiting; the rest are answered `fail`.
+    fn grace(&mut self, max_queued: usize) -> io::Result<Vec<ClientRequest>> {
         let mut queued = Vec::new();
         let end = self.start + GRACE;
         loop {
@@ -95,18 +98,20 @@ impl Server {
                 return Ok(queued);
             }
             self.wait_readable(end - now)?;
-            while let Some(incoming) = self.recv() {
-                match incoming {
-                    Incoming::Client(request) if queued.len() < MAX_QUEUED => queued.push(request),
-                    Incoming::Client(request) => {
+            for _ in 0..MAX_BATCH {
+                let Some(received) = self.recv() else { break };
+                match received {
+                    None => {}
+                    Some(Incoming::Client(request)) if queued.len() < max_queued => queued.push(request),
+                    Some(Incoming::Client(request)) => {
                         self.send(&codec::encode_fail(self.me, &request, None))
                     }
-                    Incoming::Peer(msg) => self.debug_log(format_args!(
+                    Some(Incoming::Peer(msg)) => self.debug_log(format_args!(
                         "before start, dropped {:?} from {}",
                         msg.body.kind(),
                         format_id(msg.from)
                     )),
-                    Incoming::Hello => {}
+                    Some(Incoming::Hello) => {}
                 }
             }
         }
@@ -114,6 +119,8 @@ impl Server {
 
     fn serve(&mut self, node: &mut Node) -> io::Result<()> {
         let mut ticked = false;
+        let mut backlog = false;
+        let mut requests = Vec::with_capacity(MAX_BATCH);
         loop {
             let now = self.now();
             if node.next_deadline() <= now {
@@ -123,18 +130,26 @@ impl Server {
             self.flush(node);
             let deadline = node.next_deadline();
             let now = self.now();
-            let wait = if deadline > now {
-                Duration::from_micros(deadline - now)
-            } else if ticked {
-                // Still due right after a tick: wait a little rather than spin.
-                Duration::from_millis(1)
-            } else {
-                continue;
-            };
+            if !backlog {
+                let wait = if deadline > now {
+                    Duration::from_micros(deadline - now)
+                } else if ticked {
+                    // Still due right after a tick: wait a little rather than spin.
+                    Duration::from_millis(1)
+                } else {
+                    continue;
+                };
+                self.complaints.flush(Instant::now());
+                self.wait_readable(wait.min(LOG_FLUSH_INTERVAL))?;
+            }
             ticked = false;
-            self.complaints.flush(Instant::now());
-            self.wait_readable(wait.min(LOG_FLUSH_INTERVAL))?;
-            while let Some(incoming) = self.recv() {
+            // Peers first: their messages are handled as they are read, clients' requests
+            // after the batch.
+            let mut read = 0;
+            while read < MAX_BATCH {
+                let Some(received) = self.recv() else { break };
+                read += 1;
+                let Some(incoming) = received else { continue };
                 match incoming {
                     Incoming::Peer(msg) if !node.is_possible(&msg) => self.complain(format!(
                         "dropped {:?} from {}: a term or log term no honest replica sends (term {})",
@@ -143,9 +158,13 @@ impl Server {
                         msg.term
                     )),
                     Incoming::Peer(msg) => node.receive(self.now(), msg),
-                    Incoming::Client(request) => self.client_request(node, request),
+                    Incoming::Client(request) => requests.push(request),
                     Incoming::Hello => {}
                 }
+            }
+            backlog = read == MAX_BATCH;
+            for request in requests.drain(..) {
+                self.client_request(node, request);
             }
         }
     }
@@ -219,11 +238,12 @@ impl Server {
         Ok(())
     }
 
-    /// The next datagram already waiting that decodes; bad ones are logged and skipped.
-    fn recv(&mut self) -> Option<Incoming> {
-        loop {
-            let len = match self.sock.recv(&mut self.buf) {
-                Ok(len) => len,
+    /// The next datagram already waiting: `None` if there is none, `Some(None)` if it did not
+    /// decode (it is logged and dropped).
+    fn recv(&mut self) -> Option<Option<Incoming>> {
+        let len = loop {
+            match self.sock.recv(&mut self.buf) {
+                Ok(len) => break len,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -231,13 +251,14 @@ impl Server {
                     self.complain(format!("receive failed: {e}"));
                     return None;
                 }
-            };
-            match codec::decode(&self.buf[..len], self.me) {
-                Ok(incoming) => return Some(incoming),
-                Err(e) => {
-                    let shown = String::from_utf8_lossy(&self.buf[..len.min(100)]).into_owned();
-                    self.complain(format!("dropped a datagram: {e}: {shown:?}"));
-                }
+            }
+        };
+        match codec::decode(&self.buf[..len], self.me) {
+            Ok(incoming) => Some(Some(incoming)),
+            Err(e) => {
+                let shown = String::from_utf8_lossy(&self.buf[..len.min(100)]).into_owned();
+                self.complain(format!("dropped a datagram: {e}: {shown:?}"));
+                Some(None)
             }
         }
     }
