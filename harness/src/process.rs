@@ -88,6 +88,12 @@ impl Replicas {
         Ok(())
     }
 
+    /// The process id of a replica that has not been reaped yet, for reading `/proc/PID`.
+    pub fn pid(&self, replica: usize) -> Option<u32> {
+        let p = self.procs.get(replica)?;
+        p.exited.is_none().then(|| p.child.id())
+    }
+
     /// SIGTERM to the replica's whole process group.
     pub fn kill(&mut self, replica: usize) {
         signal_group(&self.procs[replica].child, libc::SIGTERM);
