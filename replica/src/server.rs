@@ -186,9 +186,12 @@ impl Server {
 
     /// Sends what the node asked for, each datagram stamped with its current leader.
     fn flush(&mut self, node: &mut Node) {
-        node.drain_effects_into(&mut self.effects);
+        // The buffer is kept between calls: under load it holds thousands of effects, and
+        // growing it anew on every pass costs more than the effects themselves.
+        let mut effects = std::mem::take(&mut self.effects);
+        node.drain_effects_into(&mut effects);
         let leader = node.leader();
-        for effect in std::mem::take(&mut self.effects) {
+        for effect in effects.drain(..) {
             match effect {
                 Effect::Send(msg) => {
                     if self.debug {
@@ -201,6 +204,7 @@ impl Server {
                 Effect::Persist { .. } | Effect::Trace(_) => {}
             }
         }
+        self.effects = effects;
         if self.debug {
             let state = (node.term(), node.role(), leader);
             if self.last_state != Some(state) {

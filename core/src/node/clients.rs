@@ -29,8 +29,8 @@ pub(super) struct Requests {
     /// leadership of this node may append at an index where an earlier one's put still
     /// waits for its fate, so the term is part of the key.
     owed: BTreeMap<(Index, Term), ClientRequest>,
-    /// The same puts by client and request id, so that a duplicate is found in O(log n).
-    owed_ids: BTreeSet<(String, String)>,
+    /// The same puts' request ids by client, so that a duplicate is found in O(log n).
+    owed_ids: BTreeMap<String, BTreeSet<String>>,
     /// When we last redirected each client, to notice one that comes straight back.
     redirected: BTreeMap<String, Time>,
 }
@@ -41,19 +41,24 @@ impl Requests {
     }
 
     fn owe(&mut self, index: Index, term: Term, request: ClientRequest) {
-        self.owed_ids.insert((request.client.clone(), request.id.clone()));
+        self.owed_ids.entry(request.client.clone()).or_default().insert(request.id.clone());
         self.owed.insert((index, term), request);
     }
 
     /// The put owed for the entry of `term` at `index`, if any.
     pub fn take_owed(&mut self, index: Index, term: Term) -> Option<ClientRequest> {
         let request = self.owed.remove(&(index, term))?;
-        self.owed_ids.remove(&(request.client.clone(), request.id.clone()));
+        if let Some(ids) = self.owed_ids.get_mut(&request.client) {
+            ids.remove(&request.id);
+            if ids.is_empty() {
+                self.owed_ids.remove(&request.client);
+            }
+        }
         Some(request)
     }
 
     fn owes(&self, request: &ClientRequest) -> bool {
-        self.owed_ids.contains(&(request.client.clone(), request.id.clone()))
+        self.owed_ids.get(&request.client).is_some_and(|ids| ids.contains(&request.id))
     }
 
     /// The puts owed for entries at indexes `from..=to`, whatever their term, removed.
