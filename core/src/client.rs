@@ -36,6 +36,7 @@ pub enum Outcome {
     /// never will (a deposed leader redirects a put it had appended only once a committed
     /// entry has overwritten it).
     Redirect(Option<NodeId>),
-    /// The node cannot take the request (for example, too many held while no leader is known).
+    /// The node cannot take the request now (too many requests wait already, or the log is
+    /// full); it had no effect, and the client may try again.
     Fail(String),
 }

@@ -55,14 +55,27 @@ pub struct Config {
     /// or a leader's puts and reads not yet answered); beyond this a new request is answered
     /// `Fail` at once, which a client may retry, so that a burst of load costs answers, not
     /// memory or the leader's heartbeats.
+    #[serde(alias = "max_held_requests")]
     pub max_waiting_requests: usize,
-    /// Upper bound of the log's size in memory ([`crate::log::Entry::memory_size`]). There is no
-    /// compaction yet, so this is the most a node will ever hold: a leader answers puts `Fail`
-    /// once its log is within 1/64 of it (the rest is room for later leaders' no-op entries,
-    /// §8), and a follower accepts entries only up to it.
+    /// Upper bound of the log's size in memory (the sum of [`crate::log::Entry::memory_size`]).
+    /// There is no compaction yet, so this bounds what a node holds for good: a leader answers
+    /// puts `Fail` once its log is within 1/64 of it, and a follower takes entries only up to
+    /// it. The 64th left is room for the no-op entries of later leaders (§8), which are
+    /// appended whatever the size: a thousand elections' worth at least (`MIN_LOG_BYTES`);
+    /// once they too have filled it, a new leader cannot commit.
+    #[serde(default = "default_max_log_bytes")]
     pub max_log_bytes: usize,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
     pub trace: bool,
+}
+
+/// The smallest `Config::max_log_bytes` allowed: its last 64th holds the no-ops of about
+/// a thousand elections.
+pub const MIN_LOG_BYTES: usize = 4 << 20;
+
+/// `Config::max_log_bytes` for a config written before there was one.
+fn default_max_log_bytes() -> usize {
+    Config::graded().max_log_bytes
 }
 
 /// Why a `Config` was rejected.
@@ -161,11 +174,8 @@ impl Config {
         if self.max_waiting_requests == 0 {
             return err("max_waiting_requests must be at least 1".into());
         }
-        if self.max_log_bytes < 64 * self.max_append_bytes {
-            return err(format!(
-                "max_log_bytes ({}) must be at least 64 times max_append_bytes ({})",
-                self.max_log_bytes, self.max_append_bytes
-            ));
+        if self.max_log_bytes < MIN_LOG_BYTES {
+            return err(format!("max_log_bytes ({}) must be at least {MIN_LOG_BYTES}", self.max_log_bytes));
         }
         if self.max_inflight == 0 {
             return err("max_inflight must be at least 1".into());
@@ -207,6 +217,19 @@ mod tests {
         c.heartbeat_interval_us = c.election_timeout_min_us;
         let e = c.validate().unwrap_err();
         assert!(e.to_string().contains("heartbeat_interval_us"), "{e}");
+    }
+
+    #[test]
+    fn reads_a_config_written_before_the_bounds() {
+        let mut old = serde_json::to_value(Config::teaching()).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        let waiting = fields.remove("max_waiting_requests").unwrap();
+        fields.insert("max_held_requests".into(), waiting);
+        fields.remove("max_log_bytes");
+        let read: Config = serde_json::from_value(old).unwrap();
+        assert_eq!(read.max_waiting_requests, Config::teaching().max_waiting_requests);
+        assert_eq!(read.max_log_bytes, Config::graded().max_log_bytes);
+        read.validate().unwrap();
     }
 
     #[test]

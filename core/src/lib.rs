@@ -116,7 +116,7 @@ pub mod sim;
 pub mod types;
 
 pub use client::{ClientReply, ClientRequest, Op, Outcome};
-pub use config::{Config, ConfigError, ReadMode};
+pub use config::{Config, ConfigError, ReadMode, MIN_LOG_BYTES};
 pub use event::Event;
 pub use kv::{Command, KvStore};
 pub use log::{Entry, RaftLog};

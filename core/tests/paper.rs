@@ -951,6 +951,25 @@ fn test_exactly_one_answer_deposed_leader_answers_put_a_successor_committed() {
     assert_eq!(net.node(2).kv().get("x").map(String::as_str), Some("1"));
 }
 
+/// A copy of that put (the same client and request id) reaching the deposed leader while it
+/// still owes the put is neither redirected nor held: the put it copies will be answered, and
+/// a second answer would be one too many.
+#[test]
+fn test_exactly_one_answer_a_copy_of_a_put_a_deposed_leader_owes_is_ignored() {
+    let mut net = Network::new(3, paper_config());
+    net.elect(1);
+    let request = ClientRequest { client: "c".into(), id: "m1".into(), op: put_op("x", "1") };
+    net.with_node(1, |n, now| n.client_request(now, request.clone()));
+    net.deliver_all_with(|m| !(m.to == 1 && m.body.kind() == MessageKind::AppendEntriesReply));
+    net.elect(2);
+    assert_eq!(net.node(1).role(), RoleKind::Follower);
+    net.with_node(1, |n, now| n.client_request(now, request.clone()));
+    assert!(net.replies_to("m1").is_empty(), "no answer while the entry's fate is open");
+    assert_eq!(net.node(1).held_requests(), 0);
+    net.advance(net.config.heartbeat_interval_us * 3);
+    assert_eq!(outcomes(&net.replies_to("m1")), [Outcome::Written]);
+}
+
 /// A node that leads again may append at an index where a put of its earlier leadership
 /// still waits for its fate: both stay owed, and each gets exactly one answer.
 #[test]

@@ -77,11 +77,12 @@ impl Node {
                 return;
             }
         }
+        // A copy of a put this node still owes an answer must not be appended or answered
+        // again, whatever its role now: the put it copies will be answered.
+        if matches!(request.op, Op::Put { .. }) && self.requests.owes(&request) {
+            return;
+        }
         if self.is_leader() {
-            // A copy of a put still in flight must not be appended (or answered) twice.
-            if self.requests.owes(&request) {
-                return;
-            }
             if self.waiting() >= self.config.max_waiting_requests {
                 self.answer(request, Outcome::Fail("too many requests are waiting; try again".into()));
                 return;
@@ -161,7 +162,7 @@ impl Node {
 
     fn hold(&mut self, request: ClientRequest) {
         if self.waiting() >= self.config.max_waiting_requests {
-            self.answer(request, Outcome::Fail("no leader is known and too many requests are waiting".into()));
+            self.answer(request, Outcome::Fail("too many requests are waiting for a leader".into()));
             return;
         }
         self.trace(Event::RequestHeld { client: request.client.clone(), id: request.id.clone() });

@@ -105,6 +105,10 @@ impl SimConfig {
         if let Some((i, _)) = self.initial.iter().enumerate().find(|(_, s)| s.log.last_term() > s.term) {
             return Err(ConfigError(format!("node {}'s initial log has entries of a later term than its own", i + 1)));
         }
+        let out_of_order = |s: &&PersistentState| s.log.entries().windows(2).any(|w| w[0].term > w[1].term);
+        if let Some((i, _)) = self.initial.iter().enumerate().find(|(_, s)| out_of_order(s)) {
+            return Err(ConfigError(format!("node {}'s initial log goes back in term", i + 1)));
+        }
         self.raft.validate()?;
         self.network.validate().map_err(ConfigError)?;
         self.clients.validate().map_err(ConfigError)?;
