@@ -18,7 +18,7 @@
 use raft_core::{
     AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
 };
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::fmt;
 
 /// The largest UDP payload over IPv4; anything longer cannot be a whole datagram.
@@ -61,84 +61,50 @@ fn is_address(s: &str) -> bool {
 
 /// The `hello` a replica sends once at start.
 pub fn encode_hello(me: NodeId) -> Vec<u8> {
-    envelope(me, BROADCAST, None, "hello", Map::new())
+    Object::envelope(me, BROADCAST, None, "hello").end()
 }
 
 /// A Raft message to a peer, stamped with the sender's current belief about the leader.
 pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
-    let mut f = Map::new();
-    f.insert("t".into(), json!(msg.term));
     let kind = match &msg.body {
-        Body::PreVote {
-            last_log_index,
-            last_log_term,
+        Body::PreVote { .. } => "pv",
+        Body::RequestVote { .. } => "rv",
+        Body::PreVoteReply { .. } => "pvr",
+        Body::RequestVoteReply { .. } => "rvr",
+        Body::AppendEntries { .. } => "ae",
+        Body::AppendEntriesReply { .. } => "aer",
+    };
+    let mut o = Object::envelope(msg.from, &format_id(msg.to), leader, kind);
+    o.number("t", msg.term);
+    match &msg.body {
+        Body::PreVote { last_log_index, last_log_term }
+        | Body::RequestVote { last_log_index, last_log_term } => {
+            o.number("li", *last_log_index);
+            o.number("lt", *last_log_term);
         }
-        | Body::RequestVote {
-            last_log_index,
-            last_log_term,
-        } => {
-            f.insert("li".into(), json!(last_log_index));
-            f.insert("lt".into(), json!(last_log_term));
-            if matches!(msg.body, Body::PreVote { .. }) {
-                "pv"
-            } else {
-                "rv"
-            }
-        }
-        Body::PreVoteReply { granted } => {
-            f.insert("g".into(), json!(granted));
-            "pvr"
-        }
-        Body::RequestVoteReply { granted } => {
-            f.insert("g".into(), json!(granted));
-            "rvr"
-        }
-        Body::AppendEntries {
-            prev_log_index,
-            prev_log_term,
-            entries,
-            leader_commit,
-            sent_at,
-        } => {
-            f.insert("pi".into(), json!(prev_log_index));
-            f.insert("pt".into(), json!(prev_log_term));
-            f.insert("c".into(), json!(leader_commit));
-            f.insert("s".into(), json!(sent_at));
-            f.insert(
-                "e".into(),
-                Value::Array(entries.iter().map(encode_entry).collect()),
-            );
-            "ae"
+        Body::PreVoteReply { granted } | Body::RequestVoteReply { granted } => o.bool("g", *granted),
+        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at } => {
+            o.number("pi", *prev_log_index);
+            o.number("pt", *prev_log_term);
+            o.number("c", *leader_commit);
+            o.number("s", *sent_at);
+            o.entries("e", entries);
         }
         Body::AppendEntriesReply { result, sent_at } => {
-            f.insert("s".into(), json!(sent_at));
+            o.number("s", *sent_at);
             match result {
-                AppendResult::Success { match_index } => {
-                    f.insert("m".into(), json!(match_index));
-                }
-                AppendResult::Reject {
-                    rejected_index,
-                    conflict_index,
-                    conflict_term,
-                } => {
-                    f.insert("r".into(), json!(rejected_index));
-                    f.insert("ci".into(), json!(conflict_index));
+                AppendResult::Success { match_index } => o.number("m", *match_index),
+                AppendResult::Reject { rejected_index, conflict_index, conflict_term } => {
+                    o.number("r", *rejected_index);
+                    o.number("ci", *conflict_index);
                     if let Some(t) = conflict_term {
-                        f.insert("ct".into(), json!(t));
+                        o.number("ct", *t);
                     }
                 }
             }
-            "aer"
         }
-    };
-    envelope(msg.from, &format_id(msg.to), leader, kind, f)
-}
-
-fn encode_entry(e: &Entry) -> Value {
-    match &e.command {
-        Command::Noop => json!([e.term]),
-        Command::Put { key, value } => json!([e.term, key, value]),
     }
+    o.end()
 }
 
 /// The answer to a client. A redirect names the leader it redirects to. A value too large
@@ -154,18 +120,17 @@ pub fn encode_reply(me: NodeId, reply: &ClientReply, leader: Option<NodeId>) -> 
 }
 
 fn encode_outcome(me: NodeId, reply: &ClientReply, leader: Option<NodeId>) -> Vec<u8> {
-    let mut f = Map::new();
-    f.insert("MID".into(), json!(reply.id));
     let (kind, leader) = match &reply.outcome {
-        Outcome::Written => ("ok", leader),
-        Outcome::Value(v) => {
-            f.insert("value".into(), json!(v.as_deref().unwrap_or("")));
-            ("ok", leader)
-        }
+        Outcome::Written | Outcome::Value(_) => ("ok", leader),
         Outcome::Redirect(to) => ("redirect", *to),
         Outcome::Fail(_) => ("fail", leader),
     };
-    envelope(me, &reply.client, leader, kind, f)
+    let mut o = Object::envelope(me, &reply.client, leader, kind);
+    o.string("MID", &reply.id);
+    if let Outcome::Value(v) = &reply.outcome {
+        o.string("value", v.as_deref().unwrap_or(""));
+    }
+    o.end()
 }
 
 /// A `fail` for a request the core never saw (for example, one that is too large).
@@ -178,18 +143,79 @@ pub fn encode_fail(me: NodeId, request: &ClientRequest, leader: Option<NodeId>) 
     encode_reply(me, &reply, leader)
 }
 
-fn envelope(
-    src: NodeId,
-    dst: &str,
-    leader: Option<NodeId>,
-    kind: &str,
-    mut fields: Map<String, Value>,
-) -> Vec<u8> {
-    fields.insert("src".into(), json!(format_id(src)));
-    fields.insert("dst".into(), json!(dst));
-    fields.insert("leader".into(), json!(leader_field(leader)));
-    fields.insert("type".into(), json!(kind));
-    serde_json::to_vec(&Value::Object(fields)).expect("JSON values serialize")
+/// A JSON object written field by field straight into the datagram: a replica under load
+/// sends tens of thousands of them a second, and building a `serde_json::Value` tree for each
+/// took a large share of a loaded leader's time (allocations, mostly). Strings go through
+/// serde_json, which escapes them.
+struct Object {
+    buf: Vec<u8>,
+}
+
+impl Object {
+    /// An object with the envelope every datagram carries.
+    fn envelope(src: NodeId, dst: &str, leader: Option<NodeId>, kind: &str) -> Object {
+        let mut o = Object { buf: Vec::with_capacity(128) };
+        o.buf.push(b'{');
+        o.string("src", &format_id(src));
+        o.string("dst", dst);
+        o.string("leader", &leader_field(leader));
+        o.string("type", kind);
+        o
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.buf.len() > 1 {
+            self.buf.push(b',');
+        }
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\":");
+    }
+
+    fn json_string(&mut self, s: &str) {
+        serde_json::to_writer(&mut self.buf, s).expect("writing to a Vec cannot fail");
+    }
+
+    fn string(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.json_string(value);
+    }
+
+    fn number(&mut self, key: &str, value: u64) {
+        self.key(key);
+        self.buf.extend_from_slice(value.to_string().as_bytes());
+    }
+
+    fn bool(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.buf.extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    /// Entries as `[term]` (a no-op) or `[term, key, value]` (a put).
+    fn entries(&mut self, key: &str, entries: &[Entry]) {
+        self.key(key);
+        self.buf.push(b'[');
+        for (i, e) in entries.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            self.buf.push(b'[');
+            self.buf.extend_from_slice(e.term.to_string().as_bytes());
+            if let Command::Put { key, value } = &e.command {
+                self.buf.push(b',');
+                self.json_string(key);
+                self.buf.push(b',');
+                self.json_string(value);
+            }
+            self.buf.push(b']');
+        }
+        self.buf.push(b']');
+    }
+
+    fn end(mut self) -> Vec<u8> {
+        self.buf.push(b'}');
+        self.buf
+    }
 }
 
 // ----- decoding -----
@@ -439,6 +465,7 @@ fn json_string_len(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use raft_core::RaftLog;
 
     const ME: NodeId = 2;

@@ -2,8 +2,9 @@
 //!
 //! The loop blocks on the socket until a datagram arrives or the node's next deadline comes.
 //! Then it reads what is queued on the socket, up to a batch, and hands the node the peers'
-//! messages before the clients' requests, so that a burst of client load delays heartbeats
-//! and acknowledgements by one batch at most and never costs the leader its leadership.
+//! messages before the clients' requests. However much is queued, the node acts on its
+//! deadlines between batches, so a flood of requests cannot stop a leader's heartbeats; a
+//! peer's message still waits behind the datagrams queued before it in the kernel.
 //! Requests that arrive together leave in one AppendEntries. Then the node acts on its
 //! deadlines, and the loop sends every effect it produced.
 
