@@ -29,6 +29,11 @@ const RECV_BUFFER: usize = 65_536;
 const SOCKET_RECV_BUFFER: usize = 4 * 1024 * 1024;
 /// Datagrams read from the socket between two turns of the node's deadlines.
 const MAX_BATCH: usize = 1024;
+/// A socket that has not been emptied for this long receives more than the loop can serve.
+/// Until it is emptied, clients' requests are answered `fail` at once (a failure the client
+/// may retry), which costs a fraction of serving them: every request still gets an answer,
+/// quickly, and the kernel's queue, which peers' messages share, stops overflowing.
+const SHED_AFTER: Duration = Duration::from_millis(20);
 /// Longest single wait; the node has a deadline long before this in practice.
 const MAX_WAIT_MS: u64 = 60_000;
 /// The longest the loop sleeps before it says how many complaints it suppressed.
@@ -121,6 +126,7 @@ impl Server {
     fn serve(&mut self, node: &mut Node) -> io::Result<()> {
         let mut ticked = false;
         let mut backlog = false;
+        let mut backlogged_since = None;
         let mut requests = Vec::with_capacity(MAX_BATCH);
         loop {
             let now = self.now();
@@ -164,8 +170,17 @@ impl Server {
                 }
             }
             backlog = read == MAX_BATCH;
+            backlogged_since = if backlog { backlogged_since.or_else(|| Some(Instant::now())) } else { None };
+            let shed = backlogged_since.is_some_and(|t: Instant| t.elapsed() >= SHED_AFTER);
+            if shed && !requests.is_empty() {
+                self.complain(format!("overloaded: answered {} requests fail", requests.len()));
+            }
             for request in requests.drain(..) {
-                self.client_request(node, request);
+                if shed {
+                    self.send(&codec::encode_fail(self.me, &request, node.leader()));
+                } else {
+                    self.client_request(node, request);
+                }
             }
         }
     }
