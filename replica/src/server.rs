@@ -126,7 +126,7 @@ impl Server {
     fn serve(&mut self, node: &mut Node) -> io::Result<()> {
         let mut ticked = false;
         let mut backlog = false;
-        let mut backlogged_since = None;
+        let mut overload = Overload::default();
         let mut requests = Vec::with_capacity(MAX_BATCH);
         loop {
             let now = self.now();
@@ -170,8 +170,7 @@ impl Server {
                 }
             }
             backlog = read == MAX_BATCH;
-            backlogged_since = if backlog { backlogged_since.or_else(|| Some(Instant::now())) } else { None };
-            let shed = backlogged_since.is_some_and(|t: Instant| t.elapsed() >= SHED_AFTER);
+            let shed = overload.shed(backlog, Instant::now());
             if shed && !requests.is_empty() {
                 self.complain(format!("overloaded: answered {} requests fail", requests.len()));
             }
@@ -304,6 +303,21 @@ impl Server {
     }
 }
 
+/// Whether to shed clients' requests: the socket has stayed backlogged (each read filled a
+/// batch) for `SHED_AFTER`.
+#[derive(Default)]
+struct Overload {
+    backlogged_since: Option<Instant>,
+}
+
+impl Overload {
+    /// Called after each batch read at `now`, `backlog` telling whether it was full.
+    fn shed(&mut self, backlog: bool, now: Instant) -> bool {
+        self.backlogged_since = if backlog { self.backlogged_since.or(Some(now)) } else { None };
+        self.backlogged_since.is_some_and(|since| now.duration_since(since) >= SHED_AFTER)
+    }
+}
+
 /// Our socket: any local port, connected to the simulator's, non-blocking, with a large
 /// receive queue.
 fn open_socket(port: u16) -> io::Result<UdpSocket> {
@@ -334,6 +348,21 @@ fn seed() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_are_shed_only_while_the_socket_stays_backlogged() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut o = Overload::default();
+        assert!(!o.shed(false, at(0)));
+        assert!(!o.shed(true, at(1)), "a full batch alone is not overload");
+        assert!(!o.shed(true, at(20)));
+        assert!(o.shed(true, at(21)), "backlogged for 20 ms");
+        assert!(o.shed(true, at(500)));
+        assert!(!o.shed(false, at(501)), "the socket was emptied");
+        assert!(!o.shed(true, at(502)), "a new backlog starts its own count");
+        assert!(o.shed(true, at(522)));
+    }
 
     #[test]
     fn the_socket_queue_is_as_large_as_the_kernel_allows() {
