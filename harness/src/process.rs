@@ -94,6 +94,24 @@ impl Replicas {
         p.exited.is_none().then(|| p.child.id())
     }
 
+    /// Starts one replica for each of `ports` (the simulator's socket for it), with the IDs
+    /// of `ids::replica_ids` and its peers' IDs in a random order, as the simulator does.
+    pub fn spawn_cluster(
+        &mut self,
+        program: &Path,
+        ports: &[u16],
+        rng: &mut impl rand::Rng,
+        quiet: bool,
+    ) -> Result<(), SpawnError> {
+        let ids = crate::ids::replica_ids(ports.len());
+        for (id, &port) in ids.iter().zip(ports) {
+            let mut others: Vec<String> = ids.iter().filter(|o| *o != id).cloned().collect();
+            rand::seq::SliceRandom::shuffle(others.as_mut_slice(), rng);
+            self.spawn(program, port, id, &others, quiet)?;
+        }
+        Ok(())
+    }
+
     /// SIGTERM to the replica's whole process group.
     pub fn kill(&mut self, replica: usize) {
         signal_group(&self.procs[replica].child, libc::SIGTERM);

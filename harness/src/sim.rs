@@ -13,7 +13,6 @@ use crate::stats::{self, Check, Counters, Score};
 use crate::trace::Trace;
 use crate::wire;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
@@ -126,18 +125,15 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
     if let Some(dir) = &opts.trace {
         sim.trace = Some(Trace::create(dir, &config.name, opts.run).map_err(SimError::Trace)?);
     }
-    let ids = ids::replica_ids(n);
-    for (r, id) in ids.iter().enumerate() {
-        let mut others: Vec<String> = ids.iter().filter(|o| *o != id).cloned().collect();
-        others.shuffle(&mut sim.rng);
-        let port = sim.sockets[r]
-            .local_addr()
-            .map_err(SimError::Socket)?
-            .port();
-        sim.procs
-            .spawn(&opts.replica, port, id, &others, opts.quiet)
-            .map_err(SimError::Spawn)?;
-    }
+    let ports = sim
+        .sockets
+        .iter()
+        .map(|s| s.local_addr().map(|a| a.port()))
+        .collect::<io::Result<Vec<u16>>>()
+        .map_err(SimError::Socket)?;
+    sim.procs
+        .spawn_cluster(&opts.replica, &ports, &mut sim.rng, opts.quiet)
+        .map_err(SimError::Spawn)?;
     sim.start = Instant::now();
     sim.event_loop()?;
     // A replica that crashed in the last moments still counts as died.

@@ -9,7 +9,6 @@ use crate::network::Network;
 use crate::process::Replicas;
 use crate::wire::Message;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
 use serde_json::Map;
@@ -87,19 +86,16 @@ impl Cluster {
             exits: Vec::new(),
             traffic: Traffic::default(),
         };
-        let all = ids::replica_ids(replicas);
-        for (r, id) in all.iter().enumerate() {
-            let mut others: Vec<String> = all.iter().filter(|o| *o != id).cloned().collect();
-            others.shuffle(&mut cluster.rng);
-            let port = cluster.sockets[r]
-                .local_addr()
-                .map_err(LoadError::Socket)?
-                .port();
-            cluster
-                .procs
-                .spawn(program, port, id, &others, true)
-                .map_err(LoadError::Spawn)?;
-        }
+        let ports = cluster
+            .sockets
+            .iter()
+            .map(|s| s.local_addr().map(|a| a.port()))
+            .collect::<io::Result<Vec<u16>>>()
+            .map_err(LoadError::Socket)?;
+        cluster
+            .procs
+            .spawn_cluster(program, &ports, &mut cluster.rng, true)
+            .map_err(LoadError::Spawn)?;
         Ok(cluster)
     }
 
