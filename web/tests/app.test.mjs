@@ -1,7 +1,7 @@
 // The visualizer in a real headless Chromium, on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertHealthy, useApp } from './harness.mjs';
+import { assertHealthy, open, serve, useApp } from './harness.mjs';
 
 const SEED = 42;
 const app = useApp();
@@ -191,4 +191,16 @@ test('the page fits a phone screen', async () => {
   const box = await p.page.locator('[data-testid="cluster"]').boundingBox();
   assert.ok(box.width > 300 && box.width <= 390, `cluster is ${box.width}px wide`);
   await assertHealthy(p);
+});
+
+test('the built app works from a folder of a web server, not only from its root', async () => {
+  const { server, url } = await serve(undefined, '/courses/raft/');
+  try {
+    const p = await open(app.context, `${url}/courses/raft`, `seed=${SEED}&speed=1`);
+    assert.equal(await p.page.locator('[data-testid="cluster"] [data-node-id]').count(), 5);
+    await leader(p.page);
+    await assertHealthy(p);
+  } finally {
+    server.close();
+  }
 });

@@ -22,13 +22,19 @@ const types = {
   '.svg': 'image/svg+xml',
 };
 
-export function serve(root = dist) {
+/// Serves `root` at `prefix` (a path ending in `/`): as a course website would serve a copy
+/// of dist/ in a folder of its own. Anything outside the prefix is not found.
+export function serve(root = dist, prefix = '/') {
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`no built app at ${root}: run trunk build --release first (web/tests/run.sh does)`);
   }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
+    if (!url.pathname.startsWith(prefix)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    let file = path.normalize(path.join(root, decodeURIComponent(url.pathname.slice(prefix.length - 1))));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
