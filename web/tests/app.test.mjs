@@ -204,3 +204,25 @@ test('the built app works from a folder of a web server, not only from its root'
     server.close();
   }
 });
+
+test('"Link to this moment" copies the link to the clipboard, and its confirmation goes away', async () => {
+  const p = await page();
+  await leader(p.page);
+  await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(p.page.url()).origin });
+  await p.page.click('button:has-text("Link to this moment")');
+  const notice = p.page.locator('[data-testid="notice"]');
+  await p.page.waitForFunction(() => /Copied the link/.test(document.querySelector('[data-testid="notice"]')?.textContent));
+  const copied = await p.page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, p.page.url(), 'the clipboard holds the address of this moment');
+  assert.match(copied, /seed=42/);
+  assert.match(copied, /#t=\d+/);
+  assert.equal(await notice.getAttribute('class'), 'notice fading');
+  await notice.waitFor({ state: 'detached', timeout: 8000 });
+
+  // The L key does the same after a control was used (focus on a button is no obstacle).
+  await p.page.evaluate(() => navigator.clipboard.writeText(''));
+  await p.page.keyboard.press('l');
+  await p.page.waitForFunction(() => /Copied the link/.test(document.querySelector('[data-testid="notice"]')?.textContent));
+  assert.equal(await p.page.evaluate(() => navigator.clipboard.readText()), p.page.url());
+  await assertHealthy(p);
+});

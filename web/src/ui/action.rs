@@ -49,6 +49,8 @@ pub enum Action {
     ApplyPartition,
     /// Copies a link to this run (with the time cursor) to the clipboard and the address bar.
     CopyLink,
+    /// The link was copied to the clipboard (true) or the browser refused (false).
+    Copied(bool),
     /// Shows or hides the keyboard cheat sheet.
     CheatSheet(bool),
     /// An animation frame at this timestamp (milliseconds).

@@ -78,10 +78,16 @@ pub struct App {
     selected: Option<Selected>,
     last_frame: Option<f64>,
     notice: Option<String>,
+    /// A notice that goes away by itself, and when (a `performance.now()` time, ms).
+    fading: Option<(f64, String)>,
+    /// For answers that come back later than the action that asked (the clipboard's).
+    link: yew::html::Scope<App>,
     _frame: Option<AnimationFrame>,
     _keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
 }
 
+/// How long a confirmation stays before it goes away (its fading is in style.css).
+const FADING_NOTICE_MS: f64 = 4_000.0;
 /// Virtual time a loaded run is fast-forwarded at most (the rest plays out as usual).
 const MAX_FAST_FORWARD_US: u64 = 120_000_000;
 /// The view reads events as they come and keeps its own feed: the simulator need not keep many.
@@ -393,8 +399,21 @@ impl App {
             Action::CopyLink => {
                 self.playing = false;
                 self.sync_url();
+                self.notice = Some(format!("Copying the link to this run at {}…", format_time(self.sim().now())));
+                let link = self.link.clone();
+                match browser::current_url() {
+                    Some(url) => browser::copy_to_clipboard(&url, move |ok| link.send_message(Action::Copied(ok))),
+                    None => return self.act(Action::Copied(false)),
+                }
+            }
+            Action::Copied(true) => {
+                let text = format!("Copied the link to this run at {}: paste it to share exactly what you see.", format_time(self.sim().now()));
+                self.fading = Some((browser::now_ms() + FADING_NOTICE_MS, text.clone()));
+                self.notice = Some(text);
+            }
+            Action::Copied(false) => {
                 self.notice = Some(format!(
-                    "The address bar now links to this run at {}: copy it to share exactly what you see.",
+                    "The address bar now links to this run at {}: the browser did not let the page copy it, so copy it from there.",
                     format_time(self.sim().now())
                 ));
             }
@@ -474,6 +493,8 @@ impl Component for App {
             selected: None,
             last_frame: None,
             notice: reduced_motion.then(|| "Your system asks for reduced motion: the run starts paused. Step through it with S, or press Play.".to_string()),
+            fading: None,
+            link: ctx.link().clone(),
             _frame: None,
             _keys: keys,
         };
@@ -518,8 +539,15 @@ impl Component for App {
                 self.request_frame(ctx);
                 let elapsed = self.last_frame.map_or(0.0, |last| ts - last);
                 self.last_frame = Some(ts);
+                let faded = self.fading.as_ref().is_some_and(|(until, _)| ts >= *until);
+                if faded {
+                    let (_, text) = self.fading.take().expect("checked above");
+                    if self.notice.as_ref() == Some(&text) {
+                        self.notice = None;
+                    }
+                }
                 if !self.playing {
-                    return false;
+                    return faded;
                 }
                 let advance = speed::advance_us(elapsed, self.speed);
                 if advance == 0 {
@@ -550,7 +578,8 @@ impl Component for App {
             | Action::SeekBy(_)
             | Action::StepBack
             | Action::JumpToEnd
-            | Action::CopyLink) => return self.act(a),
+            | Action::CopyLink
+            | Action::Copied(_)) => return self.act(a),
             Action::SelectNode(id) => self.selected = Some(Selected::Node(id)),
             Action::SelectMessage(id) => {
                 let Some(m) = self.sim().in_flight().iter().find(|m| m.id == id) else { return false };
@@ -649,7 +678,8 @@ impl Component for App {
                     if !self.playing { <span class="paused">{ " · paused" }</span> }
                 </p>
                 if let Some(n) = &self.notice {
-                    <p class="notice" role="status" data-testid="notice">{ n.clone() }</p>
+                    <p class={classes!("notice", self.fading.as_ref().is_some_and(|(_, t)| t == n).then_some("fading"))}
+                       role="status" data-testid="notice">{ n.clone() }</p>
                 }
                 if !violations.is_empty() {
                     <p class="violation" data-testid="violations" role="alert">

@@ -109,6 +109,24 @@ pub fn show_in_url(seed: u64, fragment: &str) {
     }
 }
 
+/// The page's address as the address bar shows it.
+pub fn current_url() -> Option<String> {
+    window()?.location().href().ok()
+}
+
+/// Copies `text` to the clipboard, then calls `done` with whether it is there: the browser
+/// may refuse (no permission, or a page not served from a secure origin, where there is no
+/// clipboard API at all).
+pub fn copy_to_clipboard(text: &str, done: impl FnOnce(bool) + 'static) {
+    let Some(navigator) = window().map(|w| w.navigator()) else { return done(false) };
+    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")).is_ok_and(|c| !c.is_undefined());
+    if !has_clipboard {
+        return done(false);
+    }
+    let written = wasm_bindgen_futures::JsFuture::from(navigator.clipboard().write_text(text));
+    wasm_bindgen_futures::spawn_local(async move { done(written.await.is_ok()) });
+}
+
 /// A high-resolution clock, in milliseconds.
 pub fn now_ms() -> f64 {
     window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
