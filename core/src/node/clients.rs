@@ -82,11 +82,9 @@ impl Node {
         if matches!(request.op, Op::Put { .. }) && self.requests.owes(&request) {
             return;
         }
-        if self.is_leader() {
-            if self.waiting() >= self.config.max_waiting_requests {
-                self.answer(request, Outcome::Fail("too many requests are waiting; try again".into()));
-                return;
-            }
+        if self.is_leader() && self.waiting() >= self.config.max_waiting_requests {
+            self.answer(request, Outcome::Fail("too many requests are waiting; try again".into()));
+            return;
         }
         match &mut self.role {
             Role::Leader(l) => match &request.op {
