@@ -134,7 +134,10 @@ fn split_vote() -> Scenario {
 }
 
 fn stale_leader() -> Scenario {
-    let config = without_check_quorum(SimConfig::teaching(11));
+    let mut config = without_check_quorum(SimConfig::teaching(11));
+    // The client waits for its answer instead of trying another node after a timeout, so the
+    // write reaches the majority only the way the story tells: redirected after the heal.
+    config.clients.resend_on_timeout = false;
     let leader = leader_at(&config, 1_500 * MS);
     let buddy = other_than(&config, leader);
     Scenario {
@@ -142,13 +145,15 @@ fn stale_leader() -> Scenario {
         title: "Partitioned old leader",
         narration: "The leader and one follower are cut off from the other three (check-quorum is off, \
             so the old leader does not notice). The majority elects a new leader and goes on. A write \
-            sent to the old leader is appended but can never commit: it cannot reach a majority. When \
-            the network heals, the old leader sees the higher term, steps down, and its uncommitted \
-            entry is replaced.",
+            sent to the old leader is appended but cannot commit: the old leader cannot reach a \
+            majority, and the client waits. When the network heals, the old leader sees the higher \
+            term and steps down; the new leader's log replaces its uncommitted entry, and it sends \
+            the client to the new leader, where the write commits as an entry of the new term.",
         watch: &[
             "two leaders at once, in different terms: only the higher term can commit",
-            "the old leader's entry x=stale stays dashed (uncommitted)",
-            "after the heal: the old leader steps down and its log is repaired",
+            "the old leader's entry x=stale stays dashed (uncommitted) while the client waits",
+            "after the heal: the old leader steps down, its log is repaired, and it redirects the client",
+            "x=stale commits through the new leader, in the new term",
         ],
         run: run(
             config,

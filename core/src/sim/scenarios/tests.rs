@@ -3,6 +3,7 @@
 use super::*;
 use crate::check::{self, Verdict};
 use crate::event::Event;
+use crate::client::Outcome;
 use crate::sim::SimEventKind;
 
 fn sim_of(s: &Scenario) -> Sim {
@@ -98,10 +99,22 @@ fn stale_leader_cannot_commit_and_steps_down_on_heal() {
             .map(|i| (i, log.get(i).unwrap().term))
     };
     let (index, term) = stale(&sim).expect("the stale write was appended");
+    for node in 1..=s.run.config.nodes as NodeId {
+        assert_eq!(sim.node(node).unwrap().kv().get("x"), None, "x is committed nowhere before the heal");
+    }
     sim.run_until(s.until);
     assert!(!sim.node(old).unwrap().is_leader(), "the old leader stepped down");
     let now = sim.node(old).unwrap().log().get(index).map(|e| e.term);
     assert!(now.is_some_and(|t| t > term), "its uncommitted entry {index} was replaced");
+    let redirected = sim.events().iter().any(|e| {
+        matches!(&e.kind, SimEventKind::Node { node, event: Event::RequestAnswered { outcome: Outcome::Redirect(Some(_)), .. } } if *node == old)
+    });
+    assert!(redirected, "the old leader sent the client to the new leader");
+    let new_leader = sim.leader().expect("a leader after the heal");
+    let log = sim.node(new_leader).unwrap().log();
+    let committed = (1..=sim.node(new_leader).unwrap().commit_index())
+        .find(|&i| log.get(i).unwrap().command == Command::Put { key: "x".into(), value: "stale".into() });
+    assert!(committed.is_some_and(|i| log.get(i).unwrap().term > term), "x=stale committed in a later term");
     assert_eq!(sim.violations(), &[]);
 }
 
