@@ -256,12 +256,20 @@ test('every action has a key, listed on ?', async () => {
   await p.page.keyboard.press('?');
   await p.page.waitForSelector('[data-testid="cheatsheet"]');
   assert.ok(await p.page.locator('[data-testid="cheatsheet"] dt').count() >= 15);
+  assert.equal(await p.page.evaluate(() => document.activeElement?.dataset.testid), 'cheatsheet-close',
+    'the dialog takes the focus');
   await p.page.keyboard.press('Escape');
   assert.equal(await p.page.locator('[data-testid="cheatsheet"]').count(), 0);
   await p.page.keyboard.press('3');
   await p.page.waitForSelector('[data-testid="inspector"][data-inspected-node="3"]');
   await p.page.keyboard.press('g');
   await p.page.waitForSelector('[data-testid="narration"][data-scenario="leader-crash"]');
+  // Shortcuts work right after a choice in a select: the select gives the focus back.
+  await p.page.focus('[data-testid="speed"]');
+  await p.page.selectOption('[data-testid="speed"]', '4');
+  assert.notEqual(await p.page.evaluate(() => document.activeElement?.tagName), 'SELECT');
+  await p.page.keyboard.press('4');
+  await p.page.waitForSelector('[data-testid="inspector"][data-inspected-node="4"]');
   await assertHealthy(p);
 });
 

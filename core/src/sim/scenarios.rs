@@ -117,7 +117,7 @@ fn split_vote() -> Scenario {
             two others can give only two votes between them: nobody reaches three, term 1 ends without \
             a leader. Random timeouts make the next attempt unlikely to collide again.",
         watch: &[
-            "three candidates in term 1, one vote pip each, none with a majority",
+            "three candidates in term 1, each with its own vote and at most one more: none reaches three",
             "the timers running out at different moments for the next term",
             "a single winner in a later term",
         ],

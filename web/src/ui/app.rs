@@ -473,6 +473,7 @@ impl Component for App {
                 link.send_message(Action::Key(key));
             }
         });
+        browser::release_selects_after_change();
         let initial = fresh_run(seed);
         let scenario_list = scenarios::all().iter().map(|s| (s.id, s.title)).collect();
         let mut app = App {

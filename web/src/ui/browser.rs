@@ -89,6 +89,21 @@ pub fn on_keydown(f: impl Fn(web_sys::KeyboardEvent) + 'static) -> Option<Closur
     Some(cb)
 }
 
+/// Once a select's choice is made, gives the focus back to the page: keys typed into a
+/// focused select would pick options by their first letter instead of reaching the
+/// shortcuts. Registered once for the page's lifetime.
+pub fn release_selects_after_change() {
+    let Some(doc) = window().and_then(|w| w.document()) else { return };
+    let cb = Closure::<dyn Fn(web_sys::Event)>::new(|e: web_sys::Event| {
+        if let Some(select) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+            let _ = select.blur();
+        }
+    });
+    if doc.add_event_listener_with_callback("change", cb.as_ref().unchecked_ref()).is_ok() {
+        cb.forget(); // one listener for the page's lifetime
+    }
+}
+
 /// The URL fragment, without `#` (empty if none).
 pub fn fragment() -> String {
     window().and_then(|w| w.location().hash().ok()).unwrap_or_default().trim_start_matches('#').to_string()

@@ -30,13 +30,23 @@ pub struct CheatSheetProps {
 
 #[component]
 pub fn CheatSheet(props: &CheatSheetProps) -> Html {
+    // A modal dialog takes the focus when it opens (the keyboard user is in it now).
+    let close = use_node_ref();
+    {
+        let close = close.clone();
+        use_effect_with((), move |_| {
+            if let Some(button) = close.cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        });
+    }
     html! {
         <div class="overlay" onclick={props.on.reform(|_: MouseEvent| Action::CheatSheet(false))}>
             <section class="panel cheatsheet" role="dialog" aria-modal="true" aria-labelledby="keys-h" data-testid="cheatsheet"
                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <header class="panel-head">
                     <h2 id="keys-h">{ "Keyboard" }</h2>
-                    <button class="quiet small" onclick={props.on.reform(|_: MouseEvent| Action::CheatSheet(false))}>{ "Close" }</button>
+                    <button ref={close} class="quiet small" data-testid="cheatsheet-close" onclick={props.on.reform(|_: MouseEvent| Action::CheatSheet(false))}>{ "Close" }</button>
                 </header>
                 <dl class="keys">
                     { for KEYS.iter().map(|(k, what)| html! { <><dt><kbd>{ *k }</kbd></dt><dd>{ *what }</dd></> }) }
