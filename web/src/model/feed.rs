@@ -6,7 +6,7 @@ use super::message_view::kind_words;
 use raft_core::event::{DenyReason, Event, StepDownReason};
 use raft_core::sim::{DropReason, Intervention, Sim, SimEvent, SimEventKind};
 use raft_core::{ClientRequest, NodeId, Op, Outcome, RoleKind, Term, Time};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The name of the user's own client in the simulator.
 pub const USER_CLIENT: &str = "you";
@@ -49,6 +49,9 @@ pub struct Narrator {
     /// Real votes counted by each candidate in its current election: (term, voters).
     votes: BTreeMap<NodeId, (Term, Vec<NodeId>)>,
     roles: BTreeMap<NodeId, RoleKind>,
+    /// Cut links that have lost a message since the network last changed: a cut link loses
+    /// every message, so the feed tells its first loss and leaves the rest to the picture.
+    cut_losses: BTreeSet<(NodeId, NodeId)>,
 }
 
 pub fn list(ids: &[NodeId]) -> String {
@@ -79,7 +82,11 @@ impl Narrator {
                 match reason {
                     DropReason::Intervention => line(Category::You, format!("you dropped {what}")),
                     DropReason::Loss => line(Category::Fault, format!("the network lost {what}")),
-                    DropReason::Cut => line(Category::Fault, format!("{what} was lost on a cut link")),
+                    DropReason::Cut if self.cut_losses.insert((*from, *to)) => line(
+                        Category::Fault,
+                        format!("{what} was lost on a cut link; so will every message {from} → {to} be until it is restored"),
+                    ),
+                    DropReason::Cut => None,
                     DropReason::NodeDown => None,
                 }
             }
@@ -90,7 +97,15 @@ impl Narrator {
             SimEventKind::Restarted { node } => {
                 line(Category::Fault, format!("node {node} restarts as a follower with its saved term and log"))
             }
-            SimEventKind::Intervened(i) => match i {
+            SimEventKind::Intervened(i) => {
+                let network_changed = matches!(
+                    i,
+                    Intervention::Partition { .. } | Intervention::CutLink { .. } | Intervention::RestoreLink { .. } | Intervention::Heal
+                );
+                if network_changed {
+                    self.cut_losses.clear();
+                }
+                match i {
                 Intervention::Crash { node } => line(Category::You, format!("you crash node {node}")),
                 Intervention::Restart { node } => line(Category::You, format!("you restart node {node}")),
                 Intervention::Timeout { node } => {
@@ -121,7 +136,8 @@ impl Narrator {
                     line(Category::You, format!("you duplicate message #{id}: the network delivers it twice"))
                 }
                 Intervention::DropMessage { .. } | Intervention::Request { .. } => None,
-            },
+                }
+            }
             SimEventKind::ClientSent { client, node, request } if client == USER_CLIENT => {
                 line(Category::Client, format!("you → node {node}: {}", op_text(&request.op)))
             }

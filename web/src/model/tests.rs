@@ -7,7 +7,7 @@ use super::message_view::GlyphKind;
 use super::node_view::RoleGlyph;
 use super::tracker::{Fate, Tracker};
 use super::*;
-use raft_core::sim::{DropReason, Intervention, SimConfig};
+use raft_core::sim::{DropReason, Intervention, SimConfig, SimEventKind};
 use raft_core::Op;
 
 const SEED: u64 = 7;
@@ -238,6 +238,25 @@ fn a_partition_is_drawn_once_per_link_and_narrated() {
     assert!(tracker.feed.iter().any(|l| l.text == "you cut node 2 off from the others"));
     sim.intervene(Intervention::Heal);
     assert!(ClusterView::build(&sim, &tracker).cut_links.is_empty());
+}
+
+/// A cut link loses every message: the feed tells the first loss on each link, not each one.
+#[test]
+fn the_feed_tells_one_loss_per_cut_link() {
+    let (mut sim, mut tracker) = (sim(), Tracker::new());
+    let leader = elect(&mut sim, &mut tracker);
+    let cut_losses = |t: &Tracker| t.feed.iter().filter(|l| l.text.contains("lost on a cut link")).count();
+    sim.intervene(Intervention::Partition { groups: vec![vec![leader]] });
+    run(&mut sim, &mut tracker, 3_000_000, |_| false);
+    let lost = sim.events().iter().filter(|e| matches!(e.kind, SimEventKind::Dropped { reason: DropReason::Cut, .. })).count();
+    let told = cut_losses(&tracker);
+    assert!(lost > 20, "only {lost} messages were lost on the cut");
+    assert!((1..=8).contains(&told), "{told} lines for {lost} losses on 8 cut links");
+    // Once the network changes, a loss on a cut link is news again.
+    sim.intervene(Intervention::Heal);
+    sim.intervene(Intervention::Partition { groups: vec![vec![leader]] });
+    run(&mut sim, &mut tracker, 1_000_000, |_| false);
+    assert!(cut_losses(&tracker) > told);
 }
 
 #[test]
