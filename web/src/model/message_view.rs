@@ -190,7 +190,9 @@ fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {
 }
 
 /// Every field of a message, for the inspector.
-pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
+/// The rows of a message's inspector. `now` is given while the message is in flight; one
+/// that was delivered or dropped has no progress to show, only when it was due.
+pub fn fields(m: &InFlight, now: Option<Time>) -> Vec<(String, String)> {
     let t = super::speed::format_time;
     let mut out = vec![
         ("id".to_string(), m.id.to_string()),
@@ -199,9 +201,14 @@ pub fn fields(m: &InFlight, now: Time) -> Vec<(String, String)> {
         ("to".into(), format!("node {}", m.message.to)),
         ("term".into(), m.message.term.to_string()),
         ("sent at".into(), t(m.sent_at)),
-        ("arrives at".into(), t(m.deliver_at)),
-        ("progress".into(), format!("{:.0}%", m.progress(now) * 100.0)),
     ];
+    match now {
+        Some(now) => {
+            out.push(("arrives at".into(), t(m.deliver_at)));
+            out.push(("progress".into(), format!("{:.0}%", m.progress(now) * 100.0)));
+        }
+        None => out.push(("was due at".into(), t(m.deliver_at))),
+    }
     if m.lost {
         out.push(("network".into(), "will lose it (loss rate)".into()));
     }

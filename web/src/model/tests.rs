@@ -99,8 +99,12 @@ fn a_dropped_message_leaves_a_mark_and_is_never_delivered() {
     elect(&mut sim, &mut tracker);
     run(&mut sim, &mut tracker, 1_000_000, |s| s.in_flight().iter().any(|m| m.progress(s.now()) > 0.2));
     let victim = sim.in_flight().iter().find(|m| m.progress(sim.now()) > 0.2).unwrap().clone();
-    let fields = message_view::fields(&victim, sim.now());
+    let fields = message_view::fields(&victim, Some(sim.now()));
     assert!(fields.iter().any(|(k, v)| k == "term" && *v == victim.message.term.to_string()));
+    assert!(fields.iter().any(|(k, _)| k == "progress"));
+    let gone = message_view::fields(&victim, None);
+    assert!(gone.iter().all(|(k, _)| k != "progress"), "a message no longer in flight shows no progress");
+    assert!(gone.iter().any(|(k, _)| k == "was due at"));
 
     sim.intervene(Intervention::DropMessage { id: victim.id });
     tracker.observe(&sim, &ring(5));

@@ -308,7 +308,7 @@ impl App {
                     (None, None) => ("gone", "No longer in flight".to_string()),
                 };
                 Inspected::Message(MessageInfo {
-                    fields: fields(&message, self.sim().now()),
+                    fields: fields(&message, live.is_some().then(|| self.sim().now())),
                     in_flight: live.is_some(),
                     fate,
                     fate_text,
