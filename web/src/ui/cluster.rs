@@ -68,9 +68,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
             <g class="links">
                 { for crate::model::cut_pairs(&view.cut_links).into_iter().filter_map(|(a, b)| cut_link(view, a, b)) }
             </g>
-            <g class="nodes">
-                { for view.nodes.iter().map(|n| node(n, props.selected_node == Some(n.id))) }
-            </g>
+            // Drop marks go under the nodes: a mark near a node must not hide its name.
             <g class="drops">
             { for view.drops.iter().map(|d| html! {
                 <g key={d.id.to_string()} class={classes!("drop", d.by_user().then_some("by-user"))}
@@ -86,6 +84,9 @@ pub fn Cluster(props: &ClusterProps) -> Html {
                     }
                 </g>
             }) }
+            </g>
+            <g class="nodes">
+                { for view.nodes.iter().map(|n| node(n, props.selected_node == Some(n.id))) }
             </g>
             <g class="messages">
             { for view.messages.iter().map(|m| {
