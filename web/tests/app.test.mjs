@@ -190,6 +190,14 @@ test('the page fits a phone screen', async () => {
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
   const box = await p.page.locator('[data-testid="cluster"]').boundingBox();
   assert.ok(box.width > 300 && box.width <= 390, `cluster is ${box.width}px wide`);
+  // A tap on a node shows its inspector on screen, though it sits below the picture.
+  await p.page.click('[data-testid="cluster"] [data-node-id="3"]');
+  const inspector = p.page.locator('[data-testid="inspector"][data-inspected-node="3"]');
+  await inspector.waitFor();
+  await p.page.waitForFunction(() => {
+    const r = document.querySelector('[data-testid="inspector"]').getBoundingClientRect();
+    return r.top >= 0 && r.top < window.innerHeight - 40;
+  }, null, { timeout: 5000 });
   await assertHealthy(p);
 });
 

@@ -80,6 +80,9 @@ pub struct App {
     notice: Option<String>,
     /// A notice that goes away by itself, and when (a `performance.now()` time, ms).
     fading: Option<(f64, String)>,
+    /// Something was just selected: once drawn, its inspector is brought into view (on a phone
+    /// it sits below the picture, out of sight of the finger that tapped).
+    reveal_inspector: bool,
     /// For answers that come back later than the action that asked (the clipboard's).
     link: yew::html::Scope<App>,
     _frame: Option<AnimationFrame>,
@@ -357,6 +360,7 @@ impl App {
                     return false;
                 }
                 self.selected = Some(Selected::Node(id));
+                self.reveal_inspector = true;
             }
             _ => return false,
         }
@@ -495,6 +499,7 @@ impl Component for App {
             last_frame: None,
             notice: reduced_motion.then(|| "Your system asks for reduced motion: the run starts paused. Step through it with S, or press Play.".to_string()),
             fading: None,
+            reveal_inspector: false,
             link: ctx.link().clone(),
             _frame: None,
             _keys: keys,
@@ -581,10 +586,14 @@ impl Component for App {
             | Action::JumpToEnd
             | Action::CopyLink
             | Action::Copied(_)) => return self.act(a),
-            Action::SelectNode(id) => self.selected = Some(Selected::Node(id)),
+            Action::SelectNode(id) => {
+                self.selected = Some(Selected::Node(id));
+                self.reveal_inspector = true;
+            }
             Action::SelectMessage(id) => {
                 let Some(m) = self.sim().in_flight().iter().find(|m| m.id == id) else { return false };
                 self.selected = Some(Selected::Message(Box::new(m.clone())));
+                self.reveal_inspector = true;
             }
             Action::CloseInspector => self.selected = None,
             Action::TogglePlay => {
@@ -629,6 +638,12 @@ impl Component for App {
             Action::Key(key) => return self.on_key(&key),
         }
         true
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if std::mem::take(&mut self.reveal_inspector) {
+            browser::scroll_into_view("[data-testid=\"inspector\"]");
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {

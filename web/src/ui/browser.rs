@@ -104,6 +104,19 @@ pub fn release_selects_after_change() {
     }
 }
 
+/// Scrolls the page just enough to show the element `selector` names, if it is out of view
+/// (smoothly, unless the reader asked for less motion).
+pub fn scroll_into_view(selector: &str) {
+    let Some(el) = window().and_then(|w| w.document()).and_then(|d| d.query_selector(selector).ok().flatten()) else {
+        return;
+    };
+    let options = web_sys::ScrollIntoViewOptions::new();
+    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+    let behavior = if prefers_reduced_motion() { web_sys::ScrollBehavior::Instant } else { web_sys::ScrollBehavior::Smooth };
+    options.set_behavior(behavior);
+    el.scroll_into_view_with_scroll_into_view_options(&options);
+}
+
 /// The URL fragment, without `#` (empty if none).
 pub fn fragment() -> String {
     window().and_then(|w| w.location().hash().ok()).unwrap_or_default().trim_start_matches('#').to_string()
