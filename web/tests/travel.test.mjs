@@ -264,6 +264,9 @@ test('every action has a key, listed on ?', async () => {
   await p.page.waitForSelector('[data-testid="inspector"][data-inspected-node="3"]');
   await p.page.keyboard.press('g');
   await p.page.waitForSelector('[data-testid="narration"][data-scenario="leader-crash"]');
+  // The story opens shortly before its crash at 1.5 s, not at the routine first election.
+  const opened = await now(p.page);
+  assert.ok(opened >= 1_200_000 && opened < 1_500_000, `the story opened at ${opened} us`);
   // Shortcuts work right after a choice in a select: the select gives the focus back.
   await p.page.focus('[data-testid="speed"]');
   await p.page.selectOption('[data-testid="speed"]', '4');

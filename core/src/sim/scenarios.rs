@@ -25,6 +25,17 @@ pub struct Scenario {
 
 const MS: Time = 1_000;
 const S: Time = 1_000_000;
+/// How long before its first intervention a story starts.
+const LEAD: Time = 300 * MS;
+
+impl Scenario {
+    /// Where the story starts: a moment before its first intervention, so that a viewer does
+    /// not sit through the routine election before it (the run up to here is there to scrub
+    /// back to).
+    pub fn starts_at(&self) -> Time {
+        self.run.interventions.first().map_or(0, |i| i.at.saturating_sub(LEAD))
+    }
+}
 
 /// Every scenario, in menu order.
 pub fn all() -> Vec<Scenario> {

@@ -182,8 +182,8 @@ impl App {
         }
         match scenarios::by_id(id) {
             Some(s) => {
-                let (run, until) = (s.run.clone(), s.until);
-                self.load(run, Some(s), None, None);
+                let (run, start, until) = (s.run.clone(), s.starts_at(), s.until);
+                self.load(run, Some(s), (start > 0).then_some(start), None);
                 self.pause_at = Some(until);
                 self.playing = true;
             }

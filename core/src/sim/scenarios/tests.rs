@@ -73,6 +73,22 @@ fn split_vote_has_no_leader_in_term_1() {
     assert_eq!(candidates_in_term_1, 3);
 }
 
+/// A story opens shortly before its first intervention, on a cluster that already has a
+/// leader when there was time to elect one.
+#[test]
+fn every_story_starts_shortly_before_its_first_event() {
+    for s in all() {
+        let first = s.run.interventions.first().map_or(0, |i| i.at);
+        let start = s.starts_at();
+        assert!(start <= first && first - start <= LEAD, "{}: starts at {start}, first event at {first}", s.id);
+        if first >= S {
+            let mut sim = sim_of(&s);
+            sim.run_until(start);
+            assert!(sim.leader().is_some(), "{}: no leader when the story starts", s.id);
+        }
+    }
+}
+
 #[test]
 fn stale_leader_cannot_commit_and_steps_down_on_heal() {
     let s = by_id("stale-leader").unwrap();
