@@ -101,13 +101,16 @@ impl Clients {
     }
 
     /// Makes the next scheduled request: a get with probability `mix` if the chosen client has a
-    /// key to ask for, otherwise a put (a wanted get that could not be made is counted).
+    /// key to ask for, otherwise a put (a wanted get that could not be made is counted). What
+    /// is asked is drawn from `rng`, where it goes (and its MID) from `sending`: two streams, so
+    /// that with a fixed seed the requests are the same whatever the answers were.
     pub fn generate(
         &mut self,
         mix: f64,
         net: &Network,
         now: f64,
         rng: &mut impl Rng,
+        sending: &mut impl Rng,
         counters: &mut Counters,
     ) -> Option<Outgoing> {
         let client = rng.random_range(0..self.clients.len());
@@ -143,7 +146,7 @@ impl Clients {
             sent_to: None,
             trail: Vec::new(),
         });
-        self.send(self.requests.len() - 1, net, now, rng)
+        self.send(self.requests.len() - 1, net, now, sending)
     }
 
     /// Sends (or resends) a logical request under a fresh MID.
@@ -336,6 +339,7 @@ mod tests {
         clients: Clients,
         net: Network,
         rng: StdRng,
+        sending: StdRng,
         counters: Counters,
     }
 
@@ -347,6 +351,7 @@ mod tests {
                 clients: Clients::new(3),
                 net,
                 rng: StdRng::seed_from_u64(1),
+                sending: StdRng::seed_from_u64(2),
                 counters: Counters::default(),
             }
         }
@@ -354,7 +359,7 @@ mod tests {
         fn generate(&mut self, mix: f64) -> (Outgoing, Value) {
             let out = self
                 .clients
-                .generate(mix, &self.net, 0.0, &mut self.rng, &mut self.counters)
+                .generate(mix, &self.net, 0.0, &mut self.rng, &mut self.sending, &mut self.counters)
                 .unwrap();
             let v = serde_json::from_slice(&out.bytes).unwrap();
             (out, v)

@@ -22,6 +22,9 @@ use std::time::Instant;
 
 /// The simulator reads datagrams of up to this size.
 const MAX_DATAGRAM: usize = 65535;
+/// Mixed into the seed for the clients' streams of draws.
+const WORKLOAD_STREAM: u64 = 0x5EED_0000_0000_0001;
+const CLIENT_STREAM: u64 = 0x5EED_0000_0000_0002;
 /// How often to look for replicas that exited on their own.
 const REAP_INTERVAL: f64 = 0.05;
 
@@ -84,6 +87,12 @@ struct Sim<'a> {
     quiet: bool,
     start: Instant,
     rng: StdRng,
+    /// The clients' draws, apart from the network's: what each request asks (`workload_rng`),
+    /// and where requests and resends go with which MID (`client_rng`). With a fixed seed
+    /// every run then asks the same requests, whatever the replicas' timing does to drops
+    /// and redirects.
+    workload_rng: StdRng,
+    client_rng: StdRng,
     net: Network,
     clients: Clients,
     counters: Counters,
@@ -113,6 +122,8 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
         quiet: opts.quiet,
         start: Instant::now(),
         rng: StdRng::seed_from_u64(seed),
+        workload_rng: StdRng::seed_from_u64(seed ^ WORKLOAD_STREAM),
+        client_rng: StdRng::seed_from_u64(seed ^ CLIENT_STREAM),
         net: Network::new(n, config.drops),
         clients: Clients::new(n),
         counters: Counters::default(),
@@ -309,7 +320,7 @@ impl Sim<'_> {
                 &msg,
                 &self.net,
                 now,
-                &mut self.rng,
+                &mut self.client_rng,
                 &mut self.counters,
             );
             if let Some(out) = resend {
@@ -326,7 +337,8 @@ impl Sim<'_> {
             self.config.mix,
             &self.net,
             now,
-            &mut self.rng,
+            &mut self.workload_rng,
+            &mut self.client_rng,
             &mut self.counters,
         );
         if let Some(out) = out {
