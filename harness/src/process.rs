@@ -94,6 +94,11 @@ impl Replicas {
         p.exited.is_none().then(|| p.child.id())
     }
 
+    /// The ports of the simulator's sockets, one for each replica to start.
+    pub fn ports(sockets: &[std::net::UdpSocket]) -> io::Result<Vec<u16>> {
+        sockets.iter().map(|s| s.local_addr().map(|a| a.port())).collect()
+    }
+
     /// Starts one replica for each of `ports` (the simulator's socket for it), with the IDs
     /// of `ids::replica_ids` and its peers' IDs in a random order, as the simulator does.
     pub fn spawn_cluster(

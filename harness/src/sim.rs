@@ -136,12 +136,7 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
     if let Some(dir) = &opts.trace {
         sim.trace = Some(Trace::create(dir, &config.name, opts.run).map_err(SimError::Trace)?);
     }
-    let ports = sim
-        .sockets
-        .iter()
-        .map(|s| s.local_addr().map(|a| a.port()))
-        .collect::<io::Result<Vec<u16>>>()
-        .map_err(SimError::Socket)?;
+    let ports = Replicas::ports(&sim.sockets).map_err(SimError::Socket)?;
     sim.procs
         .spawn_cluster(&opts.replica, &ports, &mut sim.rng, opts.quiet)
         .map_err(SimError::Spawn)?;

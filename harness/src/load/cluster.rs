@@ -86,12 +86,7 @@ impl Cluster {
             exits: Vec::new(),
             traffic: Traffic::default(),
         };
-        let ports = cluster
-            .sockets
-            .iter()
-            .map(|s| s.local_addr().map(|a| a.port()))
-            .collect::<io::Result<Vec<u16>>>()
-            .map_err(LoadError::Socket)?;
+        let ports = Replicas::ports(&cluster.sockets).map_err(LoadError::Socket)?;
         cluster
             .procs
             .spawn_cluster(program, &ports, &mut cluster.rng, true)
