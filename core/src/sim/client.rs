@@ -61,6 +61,9 @@ pub struct Outstanding {
     pub op: usize,
 }
 
+/// The name of the user's own client (the one that [`super::Intervention::Request`] drives).
+pub const USER_CLIENT: &str = "you";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimClient {
     pub name: String,
@@ -82,7 +85,7 @@ impl SimClient {
     }
 
     pub fn user() -> SimClient {
-        SimClient::new("you".into(), true, None)
+        SimClient::new(USER_CLIENT.into(), true, None)
     }
 
     fn new(name: String, user: bool, next_request_at: Option<Time>) -> SimClient {

@@ -13,7 +13,7 @@ pub mod network;
 pub mod scenarios;
 mod stats;
 
-pub use client::{ClientConfig, Outstanding, SimClient};
+pub use client::{ClientConfig, Outstanding, SimClient, USER_CLIENT};
 pub use intervention::{Intervention, Run, Stamped};
 pub use invariants::{Invariant, Violation};
 pub use network::{DropReason, InFlight, MessageId, NetworkConfig};

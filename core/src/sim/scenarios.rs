@@ -1,15 +1,21 @@
-//! Guided scenarios: preset runs that each show one thing about Raft, with a short narration
-//! and what to watch. A scenario is data (a [`Run`]): it replays exactly like any other run,
-//! and the user can act in it, branch it, or change its toggles.
+//! Guided scenarios: preset runs that each show one thing about Raft, with a short narration,
+//! what to watch, and the beats of the story. A scenario is data (a [`Run`]): it replays
+//! exactly like any other run, and the user can act in it, branch it, or change its toggles.
+
+mod beats;
+
+pub use beats::Beat;
 
 use super::intervention::{Intervention, Run, Stamped};
-use super::{Sim, SimConfig};
-use crate::client::Op;
+use super::{Sim, SimConfig, SimEventKind};
+use crate::client::{Op, Outcome};
+use crate::event::Event;
 use crate::kv::Command;
 use crate::log::{Entry, RaftLog};
-use crate::node::PersistentState;
-use crate::types::{NodeId, Term, Time};
+use crate::node::{PersistentState, RoleKind};
+use crate::types::{Index, NodeId, Term, Time};
 use crate::ReadMode;
+use beats::{beat, caught_up, event_of, node_event, your_answer, Replay};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -21,6 +27,9 @@ pub struct Scenario {
     pub run: Run,
     /// Where the interesting part ends: the scenario plays up to here.
     pub until: Time,
+    /// The story's moments in time order, the first at [`Scenario::starts_at`], the last by
+    /// `until`.
+    pub beats: Vec<Beat>,
 }
 
 const MS: Time = 1_000;
@@ -35,28 +44,38 @@ impl Scenario {
     pub fn starts_at(&self) -> Time {
         self.run.interventions.first().map_or(0, |i| i.at.saturating_sub(LEAD))
     }
+
+    /// Sets the beats that `tell` finds in a replay of the run; it gets the replay and the
+    /// time the story starts.
+    fn told(mut self, tell: impl FnOnce(&mut Replay, Time) -> Vec<Beat>) -> Scenario {
+        let mut replay = Replay::new(self.id, &self.run, self.until);
+        self.beats = tell(&mut replay, self.starts_at());
+        self
+    }
 }
 
 /// Every scenario, in menu order.
 pub fn all() -> Vec<Scenario> {
-    vec![
-        leader_crash(),
-        split_vote(),
-        stale_leader(),
-        figure_7(),
-        figure_8(),
-        disruptive_rejoin(false),
-        disruptive_rejoin(true),
-        lagging_follower(),
-        unsafe_read(),
-    ]
+    IDS.iter().filter_map(|id| by_id(id)).collect()
 }
 
+/// The scenario with this id, built alone: each one replays its run to time its beats.
 pub fn by_id(id: &str) -> Option<Scenario> {
-    all().into_iter().find(|s| s.id == id)
+    Some(match id {
+        "leader-crash" => leader_crash(),
+        "split-vote" => split_vote(),
+        "stale-leader" => stale_leader(),
+        "figure-7" => figure_7(),
+        "figure-8" => figure_8(),
+        "disruptive-rejoin" => disruptive_rejoin(false),
+        "disruptive-rejoin-prevote" => disruptive_rejoin(true),
+        "lagging-follower" => lagging_follower(),
+        "unsafe-read" => unsafe_read(),
+        _ => return None,
+    })
 }
 
-/// The ids of every scenario (cheap: does not build the runs).
+/// The ids of every scenario, in menu order (cheap: does not build the runs).
 pub const IDS: [&str; 9] = [
     "leader-crash",
     "split-vote",
@@ -96,9 +115,26 @@ fn put(key: &str, value: &str) -> Op {
     Op::Put { key: key.into(), value: value.into() }
 }
 
+/// Where the log holds the put `key=value`.
+fn index_of(log: &RaftLog, key: &str, value: &str) -> Option<Index> {
+    let put = Command::Put { key: key.into(), value: value.into() };
+    (1..=log.last_index()).find(|&i| log.get(i).is_some_and(|e| e.command == put))
+}
+
+/// The running candidates (pre-candidates excluded) in `term`.
+fn candidates_in(sim: &Sim, term: Term) -> impl Iterator<Item = NodeId> + '_ {
+    sim.node_ids().filter(move |&id| sim.node(id).is_some_and(|n| n.role() == RoleKind::Candidate && n.term() == term))
+}
+
+/// Whether nodes `a` and `b` both run and hold the same log.
+fn same_log(sim: &Sim, a: NodeId, b: NodeId) -> bool {
+    matches!((sim.node(a), sim.node(b)), (Some(a), Some(b)) if a.log() == b.log())
+}
+
 fn leader_crash() -> Scenario {
     let config = SimConfig::teaching(7);
-    let leader = leader_at(&config, 1_500 * MS);
+    let (crash, restart) = (1_500 * MS, 4 * S);
+    let leader = leader_at(&config, crash);
     Scenario {
         id: "leader-crash",
         title: "Leader crash and re-election",
@@ -112,10 +148,51 @@ fn leader_crash() -> Scenario {
         ],
         run: run(
             config,
-            vec![(1_500 * MS, Intervention::Crash { node: leader }), (4 * S, Intervention::Restart { node: leader })],
+            vec![(crash, Intervention::Crash { node: leader }), (restart, Intervention::Restart { node: leader })],
         ),
         until: 5 * S,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let crashed = r.intervened(crash, &Intervention::Crash { node: leader });
+        let timed_out = r.event(crashed, |e| {
+            matches!(node_event(e), Some((_, Event::BecamePreCandidate { .. } | Event::BecameCandidate { .. })))
+        });
+        let elected = r.event(timed_out, |e| matches!(node_event(e), Some((_, Event::BecameLeader { .. }))));
+        let back = r.when(restart, |sim| caught_up(sim, leader));
+        vec![
+            beat(
+                start,
+                "A healthy cluster",
+                "The leader's heartbeats keep resetting the four followers' election timers. \
+                 The leader is about to crash.",
+            ),
+            beat(
+                crashed,
+                "The leader crashes",
+                "The leader is down and its heartbeats stop. Watch the followers' timer rings drain: \
+                 the first to run out starts an election.",
+            ),
+            beat(
+                timed_out,
+                "A timer runs out",
+                "The first follower whose timer ran out is a pre-candidate: it asks the others whether \
+                 they would vote for it, before raising its term.",
+            ),
+            beat(
+                elected,
+                "A new leader",
+                "That node won a majority of votes in a higher term and leads now. Its first \
+                 heartbeats tell the others who leads.",
+            ),
+            beat(
+                back,
+                "The old leader catches up",
+                "The old leader restarted as a follower. The new leader's AppendEntries taught it the \
+                 new term and brought the entries it missed: its log matches the leader's.",
+            ),
+        ]
+    })
 }
 
 fn split_vote() -> Scenario {
@@ -141,7 +218,49 @@ fn split_vote() -> Scenario {
             ],
         ),
         until: 1_500 * MS,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let three = r.when(at, |sim| candidates_in(sim, 1).count() == 3);
+        let split = r.when(three, |sim| {
+            candidates_in(sim, 1).filter_map(|id| sim.node(id)?.votes()).map(|v| v.len()).sum::<usize>()
+                == sim.config().nodes
+        });
+        let again = r.event(split, |e| matches!(node_event(e), Some((_, Event::ElectionTimeout { .. }))));
+        let elected = r.event(again, |e| matches!(node_event(e), Some((_, Event::BecameLeader { .. }))));
+        vec![
+            beat(
+                start,
+                "No leader yet",
+                "The five nodes have just started and none leads. In a moment nodes 1, 2 and 3 time out \
+                 at the same time.",
+            ),
+            beat(
+                three,
+                "Three candidates",
+                "Nodes 1, 2 and 3 are candidates in term 1, each with its own vote. Nodes 4 and 5 have \
+                 one vote each to give.",
+            ),
+            beat(
+                split,
+                "A split vote",
+                "Every vote of term 1 is cast and no candidate has the three it needs: term 1 has no \
+                 leader. The candidates wait for their timers to run out again.",
+            ),
+            beat(
+                again,
+                "One timer runs out first",
+                "Timeouts are random, so one node's timer runs out well before the others': it asks \
+                 for votes for the next term while the others still wait.",
+            ),
+            beat(
+                elected,
+                "One winner",
+                "Nobody competed with it: the first node to time out wins a majority and is the only \
+                 leader.",
+            ),
+        ]
+    })
 }
 
 fn stale_leader() -> Scenario {
@@ -149,8 +268,10 @@ fn stale_leader() -> Scenario {
     // The client waits for its answer instead of trying another node after a timeout, so the
     // write reaches the majority only the way the story tells: redirected after the heal.
     config.clients.resend_on_timeout = false;
-    let leader = leader_at(&config, 1_500 * MS);
+    let (cut, request, heal) = (1_500 * MS, 1_700 * MS, 5 * S);
+    let leader = leader_at(&config, cut);
     let buddy = other_than(&config, leader);
+    let partition = Intervention::Partition { groups: vec![vec![leader, buddy]] };
     Scenario {
         id: "stale-leader",
         title: "Partitioned old leader",
@@ -169,13 +290,57 @@ fn stale_leader() -> Scenario {
         run: run(
             config,
             vec![
-                (1_500 * MS, Intervention::Partition { groups: vec![vec![leader, buddy]] }),
-                (1_700 * MS, Intervention::Request { node: leader, op: put("x", "stale") }),
-                (5 * S, Intervention::Heal),
+                (cut, partition.clone()),
+                (request, Intervention::Request { node: leader, op: put("x", "stale") }),
+                (heal, Intervention::Heal),
             ],
         ),
         until: 6 * S,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let appended = r.when(request, |sim| sim.node(leader).and_then(|n| index_of(n.log(), "x", "stale")).is_some());
+        let cut = r.intervened(cut, &partition);
+        let elected = r.event(cut, |e| matches!(node_event(e), Some((n, Event::BecameLeader { .. })) if n != leader));
+        let healed = r.intervened(heal, &Intervention::Heal);
+        let repaired = r.event(healed, |e| matches!(event_of(e, leader), Some(Event::LogTruncated { .. })));
+        let committed = r.when(repaired, |sim| {
+            sim.leader().and_then(|l| sim.node(l)).is_some_and(|n| n.kv().get("x").is_some_and(|v| v == "stale"))
+        });
+        vec![
+            beat(
+                start,
+                "Check-quorum is off",
+                "A leader and four followers. In a moment the leader and one follower are cut off from \
+                 the other three.",
+            ),
+            beat(
+                cut,
+                "The cut",
+                "Two nodes on one side, three on the other. The old leader can no longer reach a \
+                 majority, and nothing tells it so: it goes on leading.",
+            ),
+            beat(
+                appended.max(elected),
+                "Two leaders",
+                "The three elected a leader of their own in a higher term, and the old leader appended \
+                 your write x=stale. Only the higher term can commit: x=stale stays dashed, the client \
+                 waits.",
+            ),
+            beat(
+                repaired,
+                "The heal",
+                "The network is whole again. The old leader has seen the higher term and follows; the \
+                 new leader's entries replace its x=stale, and it sends the waiting client to the new leader.",
+            ),
+            beat(
+                committed,
+                "x=stale commits",
+                "Redirected, the client sends x=stale to the new leader, where it commits as an entry \
+                 of the new term.",
+            ),
+        ]
+    })
 }
 
 /// A log of puts `e<index>=t<term>` with these terms.
@@ -222,7 +387,53 @@ fn figure_7() -> Scenario {
         ],
         run: run(config, vec![(MS, Intervention::Timeout { node: 1 })]),
         until: 1_500 * MS,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let elected = r.event(start, |e| matches!(event_of(e, 1), Some(Event::BecameLeader { .. })));
+        let trimmed = r.when(elected, |sim| same_log(sim, 4, 1) && same_log(sim, 5, 1));
+        let f = r.when(trimmed, |sim| same_log(sim, 7, 1));
+        let done = r.when(f, |sim| {
+            let last = sim.node(1).map_or(0, |n| n.log().last_index());
+            sim.node_ids().all(|id| same_log(sim, id, 1) && sim.node(id).is_some_and(|n| n.commit_index() == last))
+        });
+        vec![
+            beat(
+                start,
+                "The logs of Figure 7",
+                "Node 1 holds the paper's leader log; nodes 2 to 7 are followers a to f. Node 1 is about \
+                 to time out and run for term 8.",
+            ),
+            beat(
+                elected,
+                "Node 1 leads term 8",
+                "Nodes 4 and 5 refused their votes, their logs being more up-to-date, but the others \
+                 gave node 1 a majority. It appends its no-op as entry 11.",
+            ),
+            beat(
+                trimmed,
+                "Extra entries go",
+                "Nodes 4 and 5 (c and d) agree with the leader up to entry 10: their entries after it are \
+                 replaced by the leader's entry 11.",
+            ),
+            beat(
+                f,
+                "Node 7 repaired",
+                "Node 7 (f) agrees with the leader only up to entry 3. After each rejection the leader \
+                 stepped next back; now f's entries of terms 2 and 3 are replaced by the leader's.",
+            ),
+            beat(
+                done,
+                "Seven identical logs",
+                "Every log matches the leader's, and every node has committed up to the leader's no-op.",
+            ),
+        ]
+    })
+}
+
+/// How many running nodes hold entry 2 of term 2, the entry Figure 8 is about.
+fn with_entry_2_of_term_2(sim: &Sim) -> usize {
+    sim.node_ids().filter(|&id| sim.node(id).is_some_and(|n| n.log().term_at(2) == Some(2))).count()
 }
 
 /// The moment node 1 (leader of term 4) crashes in the Figure 8 scenario.
@@ -266,7 +477,46 @@ fn figure_8() -> Scenario {
             ],
         ),
         until: 1_200 * MS,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let majority = r.when(start, |sim| with_entry_2_of_term_2(sim) >= 3);
+        let crashed = r.intervened(FIGURE_8_CRASH, &Intervention::Crash { node: 1 });
+        let elected = r.event(crashed, |e| matches!(event_of(e, 5), Some(Event::BecameLeader { .. })));
+        let overwritten = r.when(elected, |sim| (2..=4).all(|id| same_log(sim, id, 5)));
+        vec![
+            beat(
+                start,
+                "Figure 8 (c)",
+                "The leader no-op is off and node 5 is down. Node 1's entry 2, from term 2, is only on \
+                 nodes 1 and 2; node 1 is about to win term 4.",
+            ),
+            beat(
+                majority,
+                "On a majority, not committed",
+                "Node 1 leads term 4 and has copied entry 2 to a majority, yet it stays dashed: a leader \
+                 commits by counting replicas only entries of its own term (§5.4.2).",
+            ),
+            beat(
+                crashed,
+                "Node 1 crashes",
+                "Entry 2 is on a majority and committed on none. Node 5, whose last entry is from term 3, \
+                 comes back next and runs for leader.",
+            ),
+            beat(
+                elected,
+                "Node 5 leads term 5",
+                "Its last entry (term 3) is more up-to-date than the others' (term 2), so nodes 2, 3 and \
+                 4 voted for it (§5.4.1).",
+            ),
+            beat(
+                overwritten,
+                "Entry 2 overwritten",
+                "Node 5's term-3 entry has replaced entry 2 on nodes 2, 3 and 4. Had entry 2 counted as \
+                 committed, a committed entry would now be lost.",
+            ),
+        ]
+    })
 }
 
 /// The rejoining node is cut off from this time to [`REJOIN_HEAL`].
@@ -278,10 +528,8 @@ fn disruptive_rejoin(pre_vote: bool) -> Scenario {
     config.raft.pre_vote = pre_vote;
     let leader = leader_at(&config, REJOIN_CUT);
     let loner = other_than(&config, leader);
-    let list = vec![
-        (REJOIN_CUT, Intervention::Partition { groups: vec![vec![loner]] }),
-        (REJOIN_HEAL, Intervention::Heal),
-    ];
+    let partition = Intervention::Partition { groups: vec![vec![loner]] };
+    let list = vec![(REJOIN_CUT, partition.clone()), (REJOIN_HEAL, Intervention::Heal)];
     let watch: &[&str] = if pre_vote {
         &[
             "the cut-off node only pre-votes: its term does not grow",
@@ -308,35 +556,142 @@ fn disruptive_rejoin(pre_vote: bool) -> Scenario {
         watch,
         run: run(config, list),
         until: 5 * S,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let cut = r.intervened(REJOIN_CUT, &partition);
+        let alone = r.event(cut, |e| {
+            matches!(event_of(e, loner), Some(Event::BecamePreCandidate { .. } | Event::BecameCandidate { .. }))
+        });
+        let healed = r.intervened(REJOIN_HEAL, &Intervention::Heal);
+        if pre_vote {
+            let back = r.event(healed, |e| {
+                matches!(event_of(e, loner), Some(Event::BecameFollower { leader: Some(l), .. }) if *l == leader)
+            });
+            vec![
+                beat(
+                    start,
+                    "Pre-vote on",
+                    "The same healthy cluster, with pre-vote on. In a moment one follower is cut off from \
+                     all the others.",
+                ),
+                beat(
+                    alone,
+                    "Alone, it only asks",
+                    "The cut-off follower's timer ran out. With pre-vote it first asks whether it could \
+                     win: nobody answers, and its term stays the same.",
+                ),
+                beat(
+                    healed,
+                    "The heal",
+                    "The network is whole again. The follower pre-voted after every timeout but never \
+                     raised its term: it is still in the leader's term.",
+                ),
+                beat(
+                    back,
+                    "A quiet rejoin",
+                    "It hears the leader's heartbeat and follows it again: same leader, same term, no \
+                     election.",
+                ),
+            ]
+        } else {
+            let deposed = r.event(healed, |e| matches!(event_of(e, leader), Some(Event::BecameFollower { .. })));
+            let elected = r.event(deposed, |e| matches!(node_event(e), Some((_, Event::BecameLeader { .. }))));
+            vec![
+                beat(
+                    start,
+                    "Pre-vote off",
+                    "A healthy cluster, with pre-vote off. In a moment one follower is cut off from all \
+                     the others.",
+                ),
+                beat(
+                    alone,
+                    "Alone, it runs for leader",
+                    "The cut-off follower hears no heartbeat: its timer ran out, and it started an \
+                     election in a new term that nobody can answer.",
+                ),
+                beat(
+                    healed,
+                    "The heal",
+                    "The network is whole again. The follower started an election after every timeout, \
+                     so its term is now far above the leader's.",
+                ),
+                beat(
+                    deposed,
+                    "The leader steps down",
+                    "A message from the follower carries its higher term: the healthy leader adopts it \
+                     and steps down, and the cluster has no leader.",
+                ),
+                beat(
+                    elected,
+                    "A needless election",
+                    "The cluster elects a leader again, in a term much higher than before the cut.",
+                ),
+            ]
+        }
+    })
 }
 
 fn lagging_follower() -> Scenario {
     let config = SimConfig::teaching(9);
-    let leader = leader_at(&config, 1_500 * MS);
+    let (crash, restart) = (1_500 * MS, 6_500 * MS);
+    let leader = leader_at(&config, crash);
     let lagger = other_than(&config, leader);
     Scenario {
         id: "lagging-follower",
         title: "Lagging follower catches up",
-        narration: "A follower is down for five seconds while clients keep writing. When it restarts \
-            its log is far behind. The leader's first AppendEntries is rejected; it steps nextIndex back \
-            to the follower's last entry and then sends everything it missed.",
+        narration: "A follower is down for five seconds while clients keep writing. The leader keeps \
+            sending it AppendEntries from the last entry it acknowledged, and they are lost. When the \
+            follower restarts, its log is far behind; the leader's next AppendEntries brings everything \
+            it missed.",
         watch: &[
-            "next and match for the restarted node under the leader's log",
-            "a rejection, then large AppendEntries (+n) until the follower is up to date",
+            "next and match for the down node under the leader's log: they stay at its last acknowledged entry",
+            "the large AppendEntries (+n) to the down node, lost until one arrives after the restart",
         ],
         run: run(
             config,
-            vec![(1_500 * MS, Intervention::Crash { node: lagger }), (6_500 * MS, Intervention::Restart { node: lagger })],
+            vec![(crash, Intervention::Crash { node: lagger }), (restart, Intervention::Restart { node: lagger })],
         ),
         until: 8 * S,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let crashed = r.intervened(crash, &Intervention::Crash { node: lagger });
+        let restarted = r.intervened(restart, &Intervention::Restart { node: lagger });
+        let caught = r.when(restarted, |sim| caught_up(sim, lagger));
+        vec![
+            beat(
+                start,
+                "Clients writing",
+                "Clients keep writing through the leader. In a moment a follower crashes and misses a \
+                 few seconds of writes.",
+            ),
+            beat(
+                crashed,
+                "A follower crashes",
+                "The follower is down. The leader's AppendEntries to it are lost, and its match index \
+                 for it stays at the last entry it acknowledged.",
+            ),
+            beat(
+                restarted,
+                "Back, far behind",
+                "The follower restarts with the log it had on disk, far behind the leader's.",
+            ),
+            beat(
+                caught,
+                "Caught up",
+                "The leader's AppendEntries from the follower's last acknowledged entry arrived with \
+                 everything it missed: its log matches the leader's again.",
+            ),
+        ]
+    })
 }
 
 fn unsafe_read() -> Scenario {
     let mut config = without_check_quorum(SimConfig::teaching(13));
     config.raft.read_mode = ReadMode::UnsafeLocal;
-    let leader = leader_at(&config, 1_500 * MS);
+    let (write_old, cut, write_new, read) = (1_500 * MS, 2 * S, 3 * S, 4 * S);
+    let leader = leader_at(&config, write_old);
     let other = other_than(&config, leader);
     Scenario {
         id: "unsafe-read",
@@ -352,15 +707,54 @@ fn unsafe_read() -> Scenario {
         run: run(
             config,
             vec![
-                (1_500 * MS, Intervention::Request { node: leader, op: put("x", "old") }),
-                (2 * S, Intervention::Partition { groups: vec![vec![leader]] }),
-                (3 * S, Intervention::Request { node: other, op: put("x", "new") }),
-                (4 * S, Intervention::Request { node: leader, op: Op::Get { key: "x".into() } }),
+                (write_old, Intervention::Request { node: leader, op: put("x", "old") }),
+                (cut, Intervention::Partition { groups: vec![vec![leader]] }),
+                (write_new, Intervention::Request { node: other, op: put("x", "new") }),
+                (read, Intervention::Request { node: leader, op: Op::Get { key: "x".into() } }),
                 (5 * S, Intervention::Heal),
             ],
         ),
         until: 5_500 * MS,
+        beats: Vec::new(),
     }
+    .told(|r, start| {
+        let written = |e: &SimEventKind| your_answer(e) == Some(&Outcome::Written);
+        let old_written = r.event(write_old, written);
+        let elected = r.event(cut, |e| matches!(node_event(e), Some((n, Event::BecameLeader { .. })) if n != leader));
+        let new_written = r.event(write_new, written);
+        let stale_read = r.event(read, |e| matches!(your_answer(e), Some(Outcome::Value(_))));
+        vec![
+            beat(
+                start,
+                "Reads without a check",
+                "Reads are answered from the leader's local state, without checking that it still leads. \
+                 You are about to write x=old through the leader.",
+            ),
+            beat(
+                old_written,
+                "x=old",
+                "Your write x=old is committed and acknowledged. Next, the network cuts the leader off \
+                 from everyone.",
+            ),
+            beat(
+                elected,
+                "A new leader",
+                "The other four elected a new leader in a higher term. With check-quorum off, the cut-off \
+                 leader still believes it leads.",
+            ),
+            beat(
+                new_written,
+                "x=new",
+                "Your write x=new is committed through the new leader and acknowledged.",
+            ),
+            beat(
+                stale_read,
+                "A stale read",
+                "You read x from the old leader: it answers old, after new was acknowledged. The checker \
+                 flags the history as not linearizable.",
+            ),
+        ]
+    })
 }
 
 #[cfg(test)]

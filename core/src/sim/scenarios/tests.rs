@@ -2,9 +2,9 @@
 
 use super::*;
 use crate::check::{self, Verdict};
-use crate::event::Event;
+use crate::event::{DenyReason, Event};
 use crate::client::Outcome;
-use crate::sim::SimEventKind;
+use crate::sim::{NodeSlot, SimEventKind, USER_CLIENT};
 
 fn sim_of(s: &Scenario) -> Sim {
     Sim::replay(&s.run).expect("scenario runs are valid")
@@ -35,6 +35,83 @@ fn became_leader(sim: &Sim) -> Vec<(NodeId, Term)> {
 fn terms(sim: &Sim, id: NodeId) -> Vec<Term> {
     let log = sim.node(id).unwrap().log();
     (1..=log.last_index()).map(|i| log.get(i).unwrap().term).collect()
+}
+
+/// A replay of a scenario walked through its beats: each check runs just before a beat and at
+/// it, so that a beat at the wrong time fails as surely as a beat that tells the wrong thing.
+struct Story {
+    s: Scenario,
+    sim: Sim,
+    visited: usize,
+}
+
+impl Story {
+    fn new(id: &str) -> Story {
+        let s = by_id(id).unwrap();
+        Story { sim: sim_of(&s), s, visited: 0 }
+    }
+
+    fn beat(&self, title: &str) -> &Beat {
+        let b = self.s.beats.iter().find(|b| b.title == title);
+        b.unwrap_or_else(|| panic!("{}: no beat titled {title:?}", self.s.id))
+    }
+
+    /// Replays up to just before the beat titled `title`.
+    fn before(&mut self, title: &str) -> &Sim {
+        let at = self.beat(title).at;
+        assert!(at > self.sim.now(), "{}: {title:?} at {at} comes after {}", self.s.id, self.sim.now());
+        self.sim.run_until(at - 1);
+        &self.sim
+    }
+
+    /// Replays up to the beat titled `title`, which must be the next one.
+    fn at(&mut self, title: &str) -> &Sim {
+        assert_eq!(self.s.beats[self.visited].title, title, "{}: beat {}", self.s.id, self.visited);
+        self.sim.run_until(self.s.beats[self.visited].at);
+        self.visited += 1;
+        &self.sim
+    }
+
+    /// Every beat was checked, and the run broke no safety rule.
+    fn end(self) {
+        assert_eq!(self.visited, self.s.beats.len(), "{}: every beat is checked", self.s.id);
+        assert_eq!(self.sim.violations(), &[]);
+    }
+}
+
+fn role(sim: &Sim, id: NodeId) -> Option<RoleKind> {
+    sim.node(id).map(|n| n.role())
+}
+
+fn in_role(sim: &Sim, r: RoleKind) -> Vec<NodeId> {
+    sim.node_ids().filter(|&id| role(sim, id) == Some(r)).collect()
+}
+
+fn leaders(sim: &Sim) -> Vec<NodeId> {
+    in_role(sim, RoleKind::Leader)
+}
+
+/// The term of the put `key=value` in `id`'s log, if it holds it.
+fn term_of_put(sim: &Sim, id: NodeId, key: &str, value: &str) -> Option<Term> {
+    let log = sim.node(id)?.log();
+    index_of(log, key, value).map(|i| log.get(i).unwrap().term)
+}
+
+fn x_at(sim: &Sim, id: NodeId) -> Option<String> {
+    sim.node(id).and_then(|n| n.kv().get("x").cloned())
+}
+
+/// The outcomes of the answers the user's client got so far.
+fn your_answers(sim: &Sim) -> Vec<Outcome> {
+    sim.events().iter().filter_map(|e| your_answer(&e.kind).cloned()).collect()
+}
+
+/// Node events of `node` so far.
+fn events_of(sim: &Sim, node: NodeId) -> impl Iterator<Item = (Time, &Event)> {
+    sim.events().iter().filter_map(move |e| match node_event(&e.kind) {
+        Some((n, event)) if n == node => Some((e.at, event)),
+        _ => None,
+    })
 }
 
 #[test]
@@ -238,4 +315,369 @@ fn unsafe_local_read_is_flagged_by_the_checker() {
     safe.run.config.raft.read_mode = ReadMode::ReadIndex;
     let sim = play(&safe);
     assert_eq!(check::check(sim.history()).verdict, Verdict::Linearizable);
+}
+
+#[test]
+fn every_story_has_three_to_five_beats_in_time_order() {
+    for s in all() {
+        assert!((3..=5).contains(&s.beats.len()), "{}: {} beats", s.id, s.beats.len());
+        assert_eq!(s.beats[0].at, s.starts_at(), "{}: the first beat opens the story", s.id);
+        assert!(s.beats.windows(2).all(|w| w[0].at < w[1].at), "{}: beats in time order: {:?}", s.id, s.beats);
+        assert!(s.beats.last().unwrap().at <= s.until, "{}: the last beat comes by the end", s.id);
+        for b in &s.beats {
+            assert!(!b.title.trim().is_empty() && !b.text.trim().is_empty(), "{}: {b:?}", s.id);
+        }
+    }
+}
+
+#[test]
+fn leader_crash_beats() {
+    let mut story = Story::new("leader-crash");
+    let Intervention::Crash { node: old } = story.s.run.interventions[0].what else { panic!() };
+
+    let sim = story.at("A healthy cluster");
+    let (_, old_term) = leader_term(sim);
+    assert_eq!(leaders(sim), vec![old]);
+    assert!(sim.node_ids().filter(|&n| n != old).all(|n| sim.node(n).unwrap().leader() == Some(old)));
+
+    assert!(story.before("The leader crashes").is_up(old));
+    let sim = story.at("The leader crashes");
+    assert!(!sim.is_up(old));
+    assert_eq!(sim.leader(), None);
+
+    let sim = story.before("A timer runs out");
+    assert_eq!(in_role(sim, RoleKind::Follower).len(), 4, "every running node still follows");
+    let sim = story.at("A timer runs out");
+    let pre = in_role(sim, RoleKind::PreCandidate);
+    assert_eq!(pre.len(), 1, "one pre-candidate");
+    assert_eq!(sim.node(pre[0]).unwrap().term(), old_term, "a pre-vote does not raise the term");
+
+    assert_eq!(story.before("A new leader").leader(), None);
+    let sim = story.at("A new leader");
+    let (new, term) = leader_term(sim);
+    assert!(new != old && term > old_term, "{new} in {term}");
+
+    let sim = story.before("The old leader catches up");
+    assert!(sim.is_up(old) && !caught_up(sim, old), "restarted, not yet caught up");
+    let sim = story.at("The old leader catches up");
+    assert_eq!(role(sim, old), Some(RoleKind::Follower));
+    assert_eq!(sim.node(old).unwrap().term(), term);
+    assert_eq!(sim.node(old).unwrap().log(), sim.node(new).unwrap().log());
+    story.end();
+}
+
+#[test]
+fn split_vote_beats() {
+    let mut story = Story::new("split-vote");
+    let votes = |sim: &Sim| -> Vec<usize> {
+        candidates_in(sim, 1).map(|id| sim.node(id).unwrap().votes().unwrap().len()).collect()
+    };
+
+    let sim = story.at("No leader yet");
+    assert_eq!(sim.leader(), None);
+    assert!(sim.node_ids().all(|id| sim.node(id).unwrap().term() == 0));
+
+    assert!(candidates_in(story.before("Three candidates"), 1).count() < 3);
+    let sim = story.at("Three candidates");
+    assert_eq!(candidates_in(sim, 1).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert!((1..=3).all(|id| sim.node(id).unwrap().voted_for() == Some(id)), "each votes for itself");
+
+    assert!(votes(story.before("A split vote")).iter().sum::<usize>() < 5);
+    let sim = story.at("A split vote");
+    let v = votes(sim);
+    assert_eq!(v.iter().sum::<usize>(), 5, "every vote cast: {v:?}");
+    assert!(v.iter().all(|&n| n < 3), "none has a majority: {v:?}");
+    assert_eq!(sim.leader(), None);
+
+    let sim = story.before("One timer runs out first");
+    assert_eq!(candidates_in(sim, 1).count(), 3, "the three still wait");
+    let sim = story.at("One timer runs out first");
+    let first = in_role(sim, RoleKind::PreCandidate);
+    assert_eq!(first.len(), 1, "one node asks first");
+    assert_eq!(candidates_in(sim, 1).filter(|n| !first.contains(n)).count(), 2, "the others still wait");
+
+    assert_eq!(story.before("One winner").leader(), None);
+    let sim = story.at("One winner");
+    assert_eq!(leaders(sim), first, "the first to time out wins, alone");
+    assert!(leader_term(sim).1 > 1);
+    story.end();
+}
+
+#[test]
+fn stale_leader_beats() {
+    let mut story = Story::new("stale-leader");
+    let Intervention::Partition { groups } = &story.s.run.interventions[0].what else { panic!() };
+    let (old, buddy) = (groups[0][0], groups[0][1]);
+    let majority: Vec<NodeId> = (1..=5).filter(|n| !groups[0].contains(n)).collect();
+
+    let sim = story.at("Check-quorum is off");
+    assert!(!sim.config().raft.check_quorum);
+    let (_, old_term) = leader_term(sim);
+    assert_eq!(leaders(sim), vec![old]);
+
+    assert!(!story.before("The cut").is_cut(old, majority[0]));
+    let sim = story.at("The cut");
+    assert!(majority.iter().all(|&n| sim.is_cut(old, n) && sim.is_cut(buddy, n)) && !sim.is_cut(old, buddy));
+    assert_eq!(leaders(sim), vec![old]);
+
+    let sim = story.before("Two leaders");
+    assert!(leaders(sim).len() < 2 || term_of_put(sim, old, "x", "stale").is_none());
+    let sim = story.at("Two leaders");
+    let two = leaders(sim);
+    assert!(two.len() == 2 && two.contains(&old), "{two:?}");
+    let (new, new_term) = leader_term(sim);
+    assert!(new != old && new_term > old_term);
+    assert_eq!(sim.node(old).unwrap().term(), old_term);
+    assert_eq!(term_of_put(sim, old, "x", "stale"), Some(old_term), "x=stale appended in the old term");
+    let log = sim.node(old).unwrap().log();
+    assert!(index_of(log, "x", "stale").unwrap() > sim.node(old).unwrap().commit_index(), "not committed");
+    assert!(sim.clients().iter().any(|c| c.user && !c.outstanding.is_empty()), "the client waits");
+
+    assert_eq!(term_of_put(story.before("The heal"), old, "x", "stale"), Some(old_term));
+    let sim = story.at("The heal");
+    assert!(sim.cut_links().is_empty());
+    assert_eq!(role(sim, old), Some(RoleKind::Follower));
+    assert!(sim.node(old).unwrap().term() > old_term);
+    assert_eq!(term_of_put(sim, old, "x", "stale"), None, "its uncommitted x=stale is gone");
+    let redirected = events_of(sim, old).any(|(_, e)| {
+        matches!(e, Event::RequestAnswered { client, outcome: Outcome::Redirect(Some(l)), .. }
+            if client == USER_CLIENT && *l == new)
+    });
+    assert!(redirected, "the old leader sends the client to the new leader");
+
+    assert_ne!(x_at(story.before("x=stale commits"), new).as_deref(), Some("stale"));
+    let sim = story.at("x=stale commits");
+    assert_eq!(sim.leader(), Some(new));
+    assert_eq!(x_at(sim, new).as_deref(), Some("stale"));
+    assert_eq!(term_of_put(sim, new, "x", "stale"), Some(new_term), "an entry of the new term");
+    story.end();
+}
+
+#[test]
+fn figure_7_beats() {
+    let mut story = Story::new("figure-7");
+
+    let sim = story.at("The logs of Figure 7");
+    assert_eq!(sim.leader(), None);
+    assert_eq!(terms(sim, 7), vec![1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3], "f, as in the paper");
+
+    assert_eq!(story.before("Node 1 leads term 8").leader(), None);
+    let sim = story.at("Node 1 leads term 8");
+    assert_eq!(leader_term(sim), (1, 8));
+    assert_eq!(terms(sim, 1), vec![1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 8], "its no-op is entry 11");
+    for refuser in [4, 5] {
+        let refused = events_of(sim, refuser).any(|(_, e)| {
+            matches!(e, Event::VoteDenied { candidate: 1, term: 8, pre_vote: false, reason: DenyReason::LogBehind })
+        });
+        assert!(refused, "node {refuser} refuses: node 1's log is behind its own");
+    }
+
+    let sim = story.before("Extra entries go");
+    assert!(terms(sim, 4) != terms(sim, 1) || terms(sim, 5) != terms(sim, 1));
+    let sim = story.at("Extra entries go");
+    assert_eq!(terms(sim, 4), terms(sim, 1));
+    assert_eq!(terms(sim, 5), terms(sim, 1));
+
+    assert_ne!(terms(story.before("Node 7 repaired"), 7), terms(&story.sim, 1));
+    let sim = story.at("Node 7 repaired");
+    assert_eq!(terms(sim, 7), terms(sim, 1));
+    assert!(events_of(sim, 7).filter(|(_, e)| matches!(e, Event::AppendRejected { leader: 1, .. })).count() >= 2);
+
+    let sim = story.before("Seven identical logs");
+    assert!((1..=7).any(|id| sim.node(id).unwrap().commit_index() < 11));
+    let sim = story.at("Seven identical logs");
+    for id in 1..=7 {
+        assert_eq!(sim.node(id).unwrap().log(), sim.node(1).unwrap().log(), "node {id}");
+        assert_eq!(sim.node(id).unwrap().commit_index(), 11, "node {id}");
+    }
+    story.end();
+}
+
+#[test]
+fn figure_8_beats() {
+    let mut story = Story::new("figure-8");
+    // Entry 2 of term 2 on every node, the crashed ones included (what they have on disk).
+    let with_entry_2 = |sim: &Sim| {
+        let on = |id| match sim.slot(id).unwrap() {
+            NodeSlot::Up(n) => n.log().term_at(2) == Some(2),
+            NodeSlot::Down { state, .. } => state.log.term_at(2) == Some(2),
+        };
+        (1..=5).filter(|&id| on(id)).count()
+    };
+    let committed = |sim: &Sim| sim.node_ids().filter_map(|id| sim.node(id)).map(|n| n.commit_index()).max();
+
+    let sim = story.at("Figure 8 (c)");
+    assert!(!sim.is_up(5) && !sim.config().raft.leader_noop);
+    assert_eq!(with_entry_2(sim), 2);
+
+    assert!(with_entry_2(story.before("On a majority, not committed")) < 3);
+    let sim = story.at("On a majority, not committed");
+    assert_eq!(leader_term(sim), (1, 4));
+    assert!(with_entry_2(sim) >= 3);
+    assert_eq!(committed(sim), Some(0));
+
+    assert!(story.before("Node 1 crashes").is_up(1));
+    let sim = story.at("Node 1 crashes");
+    assert!(!sim.is_up(1));
+    assert!(with_entry_2(sim) >= 3);
+    assert_eq!(committed(sim), Some(0));
+    let five = sim.slot(5).unwrap();
+    assert!(matches!(five, NodeSlot::Down { state, .. } if state.log.last_term() == 3), "node 5's log ends in term 3");
+
+    assert_eq!(story.before("Node 5 leads term 5").leader(), None);
+    let sim = story.at("Node 5 leads term 5");
+    assert_eq!(leader_term(sim), (5, 5));
+    assert!((2..=4).all(|id| sim.node(id).unwrap().voted_for() == Some(5)));
+
+    assert!((2..=4).any(|id| terms(story.before("Entry 2 overwritten"), id) != [1, 3]));
+    let sim = story.at("Entry 2 overwritten");
+    assert!((2..=5).all(|id| terms(sim, id) == [1, 3]));
+    story.end();
+}
+
+/// The leader when the rejoin stories start, its term, and the node cut off.
+fn rejoin_cast(story: &mut Story, title: &str) -> (NodeId, Term, NodeId) {
+    let Intervention::Partition { groups } = &story.s.run.interventions[0].what else { panic!() };
+    let loner = groups[0][0];
+    let sim = story.at(title);
+    let (leader, term) = leader_term(sim);
+    assert_eq!(sim.node(loner).unwrap().leader(), Some(leader));
+    (leader, term, loner)
+}
+
+#[test]
+fn disruptive_rejoin_beats() {
+    let mut story = Story::new("disruptive-rejoin");
+    let (leader, term, loner) = rejoin_cast(&mut story, "Pre-vote off");
+    assert!(!story.sim.config().raft.pre_vote);
+
+    assert_eq!(role(story.before("Alone, it runs for leader"), loner), Some(RoleKind::Follower));
+    let sim = story.at("Alone, it runs for leader");
+    assert!(sim.is_cut(loner, leader));
+    assert_eq!(role(sim, loner), Some(RoleKind::Candidate));
+    assert_eq!(sim.node(loner).unwrap().term(), term + 1);
+
+    assert!(story.before("The heal").is_cut(loner, leader));
+    let sim = story.at("The heal");
+    assert!(sim.cut_links().is_empty());
+    assert!(sim.node(loner).unwrap().term() > term + 2, "far above the leader's");
+    assert_eq!(leader_term(sim), (leader, term));
+
+    assert!(story.before("The leader steps down").node(leader).unwrap().is_leader());
+    let sim = story.at("The leader steps down");
+    assert_eq!(role(sim, leader), Some(RoleKind::Follower));
+    assert!(sim.node(leader).unwrap().term() > term + 2);
+    assert_eq!(sim.leader(), None);
+
+    assert_eq!(story.before("A needless election").leader(), None);
+    let sim = story.at("A needless election");
+    assert!(leader_term(sim).1 > term + 2);
+    story.end();
+}
+
+#[test]
+fn rejoin_with_pre_vote_beats() {
+    let mut story = Story::new("disruptive-rejoin-prevote");
+    let (leader, term, loner) = rejoin_cast(&mut story, "Pre-vote on");
+    assert!(story.sim.config().raft.pre_vote);
+
+    assert_eq!(role(story.before("Alone, it only asks"), loner), Some(RoleKind::Follower));
+    let sim = story.at("Alone, it only asks");
+    assert!(sim.is_cut(loner, leader));
+    assert_eq!(role(sim, loner), Some(RoleKind::PreCandidate));
+    assert_eq!(sim.node(loner).unwrap().term(), term);
+
+    assert!(story.before("The heal").is_cut(loner, leader));
+    let sim = story.at("The heal");
+    assert!(sim.cut_links().is_empty());
+    assert_eq!(sim.node(loner).unwrap().term(), term, "its term never grew");
+
+    assert_ne!(story.before("A quiet rejoin").node(loner).unwrap().leader(), Some(leader));
+    let sim = story.at("A quiet rejoin");
+    assert_eq!(role(sim, loner), Some(RoleKind::Follower));
+    assert_eq!(sim.node(loner).unwrap().leader(), Some(leader));
+    assert_eq!(leader_term(sim), (leader, term), "same leader, same term");
+    assert_eq!(became_leader(sim).last().map(|&(_, t)| t), Some(term), "no election since");
+    story.end();
+}
+
+#[test]
+fn lagging_follower_beats() {
+    let mut story = Story::new("lagging-follower");
+    let Intervention::Crash { node: lagger } = story.s.run.interventions[0].what else { panic!() };
+    let on_disk = |sim: &Sim| match sim.slot(lagger).unwrap() {
+        NodeSlot::Down { state, .. } => state.log.last_index(),
+        NodeSlot::Up(_) => panic!("node {lagger} is up"),
+    };
+    let progress = |sim: &Sim| {
+        let (leader, _) = leader_term(sim);
+        let p = &sim.node(leader).unwrap().progress().unwrap()[&lagger];
+        (p.next_index, p.match_index)
+    };
+
+    let sim = story.at("Clients writing");
+    let (leader, term) = leader_term(sim);
+    assert!(sim.is_up(lagger) && lagger != leader);
+
+    assert!(story.before("A follower crashes").is_up(lagger));
+    let sim = story.at("A follower crashes");
+    let last = on_disk(sim);
+    assert_eq!(progress(sim).1, last, "match: its last acknowledged entry");
+
+    let sim = story.before("Back, far behind");
+    assert_eq!(on_disk(sim), last);
+    assert_eq!(progress(sim), (last + 1, last), "next and match stay where it acknowledged");
+    assert_eq!(leader_term(sim), (leader, term));
+    let sim = story.at("Back, far behind");
+    let behind = sim.node(leader).unwrap().commit_index() - sim.node(lagger).unwrap().log().last_index();
+    assert!(behind >= 5, "{behind} committed entries behind");
+
+    assert!(!caught_up(story.before("Caught up"), lagger));
+    let restart = story.s.run.interventions[1].at;
+    let sim = story.at("Caught up");
+    assert_eq!(sim.node(lagger).unwrap().log(), sim.node(leader).unwrap().log());
+    let since_restart: Vec<&Event> = events_of(sim, lagger).filter(|&(t, _)| t >= restart).map(|(_, e)| e).collect();
+    assert!(
+        !since_restart.iter().any(|e| matches!(e, Event::AppendRejected { .. })),
+        "the leader sent from its last acknowledged entry: nothing to reject"
+    );
+    let appends = since_restart.iter().filter(|e| matches!(e, Event::EntriesAppended { .. })).count();
+    assert_eq!(appends, 1, "one AppendEntries brought everything it missed");
+    story.end();
+}
+
+#[test]
+fn unsafe_read_beats() {
+    let mut story = Story::new("unsafe-read");
+    let Intervention::Request { node: old, .. } = story.s.run.interventions[0].what else { panic!() };
+    let written = |sim: &Sim| your_answers(sim).iter().filter(|&o| *o == Outcome::Written).count();
+
+    let sim = story.at("Reads without a check");
+    assert_eq!(sim.config().raft.read_mode, ReadMode::UnsafeLocal);
+    assert_eq!(sim.leader(), Some(old));
+
+    assert_eq!(written(story.before("x=old")), 0);
+    let sim = story.at("x=old");
+    assert_eq!(written(sim), 1);
+    assert_eq!(x_at(sim, old).as_deref(), Some("old"));
+
+    assert_eq!(leaders(story.before("A new leader")), vec![old]);
+    let sim = story.at("A new leader");
+    let (new, new_term) = leader_term(sim);
+    assert!(new != old && new_term > sim.node(old).unwrap().term());
+    assert!(sim.node(old).unwrap().is_leader() && sim.is_cut(old, new), "the old leader still believes it leads");
+
+    assert_eq!(written(story.before("x=new")), 1);
+    let sim = story.at("x=new");
+    assert_eq!(written(sim), 2);
+    assert_eq!(x_at(sim, new).as_deref(), Some("new"));
+    assert_eq!(x_at(sim, old).as_deref(), Some("old"));
+
+    assert_eq!(check::check(story.before("A stale read").history()).verdict, Verdict::Linearizable);
+    let sim = story.at("A stale read");
+    assert_eq!(your_answers(sim).last(), Some(&Outcome::Value(Some("old".into()))));
+    let report = check::check(sim.history());
+    assert_eq!(report.verdict, Verdict::NotLinearizable);
+    assert!(report.bad_keys().any(|k| k.key == "x"));
+    story.end();
 }
