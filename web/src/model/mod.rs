@@ -4,6 +4,7 @@
 
 pub mod feed;
 pub mod geometry;
+pub mod log_strip;
 pub mod log_view;
 pub mod message_view;
 pub mod node_view;
@@ -14,6 +15,7 @@ pub mod share;
 pub mod speed;
 pub mod timeline;
 pub mod toggles;
+pub mod tour;
 pub mod tracker;
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! simulator's events as they happen and counts them from the start of the run, so replaying
 //! the same run to an earlier time and forward again adds nothing twice.
 
-use super::speed::format_time;
 use raft_core::client::Outcome;
 use raft_core::sim::{Intervention, Sim, SimEventKind, Violation};
 use raft_core::{Event, NodeId, Term, Time};
@@ -168,9 +167,6 @@ impl Timeline {
         let elections = self.marks.iter().filter(|m| matches!(m.kind, MarkKind::Election { .. })).count();
         let crashes = self.marks.iter().filter(|m| matches!(m.kind, MarkKind::Crash { .. })).count();
         let writes = self.marks.iter().filter(|m| m.kind == MarkKind::Write).count();
-        format!(
-            "{} of run: {elections} election(s), {crashes} crash(es), {writes} acknowledged write(s)",
-            format_time(self.horizon)
-        )
+        format!("{elections} election(s) · {crashes} crash(es) · {writes} acknowledged write(s)")
     }
 }

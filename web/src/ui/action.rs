@@ -51,6 +51,14 @@ pub enum Action {
     CopyLink,
     /// The link was copied to the clipboard (true) or the browser refused (false).
     Copied(bool),
+    /// Starts the tour from its first step.
+    TourStart,
+    /// Goes to the tour's next step.
+    TourNext,
+    /// Ends (or skips) the tour, remembered in this browser.
+    TourEnd,
+    /// Switches large type for a projector on or off.
+    Projector,
     /// Shows or hides the keyboard cheat sheet.
     CheatSheet(bool),
     /// An animation frame at this timestamp (milliseconds).

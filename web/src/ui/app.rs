@@ -12,14 +12,17 @@ use super::cluster::Cluster;
 use super::feed::Feed;
 use super::inspector::{Inspected, Inspector, MessageInfo};
 use super::legend::Legend;
+use super::log_strip::LogStripView;
 use super::logs::Logs;
 use super::partition::PartitionPanel;
 use super::safety::Safety;
 use super::scenario::{Narration, ScenarioMenu};
 use super::settings::Settings;
 use super::timeline::{timeline_bar, Cursor};
-use super::toolbar::Toolbar;
+use super::toolbar::{RunMenu, Toolbar};
+use super::tour::TourCard;
 use crate::model::geometry::ring;
+use crate::model::log_strip::LogStrip;
 use crate::model::log_view::{log_column, log_columns};
 use crate::model::message_view::fields;
 use crate::model::partition::PartitionDraft;
@@ -27,6 +30,7 @@ use crate::model::safety::{badges, history_plot, HistoryPlot};
 use crate::model::session::Session;
 use crate::model::share::{self, Source};
 use crate::model::speed::{self, format_time};
+use crate::model::tour::Tour;
 use crate::model::tracker::Tracker;
 use crate::model::{status_text, ClusterView};
 use gloo_render::AnimationFrame;
@@ -39,8 +43,10 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
-/// Log entries shown per node.
+/// Log entries shown per node in the detailed logs.
 const LOG_ROWS: usize = 12;
+/// Indexes shown in the logs beside the ring (the style sheet hides the oldest on narrow screens).
+const STRIP_CELLS: usize = 24;
 /// Feed lines shown.
 const FEED_SHOWN: usize = 60;
 /// A step stops after this many happenings even if none of them was an event.
@@ -68,6 +74,10 @@ pub struct App {
     /// The cut links when the partition panel last looked.
     shown_cuts: Vec<(NodeId, NodeId)>,
     cheatsheet: bool,
+    /// The first-visit tour, while it runs.
+    tour: Option<Tour>,
+    /// Large type for a lecture hall (`?projector=1`).
+    projector: bool,
     dragging: Rc<Cell<bool>>,
     /// Bumped whenever the present jumps (replay, branch, new run): caches keyed on it.
     generation: u64,
@@ -89,6 +99,10 @@ pub struct App {
     _keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
 }
 
+/// Where this browser remembers that the tour was taken or skipped.
+const TOUR_KEY: &str = "raft-web/tour";
+/// Virtual time the tour plays on at most to find a leader to point at.
+const TOUR_SETTLE_US: Time = 5_000_000;
 /// How long a confirmation stays before it goes away (its fading is in style.css).
 const FADING_NOTICE_MS: f64 = 4_000.0;
 /// Virtual time a loaded run is fast-forwarded at most (the rest plays out as usual).
@@ -124,6 +138,9 @@ impl App {
     fn observe(&mut self) {
         let ring = ring(self.sim().config().nodes);
         self.tracker.observe(&self.session.sim, &ring);
+        if let Some(t) = &mut self.tour {
+            t.observe(self.session.sim.leader());
+        }
         self.show_partition();
     }
 
@@ -259,6 +276,18 @@ impl App {
             if self.session.step().is_none() || self.sim().events_total() > before {
                 break;
             }
+        }
+        self.observe();
+        self.sync_url();
+    }
+
+    /// The tour starts by pointing at the leader: play on (a few virtual seconds at most)
+    /// until there is one.
+    fn settle_for_tour(&mut self) {
+        let limit = self.sim().now() + TOUR_SETTLE_US;
+        while self.sim().leader().is_none() && self.sim().now() < limit {
+            let t = self.sim().now() + 10_000;
+            self.session.advance_to(t);
         }
         self.observe();
         self.sync_url();
@@ -490,6 +519,9 @@ impl Component for App {
             draft: PartitionDraft::new(initial.config.nodes),
             shown_cuts: Vec::new(),
             cheatsheet: false,
+            // A first visit (nothing stored, no shared link) starts with the tour.
+            tour: (browser::plain_visit() && browser::stored(TOUR_KEY).is_none()).then(Tour::default),
+            projector: browser::query("projector").is_some_and(|p| p != "0" && p != "false"),
             dragging: Rc::new(Cell::new(false)),
             generation: 0,
             lin: RefCell::new(None),
@@ -534,6 +566,9 @@ impl Component for App {
                     app.playing = false;
                 }
             }
+        }
+        if app.tour.is_some() {
+            app.settle_for_tour();
         }
         app.request_frame(ctx);
         app
@@ -615,6 +650,24 @@ impl Component for App {
             }
             Action::PartitionSide(id, on_b) => self.draft.put(id, on_b),
             Action::CheatSheet(show) => self.cheatsheet = show,
+            Action::TourStart => {
+                self.tour = Some(Tour::default());
+                self.playing = true;
+                self.settle_for_tour();
+            }
+            Action::TourNext => {
+                if !self.tour.as_mut().is_some_and(Tour::next) {
+                    return Component::update(self, ctx, Action::TourEnd);
+                }
+            }
+            Action::TourEnd => {
+                self.tour = None;
+                browser::store(TOUR_KEY, "done");
+            }
+            Action::Projector => {
+                self.projector = !self.projector;
+                browser::set_query("projector", self.projector.then_some("1"));
+            }
             Action::Save => {
                 self.notice = Some(match browser::save(&self.session.run()) {
                     Ok(()) => format!("Saved: seed {} and {} interventions.", self.sim().config().seed, self.sim().interventions().len()),
@@ -664,68 +717,87 @@ impl Component for App {
         let seed = sim.config().seed;
         let n = sim.config().nodes;
         let cursor = Cursor { now: sim.now(), replay: self.replay, future_interventions: self.future_interventions() };
+        let columns = log_columns(sim, STRIP_CELLS);
         html! {
-            <div class="app">
-                <header class="top">
-                    <div class="title">
-                        <h1>{ "Raft, live" }</h1>
-                        <p class="subtitle">{ format!("{n} nodes of a real Raft implementation, in a deterministic simulation you can break, rewind and share.") }</p>
-                    </div>
-                    <div class="top-right">
-                        <ScenarioMenu list={self.scenario_list.clone()} current={self.scenario.as_ref().map(|s| s.id)} on={on.clone()} />
-                        <button class="quiet small keys-button" data-testid="keys" title="Keyboard shortcuts (?)"
-                            onclick={on.reform(|_: MouseEvent| Action::CheatSheet(true))}>{ "Keys " }<kbd>{ "?" }</kbd></button>
-                        <button class="small" data-testid="copy-link" title="Put a link to this run and moment in the address bar (L)"
-                            onclick={on.reform(|_: MouseEvent| Action::CopyLink)}>{ "Link to this moment" }</button>
-                        <dl class="facts">
-                            <div><dt>{ "seed" }</dt><dd data-testid="seed">{ seed }</dd></div>
-                            <div><dt>{ "time" }</dt><dd data-testid="clock">{ format_time(sim.now()) }</dd></div>
-                            <div><dt>{ "speed" }</dt><dd>{ speed::label(self.speed) }</dd></div>
-                        </dl>
-                    </div>
-                </header>
-                <Toolbar playing={self.playing} speed={self.speed} {seed} has_leader={leader.is_some()}
-                    loss_percent={(sim.loss() * 100.0).round() as u32} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
-                <p class={classes!("status", leader.is_none().then_some("no-leader"))} data-testid="status" role="status"
-                   data-leader={leader.map(|l| l.0.to_string()).unwrap_or_default()}
-                   data-term={leader.map(|l| l.1.to_string()).unwrap_or_default()}
-                   data-playing={self.playing.to_string()}>
-                    { status_text(&view) }
-                    if !self.playing { <span class="paused">{ " · paused" }</span> }
-                </p>
-                if let Some(n) = &self.notice {
-                    <p class={classes!("notice", self.fading.as_ref().is_some_and(|(_, t)| t == n).then_some("fading"))}
-                       role="status" data-testid="notice">{ n.clone() }</p>
-                }
-                if !violations.is_empty() {
-                    <p class="violation" data-testid="violations" role="alert">
-                        { format!("{} safety violation(s): {}", violations.len(), violations[0].detail) }
-                    </p>
-                }
-                { timeline_bar(&self.session.timeline, &cursor, &on, &self.dragging) }
-                if let Some(s) = &self.scenario {
-                    <Narration scenario={s.clone()} pristine={self.pristine()} on={on.clone()} />
-                }
-                <main class="stage">
-                    <div class="picture">
-                        <Cluster view={view.clone()} {selected_node} {selected_message} on={on.clone()} />
-                        <Legend />
-                    </div>
-                    <div class="side">
-                        <Inspector inspected={self.inspected()} on={on.clone()} />
+            <div class={classes!("app", self.projector.then_some("projector"), self.tour.as_ref().map(|t| format!("tour-{}", t.step.target())))}>
+                // The screen: at 1366×768 and up, the ring, every log, the controls, the timeline
+                // and the story are all in view together (style.css lays it out; tests measure it).
+                <div class="screen">
+                    <header class="top">
+                        <div class="title">
+                            <h1>{ "Raft, live" }</h1>
+                            <p class="subtitle">{ format!("{n} nodes of a real Raft implementation, in a deterministic simulation you can break, rewind and share.") }</p>
+                        </div>
+                        <div class="top-right">
+                            <ScenarioMenu list={self.scenario_list.clone()} current={self.scenario.as_ref().map(|s| s.id)} on={on.clone()} />
+                            <button class="quiet small" data-testid="tour-start" title="A short tour of the picture"
+                                onclick={on.reform(|_: MouseEvent| Action::TourStart)}>{ "Tour" }</button>
+                            <RunMenu on={on.clone()} />
+                            <button class="quiet small" data-testid="projector" aria-pressed={self.projector.to_string()}
+                                title="Large type for a lecture hall"
+                                onclick={on.reform(|_: MouseEvent| Action::Projector)}>{ "Projector" }</button>
+                            <button class="quiet small keys-button" data-testid="keys" title="Keyboard shortcuts (?)"
+                                onclick={on.reform(|_: MouseEvent| Action::CheatSheet(true))}>{ "Keys " }<kbd>{ "?" }</kbd></button>
+                            <button class="small" data-testid="copy-link" title="Put a link to this run and moment in the address bar (L)"
+                                onclick={on.reform(|_: MouseEvent| Action::CopyLink)}>{ "Link to this moment" }</button>
+                            <dl class="facts">
+                                <div><dt>{ "seed" }</dt><dd data-testid="seed">{ seed }</dd></div>
+                                <div><dt>{ "time" }</dt><dd data-testid="clock">{ format_time(sim.now()) }</dd></div>
+                                <div><dt>{ "speed" }</dt><dd>{ speed::label(self.speed) }</dd></div>
+                            </dl>
+                        </div>
+                    </header>
+                    <Toolbar playing={self.playing} speed={self.speed} {seed} has_leader={leader.is_some()}
+                        loss_percent={(sim.loss() * 100.0).round() as u32} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
+                    <main class="stage">
+                        <div class="picture">
+                            <Cluster view={view.clone()} {selected_node} {selected_message} on={on.clone()} />
+                            <Legend />
+                        </div>
+                        <LogStripView strip={LogStrip::of(&columns, STRIP_CELLS)} />
+                        { timeline_bar(&self.session.timeline, &cursor, &on, &self.dragging) }
+                        <aside class="side">
+                            <p class={classes!("status", leader.is_none().then_some("no-leader"))} data-testid="status" role="status"
+                               data-leader={leader.map(|l| l.0.to_string()).unwrap_or_default()}
+                               data-term={leader.map(|l| l.1.to_string()).unwrap_or_default()}
+                               data-playing={self.playing.to_string()}>
+                                { status_text(&view) }
+                                if !self.playing { <span class="paused">{ " · paused" }</span> }
+                            </p>
+                            if let Some(n) = &self.notice {
+                                <p class={classes!("notice", self.fading.as_ref().is_some_and(|(_, t)| t == n).then_some("fading"))}
+                                   role="status" data-testid="notice">{ n.clone() }</p>
+                            }
+                            if !violations.is_empty() {
+                                <p class="violation" data-testid="violations" role="alert">
+                                    { format!("{} safety violation(s): {}", violations.len(), violations[0].detail) }
+                                </p>
+                            }
+                            if let Some(t) = &self.tour {
+                                <TourCard step={t.step} leader={leader.map(|l| l.0)} on={on.clone()} />
+                            }
+                            if let Some(s) = &self.scenario {
+                                <Narration scenario={s.clone()} pristine={self.pristine()} on={on.clone()} />
+                            }
+                            <Inspector inspected={self.inspected()} on={on.clone()} />
+                            <Feed lines={feed} />
+                        </aside>
+                    </main>
+                </div>
+                <div class="more">
+                    <div class="tools">
                         <PartitionPanel draft={self.draft.clone()} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
                         <ClientPanel nodes={sim.node_ids().collect::<Vec<_>>()} requests={self.tracker.requests.list.clone()} on={on.clone()} />
                     </div>
-                </main>
-                <div class="checks">
-                    <Safety badges={badges(&self.session.timeline.violations)} plot={self.history()} on={on.clone()} />
-                    <Settings raft={sim.config().raft.clone()} on={on.clone()} />
+                    <div class="checks">
+                        <Safety badges={badges(&self.session.timeline.violations)} plot={self.history()} on={on.clone()} />
+                        <Settings raft={sim.config().raft.clone()} on={on.clone()} />
+                    </div>
+                    <Logs columns={log_columns(sim, LOG_ROWS)} />
+                    <footer class="foot">
+                        <p>{ "Press ? for every key. Every action is an intervention stamped with the virtual time; the run (seed, switches, interventions) replays exactly, which is how the timeline travels back." }</p>
+                    </footer>
                 </div>
-                <Logs columns={log_columns(sim, LOG_ROWS)} />
-                <Feed lines={feed} />
-                <footer class="foot">
-                    <p>{ "Press ? for every key. Every action is an intervention stamped with the virtual time; the run (seed, switches, interventions) replays exactly, which is how the timeline travels back." }</p>
-                </footer>
                 if self.cheatsheet {
                     <CheatSheet on={on.clone()} />
                 }

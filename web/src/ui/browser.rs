@@ -45,6 +45,25 @@ fn storage() -> Option<web_sys::Storage> {
     window()?.local_storage().ok().flatten()
 }
 
+/// A small value kept in this browser (`None` if there is none or no storage).
+pub fn stored(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps a small value in this browser, if it lets the page (a preference lost is no harm).
+pub fn store(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Whether the page was opened without any state in its address (no query, no fragment):
+/// a plain visit rather than a shared link.
+pub fn plain_visit() -> bool {
+    let Some(loc) = window().map(|w| w.location()) else { return false };
+    loc.search().unwrap_or_default().trim_start_matches('?').is_empty() && fragment().is_empty()
+}
+
 pub fn save(run: &Run) -> Result<(), String> {
     let text = run_to_json(run)?;
     let storage = storage().ok_or("this browser has no local storage")?;
@@ -131,6 +150,20 @@ pub fn show_in_url(seed: u64, fragment: &str) {
     url.set_hash(fragment);
     if url.href() == href {
         return;
+    }
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+/// Sets (or with `None` removes) a query parameter in the address bar, without reloading.
+pub fn set_query(name: &str, value: Option<&str>) {
+    let Some(w) = window() else { return };
+    let Ok(href) = w.location().href() else { return };
+    let Ok(url) = web_sys::Url::new(&href) else { return };
+    match value {
+        Some(v) => url.search_params().set(name, v),
+        None => url.search_params().delete(name),
     }
     if let Ok(history) = w.history() {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));

@@ -32,7 +32,7 @@ pub fn Legend() -> Html {
         (GlyphKind::AppendReject, "append rejected"),
     ];
     html! {
-        <details class="legend" open=true>
+        <details class="legend">
             <summary>{ "How to read the picture" }</summary>
             <ul class="legend-list">
                 { for roles.iter().map(|(r, text)| html! {

@@ -10,6 +10,7 @@ mod feed;
 mod glyphs;
 mod inspector;
 mod legend;
+mod log_strip;
 mod logs;
 mod panic;
 mod partition;
@@ -18,6 +19,7 @@ mod scenario;
 mod settings;
 mod timeline;
 mod toolbar;
+mod tour;
 
 pub fn start() {
     panic::install();

@@ -93,10 +93,7 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
     html! {
         <section class="panel timeline" aria-labelledby="timeline-h" data-testid="timeline"
             data-now={cur.now.to_string()} data-horizon={tl.horizon.to_string()}>
-            <header class="panel-head">
-                <h2 id="timeline-h">{ "Timeline" }</h2>
-                <p class="tl-summary">{ tl.summary() }</p>
-            </header>
+            <h2 id="timeline-h" class="visually-hidden">{ "Timeline" }</h2>
             <svg class="tl" viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img"
                 aria-label="The run so far: term bands, elections, crashes, your actions and writes"
                 data-testid="timeline-svg" {onmousedown} {onmousemove} onmouseup={stop.clone()} onmouseleave={stop}>
@@ -120,7 +117,7 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
             </svg>
             <div class="tl-controls">
                 <button data-testid="step-back" onclick={click(Action::StepBack)} title="Back to the previous event (B)"
-                    disabled={cur.now == 0}>{ "‹ Back one event" }</button>
+                    disabled={cur.now == 0}>{ "‹ Back" }</button>
                 <button onclick={click(Action::SeekBy(-1_000_000))} title="One second back ([)" disabled={cur.now == 0}>{ "−1 s" }</button>
                 <input type="range" class="tl-range" data-testid="scrubber" aria-label="Time cursor"
                     min="0" max={(tl.horizon / 1000).to_string()} step="10" value={(cur.now / 1000).to_string()}
@@ -130,6 +127,7 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
                     { "End »" }
                 </button>
                 <span class="tl-time" data-testid="cursor">{ format!("{} / {}", format_time(cur.now), format_time(tl.horizon)) }</span>
+                <span class="tl-summary">{ tl.summary() }</span>
             </div>
             if in_past {
                 <p class="tl-note" data-testid="in-past">{

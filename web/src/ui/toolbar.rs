@@ -55,16 +55,6 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
             }
         })
     };
-    let on_import = {
-        let on = on.clone();
-        Callback::from(move |e: Event| {
-            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                let on = on.clone();
-                browser::read_file(&input, move |text| on.emit(Action::Import(text)));
-                input.set_value("");
-            }
-        })
-    };
     let on_loss = on.reform(|e: Event| {
         let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
         let percent: f64 = v.and_then(|v| v.parse().ok()).unwrap_or(0.0);
@@ -120,17 +110,41 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                     { "New seed" }
                 </button>
             </form>
-            <details class="group run-menu">
-                <summary>{ "Save / load" }</summary>
-                <div class="menu">
-                    <button onclick={click(Action::Save)}>{ "Save in this browser" }</button>
-                    <button onclick={click(Action::Load)}>{ "Load saved run" }</button>
-                    <button onclick={click(Action::Export)}>{ "Export run (JSON)" }</button>
-                    <label class="file">{ "Import run" }
-                        <input type="file" accept="application/json,.json" onchange={on_import} />
-                    </label>
-                </div>
-            </details>
         </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RunMenuProps {
+    pub on: Callback<Action>,
+}
+
+/// Saving and loading a run: in this browser, or as a JSON file.
+#[component]
+pub fn RunMenu(props: &RunMenuProps) -> Html {
+    let on = &props.on;
+    let click = |a: Action| on.reform(move |_: MouseEvent| a.clone());
+    let on_import = {
+        let on = on.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                let on = on.clone();
+                browser::read_file(&input, move |text| on.emit(Action::Import(text)));
+                input.set_value("");
+            }
+        })
+    };
+    html! {
+        <details class="run-menu">
+            <summary>{ "Save / load" }</summary>
+            <div class="menu">
+                <button onclick={click(Action::Save)}>{ "Save in this browser" }</button>
+                <button onclick={click(Action::Load)}>{ "Load saved run" }</button>
+                <button onclick={click(Action::Export)}>{ "Export run (JSON)" }</button>
+                <label class="file">{ "Import run" }
+                    <input type="file" accept="application/json,.json" onchange={on_import} />
+                </label>
+            </div>
+        </details>
     }
 }

@@ -1,0 +1,118 @@
+//! The logs beside the ring: one row per node, one cell per index, newest on the right. A cell
+//! shows its entry's term (tinted by term, so agreeing logs look alike) and is solid once
+//! committed on that node, dashed before; the full commands are in the detailed logs below.
+
+use crate::model::log_strip::{LogStrip, StripRow};
+use crate::model::log_view::LogRow;
+use crate::model::node_view::RoleGlyph;
+use raft_core::{Index, Term};
+use yew::prelude::*;
+
+/// How many tints the terms cycle through (`term-0` .. `term-5` in the style sheet).
+const TINTS: Term = 6;
+
+#[derive(Properties, PartialEq)]
+pub struct LogStripProps {
+    pub strip: LogStrip,
+}
+
+#[component]
+pub fn LogStripView(props: &LogStripProps) -> Html {
+    let s = &props.strip;
+    html! {
+        <section class="panel strip" aria-labelledby="strip-h" data-testid="log-strip">
+            <header class="panel-head">
+                <h2 id="strip-h">{ "Logs" }</h2>
+                <p class="strip-key">
+                    <span class="cell committed">{ "2" }</span>{ " committed " }
+                    <span class="cell">{ "2" }</span>{ " not yet · the number is the entry's term" }
+                </p>
+            </header>
+            // Two arrangements of the same cells; the style sheet shows the one that fits: a row
+            // per node under the drawing, a column per node beside it.
+            { by_node(s) }
+            { by_index(s) }
+            if s.indexes().next().is_none() {
+                <p class="hint">{ "Every log is empty." }</p>
+            }
+        </section>
+    }
+}
+
+fn by_node(s: &LogStrip) -> Html {
+    let newest = s.last;
+    html! {
+        <table class="strip-grid by-node">
+            <thead>
+                <tr>
+                    <th scope="col" class="strip-node">{ "index" }</th>
+                    { for s.indexes().map(|i| html! { <th scope="col" data-age={(newest - i).to_string()}>{ i }</th> }) }
+                </tr>
+            </thead>
+            <tbody>
+                { for s.rows.iter().map(|r| html! {
+                    <tr class={format!("role-{}", r.role.name())} data-testid={format!("strip-{}", r.node)}
+                        data-commit-index={r.commit_index.to_string()}>
+                        <th scope="row" class="strip-node" title={node_title(r)}>{ node_label(r) }</th>
+                        { for r.cells.iter().zip(s.indexes()).map(|(c, i)| cell(c.as_ref(), i, newest)) }
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+fn by_index(s: &LogStrip) -> Html {
+    let newest = s.last;
+    html! {
+        <div class="strip-scroll">
+            <table class="strip-grid by-index">
+                <thead>
+                    <tr>
+                        <th scope="col" class="strip-index">{ "#" }</th>
+                        { for s.rows.iter().map(|r| html! {
+                            <th scope="col" class={classes!("strip-node", format!("role-{}", r.role.name()))} title={node_title(r)}>
+                                { node_label(r) }
+                            </th>
+                        }) }
+                    </tr>
+                </thead>
+                <tbody>
+                    { for s.indexes().enumerate().map(|(k, i)| html! {
+                        <tr data-age={(newest - i).to_string()}>
+                            <th scope="row" class="strip-index">{ i }</th>
+                            { for s.rows.iter().map(|r| cell(r.cells[k].as_ref(), i, newest)) }
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn node_title(r: &StripRow) -> String {
+    format!("node {}, {}, term {}, commit index {}", r.node, r.role.name(), r.term, r.commit_index)
+}
+
+fn node_label(r: &StripRow) -> Html {
+    html! {
+        <>
+            { format!("S{}", r.node) }
+            if r.role == RoleGlyph::Leader { <span class="strip-role">{ " leader" }</span> }
+            if r.role == RoleGlyph::Crashed { <span class="strip-role">{ " down" }</span> }
+        </>
+    }
+}
+
+fn cell(entry: Option<&LogRow>, i: Index, newest: Index) -> Html {
+    let age = (newest - i).to_string();
+    match entry {
+        Some(e) => html! {
+            <td data-age={age} data-index={i.to_string()} data-committed={e.committed.to_string()}
+                title={format!("index {i}, term {}: {}{}", e.term, e.command, if e.committed { " (committed)" } else { " (not committed)" })}>
+                <span class={classes!("cell", format!("term-{}", e.term % TINTS), e.committed.then_some("committed"))}>{ e.term }</span>
+            </td>
+        },
+        None => html! { <td data-age={age} /> },
+    }
+}

@@ -1,0 +1,61 @@
+// The first-visit tour: shown on a plain first visit, walked through to the end by killing the
+// leader, remembered, and reachable again from its button.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertHealthy, useApp } from './harness.mjs';
+
+const app = useApp();
+
+const step = (page) => page.getAttribute('[data-testid="tour"]', 'data-step');
+const highlighted = (page, target) => page.evaluate((t) => document.querySelector('.app').classList.contains(`tour-${t}`), target);
+
+test('a first visit takes the tour to a new leader, and the browser remembers it', async () => {
+  const p = await app.open('');
+  await p.page.waitForSelector('[data-testid="tour"]');
+  // It points at a leader that is there.
+  assert.equal(await step(p.page), '1');
+  const leader = await p.page.getAttribute('[data-testid="status"]', 'data-leader');
+  assert.match(leader, /^\d$/);
+  assert.match(await p.page.textContent('[data-testid="tour"]'), new RegExp(`node ${leader}`));
+  assert.ok(await highlighted(p.page, 'leader'));
+  const glow = await p.page.evaluate(() => getComputedStyle(document.querySelector('[data-role="leader"] .shape')).filter);
+  assert.match(glow, /drop-shadow/);
+  for (const [n, target] of [['2', 'heartbeats'], ['3', 'timers'], ['4', 'kill']]) {
+    await p.page.click('[data-testid="tour-next"]');
+    assert.equal(await step(p.page), n);
+    assert.ok(await highlighted(p.page, target), `step ${n} highlights ${target}`);
+  }
+  // Step 4 waits for the student: no Next, and it stays until the leader is killed.
+  assert.equal(await p.page.locator('[data-testid="tour-next"]').count(), 0);
+  await p.page.click('[data-testid="kill-leader"]');
+  await p.page.waitForSelector('[data-testid="tour"][data-step="5"]');
+  await p.page.selectOption('[data-testid="speed"]', '7');
+  await p.page.waitForSelector('[data-testid="tour"][data-step="6"]', { timeout: 30000 });
+  const now = await p.page.getAttribute('[data-testid="status"]', 'data-leader');
+  assert.notEqual(now, leader);
+  assert.match(await p.page.textContent('[data-testid="tour"]'), new RegExp(`Node ${now} took over`));
+  await p.page.click('[data-testid="tour-end"]');
+  assert.equal(await p.page.locator('[data-testid="tour"]').count(), 0);
+  await assertHealthy(p);
+
+  // Remembered: the next plain visit has no tour; the button brings it back.
+  const again = await app.open('');
+  await again.page.waitForTimeout(300);
+  assert.equal(await again.page.locator('[data-testid="tour"]').count(), 0);
+  await again.page.click('[data-testid="tour-start"]');
+  await again.page.waitForSelector('[data-testid="tour"][data-step="1"]');
+  await again.page.click('[data-testid="tour-skip"]');
+  assert.equal(await again.page.locator('[data-testid="tour"]').count(), 0);
+  await assertHealthy(again);
+});
+
+test('a shared link opens without the tour', async () => {
+  const p = await app.open('seed=42');
+  // Nothing remembered, as on a first visit: the link alone keeps the tour away.
+  await p.page.evaluate(() => localStorage.removeItem('raft-web/tour'));
+  await p.page.reload();
+  await p.page.waitForSelector('[data-testid="cluster"] [data-node-id]');
+  await p.page.waitForTimeout(300);
+  assert.equal(await p.page.locator('[data-testid="tour"]').count(), 0);
+  await assertHealthy(p);
+});
