@@ -5,11 +5,9 @@
 use super::message_view::kind_words;
 use raft_core::event::{DenyReason, Event, StepDownReason};
 use raft_core::sim::{DropReason, Intervention, Sim, SimEvent, SimEventKind};
+use raft_core::sim::USER_CLIENT;
 use raft_core::{ClientRequest, NodeId, Op, Outcome, RoleKind, Term, Time};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The name of the user's own client in the simulator.
-pub const USER_CLIENT: &str = "you";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Category {

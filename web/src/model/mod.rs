@@ -13,6 +13,7 @@ pub mod safety;
 pub mod session;
 pub mod share;
 pub mod speed;
+pub mod story;
 pub mod timeline;
 pub mod toggles;
 pub mod tour;

@@ -16,6 +16,8 @@ pub enum Action {
     SelectMessage(MessageId),
     CloseInspector,
     TogglePlay,
+    /// Plays on from a story's beat (the story's end still stops it).
+    Continue,
     /// Pauses and advances to the next thing that happens.
     Step,
     SetSpeed(usize),

@@ -30,12 +30,13 @@ use crate::model::safety::{badges, history_plot, HistoryPlot};
 use crate::model::session::Session;
 use crate::model::share::{self, Source};
 use crate::model::speed::{self, format_time};
+use crate::model::story;
 use crate::model::tour::Tour;
 use crate::model::tracker::Tracker;
 use crate::model::{status_text, ClusterView};
 use gloo_render::AnimationFrame;
 use raft_core::check::{self, Report};
-use raft_core::sim::scenarios::{self, Scenario};
+use raft_core::sim::scenarios::{self, Beat, Scenario};
 use raft_core::sim::{InFlight, Intervention, Run, SimConfig};
 use raft_core::{NodeId, Time};
 use std::cell::{Cell, RefCell};
@@ -206,6 +207,12 @@ impl App {
             }
             None => self.notice = Some(format!("There is no scenario called {id}.")),
         }
+    }
+
+    /// The beats of the story being told: a scenario's, while the run is still the scenario
+    /// as written (the beats are moments of that run).
+    fn story_beats(&self) -> Option<&[Beat]> {
+        self.scenario.as_ref().filter(|_| self.pristine()).map(|s| s.beats.as_slice())
     }
 
     /// Whether the run is still the scenario's, as written.
@@ -594,11 +601,16 @@ impl Component for App {
                 if advance == 0 {
                     return false;
                 }
-                let mut target = self.sim().now() + advance;
+                let now = self.sim().now();
+                let mut target = now + advance;
                 if let Some(p) = self.pause_at.filter(|&p| p <= target) {
                     target = p;
                     self.playing = false;
                     self.pause_at = None;
+                }
+                if let Some(b) = self.story_beats().and_then(|beats| story::stop_before(beats, now, target)) {
+                    target = b;
+                    self.playing = false;
                 }
                 self.session.advance_to(target);
                 self.observe();
@@ -631,6 +643,10 @@ impl Component for App {
                 self.reveal_inspector = true;
             }
             Action::CloseInspector => self.selected = None,
+            Action::Continue => {
+                self.playing = true;
+                self.sync_url();
+            }
             Action::TogglePlay => {
                 self.playing = !self.playing;
                 self.pause_at = None;
@@ -716,7 +732,13 @@ impl Component for App {
         let feed: Vec<_> = self.tracker.feed.iter().rev().take(FEED_SHOWN).cloned().collect();
         let seed = sim.config().seed;
         let n = sim.config().nodes;
-        let cursor = Cursor { now: sim.now(), replay: self.replay, future_interventions: self.future_interventions() };
+        let cursor = Cursor {
+            now: sim.now(),
+            replay: self.replay,
+            future_interventions: self.future_interventions(),
+            beats: self.story_beats().map(|b| b.iter().map(|b| (b.at, b.title)).collect()).unwrap_or_default(),
+            story_end: self.scenario.as_ref().filter(|_| self.pristine()).map(|s| s.until),
+        };
         let columns = log_columns(sim, STRIP_CELLS);
         html! {
             <div class={classes!("app", self.projector.then_some("projector"), self.tour.as_ref().map(|t| format!("tour-{}", t.step.target())))}>
@@ -777,7 +799,7 @@ impl Component for App {
                                 <TourCard step={t.step} leader={leader.map(|l| l.0)} on={on.clone()} />
                             }
                             if let Some(s) = &self.scenario {
-                                <Narration scenario={s.clone()} pristine={self.pristine()} on={on.clone()} />
+                                <Narration scenario={s.clone()} pristine={self.pristine()} now={sim.now()} playing={self.playing} on={on.clone()} />
                             }
                             <Inspector inspected={self.inspected()} on={on.clone()} />
                             <Feed lines={feed} />

@@ -1,7 +1,10 @@
 //! The guided scenarios: a menu, and the narration and what to watch of the one running.
 
 use super::action::Action;
+use crate::model::speed::format_time;
+use crate::model::story;
 use raft_core::sim::scenarios::Scenario;
+use raft_core::Time;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -36,26 +39,48 @@ pub struct NarrationProps {
     pub scenario: Scenario,
     /// Whether the run still is the scenario as written (no action, no switch changed).
     pub pristine: bool,
+    pub now: Time,
+    pub playing: bool,
     pub on: Callback<Action>,
 }
 
+/// The story's current beat (its moments are those of the run as written), a button to play
+/// on from it, and the whole story's summary and what to watch, folded.
 #[component]
 pub fn Narration(props: &NarrationProps) -> Html {
     let s = &props.scenario;
     let id = s.id.to_string();
+    let beat = props.pristine.then(|| story::current_beat(&s.beats, props.now)).flatten();
+    let more_to_come = props.now < s.until;
     html! {
-        <section class="panel narration" aria-labelledby="narration-h" data-testid="narration" data-scenario={s.id}>
+        <section class="panel narration" aria-labelledby="narration-h" data-testid="narration" data-scenario={s.id}
+            data-beat={beat.map(|b| (b + 1).to_string()).unwrap_or_default()}>
             <header class="panel-head">
                 <h2 id="narration-h">{ s.title }</h2>
                 <button class="small" data-testid="scenario-restart" onclick={props.on.reform(move |_: MouseEvent| Action::LoadScenario(id.clone()))}>
                     { "Restart" }
                 </button>
             </header>
-            <p>{ s.narration }</p>
-            <h3 class="sub">{ "What to watch" }</h3>
-            <ul class="watch">{ for s.watch.iter().map(|w| html! { <li>{ *w }</li> }) }</ul>
+            if let Some(b) = beat.map(|i| (i, &s.beats[i])) {
+                <div class="beat" aria-live="polite">
+                    <p class="beat-count">{ format!("{} of {} · {}", b.0 + 1, s.beats.len(), format_time(b.1.at)) }</p>
+                    <h3 class="beat-title" data-testid="beat-title">{ b.1.title }</h3>
+                    <p class="beat-text">{ b.1.text }</p>
+                </div>
+                if !props.playing && more_to_come {
+                    <button class="primary" data-testid="story-continue" onclick={props.on.reform(|_: MouseEvent| Action::Continue)}>
+                        { if b.0 + 1 < s.beats.len() { "Continue ▶" } else { "Play to the end ▶" } }
+                    </button>
+                }
+            }
+            <details class="story-about" open={beat.is_none()}>
+                <summary>{ "The whole story" }</summary>
+                <p>{ s.narration }</p>
+                <h3 class="sub">{ "What to watch" }</h3>
+                <ul class="watch">{ for s.watch.iter().map(|w| html! { <li>{ *w }</li> }) }</ul>
+            </details>
             if !props.pristine {
-                <p class="hint">{ "You changed this run: the link now carries your version." }</p>
+                <p class="hint">{ "You changed this run: the link now carries your version, and the story's moments may no longer hold." }</p>
             }
         </section>
     }

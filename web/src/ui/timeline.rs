@@ -51,15 +51,21 @@ pub struct Cursor {
     pub replay: Option<(Time, f64)>,
     /// How many interventions an action now would forget.
     pub future_interventions: usize,
+    /// A story's beats (time, title): marked on the timeline, the ones ahead too.
+    pub beats: Vec<(Time, &'static str)>,
+    /// Where a story ends, if one is told: the timeline reaches that far before the run does.
+    pub story_end: Option<Time>,
 }
 
 /// The scrubber. `dragging` remembers a press on the timeline between mouse events.
 pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging: &Rc<Cell<bool>>) -> Html {
+    // The scale ends at the furthest point reached, or at the story's end if that is later.
+    let extent = tl.horizon.max(cur.story_end.unwrap_or(0));
     let seek_at = {
-        let (on, horizon) = (on.clone(), tl.horizon);
+        let on = on.clone();
         move |e: &MouseEvent| {
             if let Some(f) = fraction_of(e) {
-                on.emit(Action::Seek((f * horizon as f64).round() as Time));
+                on.emit(Action::Seek((f * extent as f64).round() as Time));
             }
         }
     };
@@ -87,7 +93,7 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
         Action::Seek(v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 1000)
     });
     let click = |a: Action| on.reform(move |_: MouseEvent| a.clone());
-    let x = |t: Time| tl.fraction(t) * W;
+    let x = |t: Time| if extent == 0 { 0.0 } else { (t as f64 / extent as f64).clamp(0.0, 1.0) * W };
     let cursor = x(cur.now);
     let in_past = cur.now < tl.horizon;
     html! {
@@ -113,6 +119,12 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
                         y2={(H - 4.0 - 2.0 * (n.min(5) as f64)).to_string()} /> }
                 }) }
                 { for tl.marks.iter().filter(|m| m.kind != MarkKind::Write).map(|m| mark_glyph(&m.kind, x(m.at))) }
+                { for cur.beats.iter().enumerate().map(|(i, &(at, title))| html! {
+                    <g class={classes!("tl-beat", (at > cur.now).then_some("ahead"))} data-testid="timeline-beat" data-at={at.to_string()}>
+                        <path d={format!("M{0} 16 v30 M{0} 16 h9 l-3 4 l3 4 h-9", x(at))} />
+                        <title>{ format!("Beat {}: {title}", i + 1) }</title>
+                    </g>
+                }) }
                 <line class="tl-cursor" x1={cursor.to_string()} x2={cursor.to_string()} y1="0" y2={H.to_string()} />
             </svg>
             <div class="tl-controls">
@@ -120,7 +132,7 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
                     disabled={cur.now == 0}>{ "‹ Back" }</button>
                 <button onclick={click(Action::SeekBy(-1_000_000))} title="One second back ([)" disabled={cur.now == 0}>{ "−1 s" }</button>
                 <input type="range" class="tl-range" data-testid="scrubber" aria-label="Time cursor"
-                    min="0" max={(tl.horizon / 1000).to_string()} step="10" value={(cur.now / 1000).to_string()}
+                    min="0" max={(extent / 1000).to_string()} step="10" value={(cur.now / 1000).to_string()}
                     oninput={on_range} />
                 <button onclick={click(Action::SeekBy(1_000_000))} title="One second forward (])">{ "+1 s" }</button>
                 <button data-testid="jump-end" onclick={click(Action::JumpToEnd)} disabled={!in_past} title="Back to the present (E)">
