@@ -93,5 +93,14 @@ test('on a phone the whole ring is on the first screen, above the controls', asy
   assertInView(b.cluster, 'cluster', b.viewport);
   assertInView(b.status, 'status', b.viewport);
   assert.ok(b.cluster.height > 300, `the ring is ${b.cluster.height}px tall`);
+  // Messages are finger-sized targets (44 px, as touch guidelines ask).
+  const hit = await (await p.page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid="cluster"] .msg .hit');
+    return c && c.getBoundingClientRect().width;
+  }, null, { timeout: 15000 })).jsonValue();
+  assert.ok(hit >= 44, `a message's target is ${hit}px wide`);
+  // The timeline's labels keep their shape at a phone's width.
+  const label = await p.page.$eval('.tl-band text', (t) => { const r = t.getBoundingClientRect(); return r.width / r.height; });
+  assert.ok(label > 1.5, `a band label is squashed (width/height ${label})`);
   await assertHealthy(p);
 });

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-const W: f64 = 1000.0;
+/// The timeline's height in pixels; positions along it are percentages of its width.
 const H: f64 = 62.0;
 const WRITE_BINS: usize = 200;
 
@@ -21,27 +21,34 @@ fn fraction_of(e: &MouseEvent) -> Option<f64> {
     (rect.width() > 0.0).then(|| ((e.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0))
 }
 
-fn mark_glyph(kind: &MarkKind, x: f64) -> Html {
+/// A mark's glyph, drawn around x = 0 in pixels (the caller places it along the timeline).
+fn mark_glyph(kind: &MarkKind) -> Html {
     let title = html! { <title>{ kind.label() }</title> };
     match kind {
         MarkKind::Election { term, .. } => html! {
-            <g class="tl-mark election"><path d={format!("M{x} 22 l6 10 h-12 z")} />{ title }
-                <text x={x.to_string()} y="44">{ term }</text></g>
+            <g class="tl-mark election"><path d="M0 22 l6 10 h-12 z" />{ title }
+                <text x="0" y="44">{ term }</text></g>
         },
         MarkKind::Crash { .. } => html! {
-            <g class="tl-mark crash"><path d={format!("M{} 23 l8 8 m0 -8 l-8 8", x - 4.0)} />{ title }</g>
+            <g class="tl-mark crash"><path d="M-4 23 l8 8 m0 -8 l-8 8" />{ title }</g>
         },
         MarkKind::Restart { .. } => html! {
-            <g class="tl-mark restart"><circle cx={x.to_string()} cy="27" r="4" />{ title }</g>
+            <g class="tl-mark restart"><circle cx="0" cy="27" r="4" />{ title }</g>
         },
         MarkKind::Action(_) => html! {
-            <g class="tl-mark action"><path d={format!("M{x} 21 l5 6 l-5 6 l-5 -6 z")} />{ title }</g>
+            <g class="tl-mark action"><path d="M0 21 l5 6 l-5 6 l-5 -6 z" />{ title }</g>
         },
         MarkKind::Violation(_) => html! {
-            <g class="tl-mark violation"><rect x={(x - 2.0).to_string()} y="18" width="4" height="30" />{ title }</g>
+            <g class="tl-mark violation"><rect x="-2" y="18" width="4" height="30" />{ title }</g>
         },
         MarkKind::Write => html! {},
     }
+}
+
+/// `glyph` placed at `percent` of the timeline's width: an inner viewport, so that the glyph
+/// keeps its shape at any width (the timeline stretches only positions, never drawings).
+fn at_percent(percent: f64, glyph: Html) -> Html {
+    html! { <svg x={format!("{percent:.3}%")} overflow="visible">{ glyph }</svg> }
 }
 
 /// What the scrubber shows besides the timeline itself.
@@ -93,14 +100,16 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
         Action::Seek(v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 1000)
     });
     let click = |a: Action| on.reform(move |_: MouseEvent| a.clone());
-    let x = |t: Time| if extent == 0 { 0.0 } else { (t as f64 / extent as f64).clamp(0.0, 1.0) * W };
+    // Where `t` falls, in percent of the width.
+    let x = |t: Time| if extent == 0 { 0.0 } else { (t as f64 / extent as f64).clamp(0.0, 1.0) * 100.0 };
+    let pc = |v: f64| format!("{v:.3}%");
     let cursor = x(cur.now);
     let in_past = cur.now < tl.horizon;
     html! {
         <section class="panel timeline" aria-labelledby="timeline-h" data-testid="timeline"
             data-now={cur.now.to_string()} data-horizon={tl.horizon.to_string()}>
             <h2 id="timeline-h" class="visually-hidden">{ "Timeline" }</h2>
-            <svg class="tl" viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img"
+            <svg class="tl" role="img"
                 aria-label="The run so far: term bands, elections, crashes, your actions and writes"
                 data-testid="timeline-svg" {onmousedown} {onmousemove} onmouseup={stop.clone()} onmouseleave={stop}>
                 { for tl.band_spans().enumerate().map(|(i, (b, end))| {
@@ -108,24 +117,25 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
                     let label = match b.leader { Some(l) => format!("t{} · {l}", b.term), None => format!("t{}", b.term) };
                     html! {
                         <g class={classes!("tl-band", if i % 2 == 0 { "even" } else { "odd" }, b.leader.is_none().then_some("leaderless"))}>
-                            <rect x={x0.to_string()} y="0" width={(x1 - x0).max(0.5).to_string()} height="16" />
-                            if x1 - x0 > 34.0 { <text x={(x0 + 4.0).to_string()} y="12">{ label }</text> }
+                            <rect x={pc(x0)} y="0" width={pc((x1 - x0).max(0.05))} height="16" />
+                            if x1 - x0 > 3.4 { <text x={pc(x0)} dx="4" y="12">{ label }</text> }
                         </g>
                     }
                 }) }
                 { for tl.write_bins(WRITE_BINS).into_iter().map(|(i, n)| {
-                    let bx = (i as f64 + 0.5) * W / WRITE_BINS as f64;
-                    html! { <line class="tl-write" x1={bx.to_string()} x2={bx.to_string()} y1={H.to_string()}
+                    let bx = pc((i as f64 + 0.5) * 100.0 / WRITE_BINS as f64);
+                    html! { <line class="tl-write" x1={bx.clone()} x2={bx} y1={H.to_string()}
                         y2={(H - 4.0 - 2.0 * (n.min(5) as f64)).to_string()} /> }
                 }) }
-                { for tl.marks.iter().filter(|m| m.kind != MarkKind::Write).map(|m| mark_glyph(&m.kind, x(m.at))) }
+                { for tl.marks.iter().filter(|m| m.kind != MarkKind::Write).map(|m| at_percent(x(m.at), mark_glyph(&m.kind))) }
                 { for cur.beats.iter().enumerate().map(|(i, &(at, title))| html! {
-                    <g class={classes!("tl-beat", (at > cur.now).then_some("ahead"))} data-testid="timeline-beat" data-at={at.to_string()}>
-                        <path d={format!("M{0} 16 v30 M{0} 16 h9 l-3 4 l3 4 h-9", x(at))} />
+                    <svg x={pc(x(at))} overflow="visible" class={classes!("tl-beat", (at > cur.now).then_some("ahead"))}
+                        data-testid="timeline-beat" data-at={at.to_string()}>
+                        <path d="M0 16 v30 M0 16 h9 l-3 4 l3 4 h-9" />
                         <title>{ format!("Beat {}: {title}", i + 1) }</title>
-                    </g>
+                    </svg>
                 }) }
-                <line class="tl-cursor" x1={cursor.to_string()} x2={cursor.to_string()} y1="0" y2={H.to_string()} />
+                <line class="tl-cursor" x1={pc(cursor)} x2={pc(cursor)} y1="0" y2={H.to_string()} />
             </svg>
             <div class="tl-controls">
                 <button data-testid="step-back" onclick={click(Action::StepBack)} title="Back to the previous event (B)"
