@@ -41,15 +41,17 @@ test('the leader-crash story pauses on each beat and tells what happened there',
     await page.waitForTimeout(400);
     assert.equal(Number(await attr(page, '[data-testid="timeline"]', 'data-now')), times[beat - 1]);
     await page.click('[data-testid="story-continue"]');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'story-continue', 'focus stays on the button');
   }
   assert.equal(new Set(titles).size, 4, `a new text at every beat: ${titles.join(' | ')}`);
   await assertHealthy(p);
 });
 
 test('a changed run no longer claims the story\'s beats', async () => {
-  const p = await app.open('speed=7#scenario=leader-crash');
+  const p = await app.open('paused=1#scenario=leader-crash');
   await p.page.waitForSelector('[data-testid="narration"][data-beat="1"]');
-  await p.page.click('[data-testid="cluster"] [data-node-id="3"]');
+  const other = await p.page.$eval('[data-testid="cluster"] [data-role="follower"]', (n) => n.dataset.nodeId);
+  await p.page.click(`[data-testid="cluster"] [data-node-id="${other}"]`);
   await p.page.click('[data-testid="inspector"] button:has-text("Crash")');
   await p.page.waitForSelector('[data-testid="narration"][data-beat=""]');
   assert.equal(await p.page.locator('[data-testid="timeline-beat"]').count(), 0);

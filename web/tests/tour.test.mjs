@@ -20,11 +20,19 @@ test('a first visit takes the tour to a new leader, and the browser remembers it
   assert.ok(await highlighted(p.page, 'leader'));
   const glow = await p.page.evaluate(() => getComputedStyle(document.querySelector('[data-role="leader"] .shape')).filter);
   assert.match(glow, /drop-shadow/);
-  for (const [n, target] of [['2', 'heartbeats'], ['3', 'timers'], ['4', 'kill']]) {
+  // What glows at each step: the leader, then its heartbeats, then the followers' timers.
+  const glows = (sel) => p.page.evaluate((s) => [...document.querySelectorAll(s)].some((e) => /drop-shadow/.test(getComputedStyle(e).filter)), sel);
+  for (const [n, target, glowing] of [['2', 'heartbeats', '.msg.append .glyph'], ['3', 'timers', '.node .timer'], ['4', 'kill', null]]) {
     await p.page.click('[data-testid="tour-next"]');
     assert.equal(await step(p.page), n);
     assert.ok(await highlighted(p.page, target), `step ${n} highlights ${target}`);
+    if (glowing) await p.page.waitForFunction((s) => [...document.querySelectorAll(s)].some((e) => /drop-shadow/.test(getComputedStyle(e).filter)), glowing);
   }
+  assert.ok(!(await glows('.node .timer')), 'the timers stop glowing after their step');
+  const ring = await p.page.evaluate(() => getComputedStyle(document.querySelector('[data-testid="kill-leader"]')).boxShadow);
+  assert.notEqual(ring, 'none', 'step 4 rings the kill button');
+  // The Next button went with step 3: focus moved to the step's heading, not to the page.
+  assert.equal(await p.page.evaluate(() => document.activeElement?.id), 'tour-h');
   // Step 4 waits for the student: no Next, and it stays until the leader is killed.
   assert.equal(await p.page.locator('[data-testid="tour-next"]').count(), 0);
   await p.page.click('[data-testid="kill-leader"]');
@@ -36,6 +44,7 @@ test('a first visit takes the tour to a new leader, and the browser remembers it
   assert.match(await p.page.textContent('[data-testid="tour"]'), new RegExp(`Node ${now} took over`));
   await p.page.click('[data-testid="tour-end"]');
   assert.equal(await p.page.locator('[data-testid="tour"]').count(), 0);
+  assert.equal(await p.page.evaluate(() => document.activeElement?.dataset?.testid), 'tour-start');
   await assertHealthy(p);
 
   // Remembered: the next plain visit has no tour; the button brings it back.

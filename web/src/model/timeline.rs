@@ -140,12 +140,18 @@ impl Timeline {
         self.horizon = now;
     }
 
-    /// Where `at` falls on the timeline, from 0 to 1.
-    pub fn fraction(&self, at: Time) -> f64 {
-        if self.horizon == 0 {
+    /// Where the timeline's scale ends: at the furthest point reached, or at `end` (a story's
+    /// end) if that is later, so that what is ahead can be marked.
+    pub fn extent(&self, end: Option<Time>) -> Time {
+        self.horizon.max(end.unwrap_or(0))
+    }
+
+    /// Where `at` falls on a timeline whose scale ends at `extent`, from 0 to 1.
+    pub fn fraction(at: Time, extent: Time) -> f64 {
+        if extent == 0 {
             return 0.0;
         }
-        (at as f64 / self.horizon as f64).clamp(0.0, 1.0)
+        (at as f64 / extent as f64).clamp(0.0, 1.0)
     }
 
     /// Each band with the time it ends.
@@ -154,10 +160,10 @@ impl Timeline {
     }
 
     /// Acknowledged writes counted in `bins` equal slices of the timeline: (slice, count).
-    pub fn write_bins(&self, bins: usize) -> Vec<(usize, usize)> {
+    pub fn write_bins(&self, bins: usize, extent: Time) -> Vec<(usize, usize)> {
         let mut counts = vec![0; bins.max(1)];
         for m in self.marks.iter().filter(|m| m.kind == MarkKind::Write) {
-            let i = (self.fraction(m.at) * bins as f64) as usize;
+            let i = (Self::fraction(m.at, extent) * bins as f64) as usize;
             counts[i.min(bins.max(1) - 1)] += 1;
         }
         counts.into_iter().enumerate().filter(|&(_, c)| c > 0).collect()

@@ -110,8 +110,8 @@ impl Tour {
         }
     }
 
-    /// Moves on when the cluster did what the step waits for: the leader it named is gone
-    /// (killed, cut off or deposed), then some node leads again.
+    /// Moves on when the cluster did what the step waits for: the leader it named no longer
+    /// leads (killed, or replaced by a higher term's leader), then another node leads.
     pub fn observe(&mut self, leader: Option<NodeId>) {
         match self.step {
             TourStep::KillLeader => match (self.victim, leader) {
@@ -119,7 +119,7 @@ impl Tour {
                 (Some(v), l) if l != Some(v) => self.step = TourStep::Election,
                 _ => {}
             },
-            TourStep::Election if leader.is_some() => self.step = TourStep::Done,
+            TourStep::Election if leader.is_some() && leader != self.victim => self.step = TourStep::Done,
             _ => {}
         }
     }
@@ -146,6 +146,8 @@ mod tests {
         assert_eq!(t.step, TourStep::Election);
         t.observe(None);
         assert_eq!(t.step, TourStep::Election);
+        t.observe(Some(2));
+        assert_eq!(t.step, TourStep::Election, "the old leader back (a step back in time) is no new leader");
         t.observe(Some(4));
         assert_eq!(t.step, TourStep::Done);
         assert!(!t.next(), "the last step ends the tour");

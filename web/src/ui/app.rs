@@ -36,7 +36,7 @@ use crate::model::tracker::Tracker;
 use crate::model::{status_text, ClusterView};
 use gloo_render::AnimationFrame;
 use raft_core::check::{self, Report};
-use raft_core::sim::scenarios::{self, Beat, Scenario};
+use raft_core::sim::scenarios::{self, Scenario};
 use raft_core::sim::{InFlight, Intervention, Run, SimConfig};
 use raft_core::{NodeId, Time};
 use std::cell::{Cell, RefCell};
@@ -67,8 +67,6 @@ pub struct App {
     scenario: Option<Scenario>,
     /// (id, title) of every scenario, for the menu.
     scenario_list: Vec<(&'static str, &'static str)>,
-    /// Playing pauses when the present reaches this (the end of a scenario's story).
-    pause_at: Option<Time>,
     /// The last replay: virtual time replayed and how long it took (ms).
     replay: Option<(Time, f64)>,
     draft: PartitionDraft,
@@ -77,6 +75,9 @@ pub struct App {
     cheatsheet: bool,
     /// The first-visit tour, while it runs.
     tour: Option<Tour>,
+    /// Once drawn, keyboard focus moves here (a selector): to the next text to read when the
+    /// control that had focus went away with the step it belonged to.
+    focus: Option<&'static str>,
     /// Large type for a lecture hall (`?projector=1`).
     projector: bool,
     dragging: Rc<Cell<bool>>,
@@ -178,10 +179,11 @@ impl App {
         let nodes = run.config.nodes;
         self.session = session;
         self.scenario = scenario;
+        // The tour talks about the run it started on.
+        self.tour = None;
         self.selected = None;
         self.notice = notice;
         self.replay = None;
-        self.pause_at = None;
         self.draft = PartitionDraft::new(nodes);
         self.shown_cuts = Vec::new();
         if let Some(t) = at {
@@ -200,19 +202,18 @@ impl App {
         }
         match scenarios::by_id(id) {
             Some(s) => {
-                let (run, start, until) = (s.run.clone(), s.starts_at(), s.until);
+                let (run, start) = (s.run.clone(), s.starts_at());
                 self.load(run, Some(s), (start > 0).then_some(start), None);
-                self.pause_at = Some(until);
                 self.playing = true;
             }
             None => self.notice = Some(format!("There is no scenario called {id}.")),
         }
     }
 
-    /// The beats of the story being told: a scenario's, while the run is still the scenario
-    /// as written (the beats are moments of that run).
-    fn story_beats(&self) -> Option<&[Beat]> {
-        self.scenario.as_ref().filter(|_| self.pristine()).map(|s| s.beats.as_slice())
+    /// The story being told: the scenario, while the run is still the scenario as written
+    /// (its beats and end are moments of that run). Playing stops on each.
+    fn story(&self) -> Option<&Scenario> {
+        self.scenario.as_ref().filter(|_| self.pristine())
     }
 
     /// Whether the run is still the scenario's, as written.
@@ -288,9 +289,12 @@ impl App {
         self.sync_url();
     }
 
-    /// The tour starts by pointing at the leader: play on (a few virtual seconds at most)
-    /// until there is one.
-    fn settle_for_tour(&mut self) {
+    /// Starts the tour on the run on screen, playing: it points at the leader first, so the
+    /// run plays on (a few virtual seconds at most) until there is one.
+    fn start_tour(&mut self) {
+        self.tour = Some(Tour::default());
+        self.playing = true;
+        self.focus = Some("#tour-h");
         let limit = self.sim().now() + TOUR_SETTLE_US;
         while self.sim().leader().is_none() && self.sim().now() < limit {
             let t = self.sim().now() + 10_000;
@@ -483,6 +487,9 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
+        // A first visit (nothing stored, no shared link) starts with the tour. Read before the
+        // address bar is given the run.
+        let first_visit = browser::plain_visit() && browser::stored(TOUR_KEY).is_none();
         let seed = browser::query("seed").and_then(|s| s.parse().ok()).unwrap_or_else(browser::random_seed);
         let speed = browser::query("speed").and_then(|s| s.parse().ok()).map_or(speed::DEFAULT_SPEED, speed::nearest);
         let reduced_motion = browser::prefers_reduced_motion();
@@ -521,13 +528,12 @@ impl Component for App {
             tracker: Tracker::new(),
             scenario: None,
             scenario_list,
-            pause_at: None,
             replay: None,
             draft: PartitionDraft::new(initial.config.nodes),
             shown_cuts: Vec::new(),
             cheatsheet: false,
-            // A first visit (nothing stored, no shared link) starts with the tour.
-            tour: (browser::plain_visit() && browser::stored(TOUR_KEY).is_none()).then(Tour::default),
+            tour: None,
+            focus: None,
             projector: browser::query("projector").is_some_and(|p| p != "0" && p != "false"),
             dragging: Rc::new(Cell::new(false)),
             generation: 0,
@@ -550,7 +556,6 @@ impl Component for App {
                     Source::Scenario(id) => {
                         app.load_scenario(&id);
                         if let Some(t) = shared.at {
-                            app.pause_at = None;
                             app.seek(t);
                             app.playing = false;
                         }
@@ -574,8 +579,8 @@ impl Component for App {
                 }
             }
         }
-        if app.tour.is_some() {
-            app.settle_for_tour();
+        if first_visit {
+            app.start_tour();
         }
         app.request_frame(ctx);
         app
@@ -603,13 +608,8 @@ impl Component for App {
                 }
                 let now = self.sim().now();
                 let mut target = now + advance;
-                if let Some(p) = self.pause_at.filter(|&p| p <= target) {
-                    target = p;
-                    self.playing = false;
-                    self.pause_at = None;
-                }
-                if let Some(b) = self.story_beats().and_then(|beats| story::stop_before(beats, now, target)) {
-                    target = b;
+                if let Some(stop) = self.story().and_then(|s| story::stop_before(&s.beats, s.until, now, target)) {
+                    target = stop;
                     self.playing = false;
                 }
                 self.session.advance_to(target);
@@ -649,7 +649,6 @@ impl Component for App {
             }
             Action::TogglePlay => {
                 self.playing = !self.playing;
-                self.pause_at = None;
                 self.sync_url();
             }
             Action::Step => self.step(),
@@ -666,19 +665,17 @@ impl Component for App {
             }
             Action::PartitionSide(id, on_b) => self.draft.put(id, on_b),
             Action::CheatSheet(show) => self.cheatsheet = show,
-            Action::TourStart => {
-                self.tour = Some(Tour::default());
-                self.playing = true;
-                self.settle_for_tour();
-            }
+            Action::TourStart => self.start_tour(),
             Action::TourNext => {
                 if !self.tour.as_mut().is_some_and(Tour::next) {
                     return Component::update(self, ctx, Action::TourEnd);
                 }
+                self.focus = Some("#tour-h");
             }
             Action::TourEnd => {
                 self.tour = None;
                 browser::store(TOUR_KEY, "done");
+                self.focus = Some("[data-testid=\"tour-start\"]");
             }
             Action::Projector => {
                 self.projector = !self.projector;
@@ -710,6 +707,9 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if let Some(selector) = self.focus.take() {
+            browser::focus(selector);
+        }
         if std::mem::take(&mut self.reveal_inspector) {
             browser::scroll_into_view("[data-testid=\"inspector\"]");
         }
@@ -736,8 +736,8 @@ impl Component for App {
             now: sim.now(),
             replay: self.replay,
             future_interventions: self.future_interventions(),
-            beats: self.story_beats().map(|b| b.iter().map(|b| (b.at, b.title)).collect()).unwrap_or_default(),
-            story_end: self.scenario.as_ref().filter(|_| self.pristine()).map(|s| s.until),
+            beats: self.story().map(|s| s.beats.iter().map(|b| (b.at, b.title)).collect()).unwrap_or_default(),
+            story_end: self.story().map(|s| s.until),
         };
         let columns = log_columns(sim, STRIP_CELLS);
         html! {
@@ -761,7 +761,7 @@ impl Component for App {
                             <button class="quiet small keys-button" data-testid="keys" title="Keyboard shortcuts (?)"
                                 onclick={on.reform(|_: MouseEvent| Action::CheatSheet(true))}>{ "Keys " }<kbd>{ "?" }</kbd></button>
                             <button class="small" data-testid="copy-link" title="Put a link to this run and moment in the address bar (L)"
-                                onclick={on.reform(|_: MouseEvent| Action::CopyLink)}>{ "Link to this moment" }</button>
+                                onclick={on.reform(|_: MouseEvent| Action::CopyLink)}>{ "Link" }<span class="long">{ " to this moment" }</span></button>
                             <dl class="facts">
                                 <div><dt>{ "seed" }</dt><dd data-testid="seed">{ seed }</dd></div>
                                 <div><dt>{ "time" }</dt><dd data-testid="clock">{ format_time(sim.now()) }</dd></div>

@@ -141,13 +141,12 @@ pub fn fragment() -> String {
     window().and_then(|w| w.location().hash().ok()).unwrap_or_default().trim_start_matches('#').to_string()
 }
 
-/// Puts `fragment` (and the seed) in the address bar without reloading or adding history.
-pub fn show_in_url(seed: u64, fragment: &str) {
+/// Edits the address in the address bar, without reloading or adding history.
+fn edit_url(edit: impl FnOnce(&web_sys::Url)) {
     let Some(w) = window() else { return };
     let Ok(href) = w.location().href() else { return };
     let Ok(url) = web_sys::Url::new(&href) else { return };
-    url.search_params().set("seed", &seed.to_string());
-    url.set_hash(fragment);
+    edit(&url);
     if url.href() == href {
         return;
     }
@@ -156,17 +155,27 @@ pub fn show_in_url(seed: u64, fragment: &str) {
     }
 }
 
-/// Sets (or with `None` removes) a query parameter in the address bar, without reloading.
+/// Puts `fragment` (and the seed) in the address bar.
+pub fn show_in_url(seed: u64, fragment: &str) {
+    edit_url(|url| {
+        url.search_params().set("seed", &seed.to_string());
+        url.set_hash(fragment);
+    });
+}
+
+/// Sets (or with `None` removes) a query parameter in the address bar.
 pub fn set_query(name: &str, value: Option<&str>) {
-    let Some(w) = window() else { return };
-    let Ok(href) = w.location().href() else { return };
-    let Ok(url) = web_sys::Url::new(&href) else { return };
-    match value {
+    edit_url(|url| match value {
         Some(v) => url.search_params().set(name, v),
         None => url.search_params().delete(name),
-    }
-    if let Ok(history) = w.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+    });
+}
+
+/// Moves keyboard focus to the element `selector` names, if there is one.
+pub fn focus(selector: &str) {
+    let el = window().and_then(|w| w.document()).and_then(|d| d.query_selector(selector).ok().flatten());
+    if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
     }
 }
 

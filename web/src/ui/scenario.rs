@@ -67,18 +67,28 @@ pub fn Narration(props: &NarrationProps) -> Html {
                     <h3 class="beat-title" data-testid="beat-title">{ b.1.title }</h3>
                     <p class="beat-text">{ b.1.text }</p>
                 </div>
-                if !props.playing && more_to_come {
-                    <button class="primary" data-testid="story-continue" onclick={props.on.reform(|_: MouseEvent| Action::Continue)}>
-                        { if b.0 + 1 < s.beats.len() { "Continue ▶" } else { "Play to the end ▶" } }
-                    </button>
-                }
             }
-            <details class="story-about" open={beat.is_none()}>
-                <summary>{ "The whole story" }</summary>
-                <p>{ s.narration }</p>
-                <h3 class="sub">{ "What to watch" }</h3>
-                <ul class="watch">{ for s.watch.iter().map(|w| html! { <li>{ *w }</li> }) }</ul>
-            </details>
+            <div class="story-foot">
+                // One button that stays put whether the story plays or waits, so that keyboard
+                // focus stays on it from beat to beat.
+                if let Some(b) = beat.filter(|_| more_to_come) {
+                    if props.playing {
+                        <button class="play" data-testid="story-continue" onclick={props.on.reform(|_: MouseEvent| Action::TogglePlay)}>
+                            { "❚❚ Pause" }
+                        </button>
+                    } else {
+                        <button class="primary play" data-testid="story-continue" onclick={props.on.reform(|_: MouseEvent| Action::Continue)}>
+                            { if b + 1 < s.beats.len() { "Continue ▶" } else { "Play to the end ▶" } }
+                        </button>
+                    }
+                }
+                <details class="story-about" open={beat.is_none()}>
+                    <summary>{ "The whole story" }</summary>
+                    <p>{ s.narration }</p>
+                    <h3 class="sub">{ "What to watch" }</h3>
+                    <ul class="watch">{ for s.watch.iter().map(|w| html! { <li>{ *w }</li> }) }</ul>
+                </details>
+            </div>
             if !props.pristine {
                 <p class="hint">{ "You changed this run: the link now carries your version, and the story's moments may no longer hold." }</p>
             }

@@ -66,8 +66,7 @@ pub struct Cursor {
 
 /// The scrubber. `dragging` remembers a press on the timeline between mouse events.
 pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging: &Rc<Cell<bool>>) -> Html {
-    // The scale ends at the furthest point reached, or at the story's end if that is later.
-    let extent = tl.horizon.max(cur.story_end.unwrap_or(0));
+    let extent = tl.extent(cur.story_end);
     let seek_at = {
         let on = on.clone();
         move |e: &MouseEvent| {
@@ -101,7 +100,7 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
     });
     let click = |a: Action| on.reform(move |_: MouseEvent| a.clone());
     // Where `t` falls, in percent of the width.
-    let x = |t: Time| if extent == 0 { 0.0 } else { (t as f64 / extent as f64).clamp(0.0, 1.0) * 100.0 };
+    let x = |t: Time| Timeline::fraction(t, extent) * 100.0;
     let pc = |v: f64| format!("{v:.3}%");
     let cursor = x(cur.now);
     let in_past = cur.now < tl.horizon;
@@ -122,7 +121,7 @@ pub fn timeline_bar(tl: &Timeline, cur: &Cursor, on: &Callback<Action>, dragging
                         </g>
                     }
                 }) }
-                { for tl.write_bins(WRITE_BINS).into_iter().map(|(i, n)| {
+                { for tl.write_bins(WRITE_BINS, extent).into_iter().map(|(i, n)| {
                     let bx = pc((i as f64 + 0.5) * 100.0 / WRITE_BINS as f64);
                     html! { <line class="tl-write" x1={bx.clone()} x2={bx} y1={H.to_string()}
                         y2={(H - 4.0 - 2.0 * (n.min(5) as f64)).to_string()} /> }

@@ -20,7 +20,7 @@ pub fn TourCard(props: &TourCardProps) -> Html {
     html! {
         <section class="panel tour" aria-labelledby="tour-h" aria-live="polite" data-testid="tour" data-step={step.number().to_string()}>
             <header class="panel-head">
-                <h2 id="tour-h">{ step.title() }</h2>
+                <h2 id="tour-h" tabindex="-1">{ step.title() }</h2>
                 <span class="tour-count">{ format!("{} of {}", step.number(), TourStep::count()) }</span>
             </header>
             <p>{ step.text(props.leader) }</p>
