@@ -65,6 +65,14 @@ pub struct Config {
     /// once they too have filled it, a new leader cannot commit.
     #[serde(default = "default_max_log_bytes")]
     pub max_log_bytes: usize,
+    /// A leader whose oldest entry not yet committed has waited this long holds new puts
+    /// instead of appending them (0: never, as in the paper, which appends at once, §5.3).
+    /// Cut off from its majority, such a leader cannot commit them; held, they have had no
+    /// effect, so when it steps down (check-quorum) it can send their clients elsewhere,
+    /// where appended they would wait for the partition to heal. It appends them once the
+    /// commit moves again.
+    #[serde(default)]
+    pub hold_puts_after_stall_us: u64,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
     pub trace: bool,
 }
@@ -116,6 +124,9 @@ impl Config {
             lease_margin_us: 50_000,
             max_waiting_requests: 10_000,
             max_log_bytes: 256 << 20,
+            // A commit takes a round trip of a millisecond or so, a few with losses resent;
+            // a tenth of a second without one means the majority is out of reach.
+            hold_puts_after_stall_us: 100_000,
             trace: false,
         }
     }
@@ -139,6 +150,7 @@ impl Config {
             lease_margin_us: 10_000,
             max_waiting_requests: 1_000,
             max_log_bytes: 16 << 20,
+            hold_puts_after_stall_us: 0,
             trace: true,
         }
     }

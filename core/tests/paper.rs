@@ -1060,3 +1060,45 @@ fn test_exactly_one_answer_a_leader_that_loses_its_majority_sends_held_reads_els
     assert_eq!(net.node(1).role(), RoleKind::Follower);
     assert_eq!(outcomes(&net.replies_to(&read)), [Outcome::Redirect(None)]);
 }
+
+/// A node that found it cannot reach a majority (a campaign that won nothing, or a lost
+/// majority) sends new requests elsewhere at once rather than hold them, until it hears
+/// from a leader again.
+#[test]
+fn test_exactly_one_answer_a_node_that_cannot_reach_a_majority_redirects_at_once() {
+    // Pre-vote keeps node 3 from deposing the leader when it comes back.
+    let mut net = Network::new(3, Config { check_quorum: true, pre_vote: true, ..paper_config() });
+    net.elect(1);
+    net.isolate(3);
+    // Its first campaign has not failed yet: a request waits.
+    net.advance(net.config.election_timeout_max_us + 1);
+    let early = net.submit(3, put_op("x", "1"));
+    assert!(net.replies_to(&early).is_empty());
+    // A whole campaign won nothing: the waiting request and every new one go elsewhere.
+    net.advance(net.config.election_timeout_max_us + 1);
+    assert_eq!(outcomes(&net.replies_to(&early)), [Outcome::Redirect(None)]);
+    let late = net.submit(3, put_op("x", "2"));
+    assert_eq!(outcomes(&net.replies_to(&late)), [Outcome::Redirect(None)], "answered at once");
+    assert_eq!(net.node(3).held_requests(), 0);
+
+    // Back in touch with the leader: requests are sent to it by name again.
+    net.heal();
+    net.advance(net.config.heartbeat_interval_us * 2);
+    let leader = net.leader().unwrap();
+    assert_eq!(leader, 1);
+    let after = net.submit(3, put_op("x", "3"));
+    assert_eq!(outcomes(&net.replies_to(&after)), [Outcome::Redirect(Some(leader))], "node 3: {:?} leader {leader}", net.node(3).role());
+}
+
+/// A leader that stepped down for want of a majority redirects new requests at once.
+#[test]
+fn test_exactly_one_answer_a_leader_that_lost_its_majority_redirects_new_requests_at_once() {
+    let mut net = Network::new(3, Config { check_quorum: true, ..paper_config() });
+    net.elect(1);
+    net.isolate(1);
+    net.advance(net.config.election_timeout_max_us + 1);
+    assert_eq!(net.node(1).role(), RoleKind::Follower);
+    let request = net.submit(1, put_op("x", "1"));
+    assert_eq!(outcomes(&net.replies_to(&request)), [Outcome::Redirect(None)]);
+    assert_eq!(net.node(1).log().entries().len(), 1, "only the leader's no-op: the put had no effect");
+}

@@ -86,7 +86,9 @@ impl Node {
             self.answer(request, Outcome::Fail("too many requests are waiting; try again".into()));
             return;
         }
+        let stalled = self.commit_stalled(now);
         match &mut self.role {
+            Role::Leader(_) if stalled && matches!(request.op, Op::Put { .. }) => self.hold(request),
             Role::Leader(l) => match &request.op {
                 Op::Put { key, value } => {
                     let entry = Entry::new(self.term, Command::Put { key: key.clone(), value: value.clone() });
@@ -114,6 +116,8 @@ impl Node {
                     self.answer(request, Outcome::Redirect(Some(leader)));
                 }
             }
+            // Held requests have had no effect, so sending one elsewhere cannot lead to a second.
+            _ if self.cut_off => self.answer(request, Outcome::Redirect(None)),
             _ => self.hold(request),
         }
     }

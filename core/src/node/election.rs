@@ -21,6 +21,7 @@ impl Node {
         }
         self.trace(Event::BecameFollower { term: self.term, leader });
         if leader.is_some() {
+            self.cut_off = false;
             self.last_leader_contact = Some(now);
             self.reset_election_timer(now);
             self.release_held_requests(now);
@@ -33,6 +34,7 @@ impl Node {
         // Our last campaign won nothing in a whole election timeout: this node cannot reach a
         // majority, so the requests waiting here could wait as long as that lasts.
         if matches!(self.role, Role::PreCandidate(_) | Role::Candidate(_)) {
+            self.cut_off = true;
             self.redirect_held_requests();
         }
         if self.config.pre_vote {
@@ -162,6 +164,7 @@ impl Node {
         let next = self.log.last_index() + 1;
         self.role = Role::Leader(Box::new(Leadership::new(&self.peers, next, now, self.config.heartbeat_interval_us)));
         self.last_leader_contact = Some(now);
+        self.cut_off = false;
         self.trace(Event::BecameLeader { term: self.term });
         if self.config.leader_noop {
             self.append_as_leader(now, Entry::new(self.term, Command::Noop));

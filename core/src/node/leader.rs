@@ -46,6 +46,11 @@ impl Leadership {
         }
     }
 
+    /// When the oldest entry this leader appended and has not committed yet was appended.
+    pub(super) fn stalled_since(&self) -> Option<Time> {
+        self.uncommitted.front().map(|&(_, t)| t)
+    }
+
     /// The latest time by which a majority (the leader included) had answered us.
     fn quorum_contact(&self) -> Time {
         let mut heard: Vec<Time> = self.progress.values().map(|p| p.heard_since(self.since)).collect();
@@ -85,6 +90,7 @@ impl Node {
             self.trace(Event::SteppedDown { term: self.term, reason: StepDownReason::LostQuorum });
             self.become_follower(now, self.term, None);
             // Cut off from a majority: the clients waiting here had better try another node.
+            self.cut_off = true;
             self.redirect_held_requests();
             return;
         }
@@ -112,7 +118,7 @@ impl Node {
 
     /// The followers that get new entries now (the one decision `Config::fanout` makes).
     fn selection(&self, l: &Leadership, timeout: u64) -> Selection {
-        let stalled_since = l.uncommitted.front().map(|&(_, t)| t);
+        let stalled_since = l.stalled_since();
         let last = self.log.last_index();
         let followers = l.progress.iter().map(|(&id, p)| Follower {
             id,
@@ -244,7 +250,18 @@ impl Node {
                 l.uncommitted.pop_front();
             }
             self.set_commit_index(candidate, now);
+            if !self.commit_stalled(now) {
+                self.release_held_requests(now);
+            }
         }
+    }
+
+    /// Whether this leader holds new puts rather than append them: its oldest uncommitted
+    /// entry has waited `Config::hold_puts_after_stall_us` (see there why).
+    pub(super) fn commit_stalled(&self, now: Time) -> bool {
+        let Role::Leader(l) = &self.role else { return false };
+        let after = self.config.hold_puts_after_stall_us;
+        after > 0 && l.stalled_since().is_some_and(|since| now.saturating_sub(since) >= after)
     }
 
     /// Check-quorum: true if no majority has answered within the maximum election timeout.

@@ -99,6 +99,11 @@ pub struct Node {
     last_leader_contact: Option<Time>,
     /// Client requests held or owed an answer.
     requests: Requests,
+    /// This node found it cannot reach a majority (it led and lost its majority, or a
+    /// campaign won nothing in an election timeout) and has heard from no leader since: a
+    /// request that would wait here for a leader is sent elsewhere at once (§8 leaves how a
+    /// node without a leader answers to the implementation).
+    cut_off: bool,
     /// What the last `Effect::Persist` wrote: the term and vote, and whether (from which
     /// index) the log has changed since.
     persisted: (Term, Option<NodeId>),
@@ -147,6 +152,7 @@ impl Node {
             // before it crashed, so it honours one from now on (thesis §6.4.1).
             last_leader_contact: Some(now),
             requests: Requests::default(),
+            cut_off: false,
             persisted: (persistent.term, persistent.voted_for),
             log_changed_from: None,
             effects: Vec::new(),
