@@ -732,12 +732,15 @@ impl Component for App {
         let feed: Vec<_> = self.tracker.feed.iter().rev().take(FEED_SHOWN).cloned().collect();
         let seed = sim.config().seed;
         let n = sim.config().nodes;
+        // Whether the run is still the scenario as written: one comparison of the runs a frame.
+        let pristine = self.pristine();
+        let story = self.scenario.as_ref().filter(|_| pristine);
         let cursor = Cursor {
             now: sim.now(),
             replay: self.replay,
             future_interventions: self.future_interventions(),
-            beats: self.story().map(|s| s.beats.iter().map(|b| (b.at, b.title)).collect()).unwrap_or_default(),
-            story_end: self.story().map(|s| s.until),
+            beats: story.map(|s| s.beats.iter().map(|b| (b.at, b.title)).collect()).unwrap_or_default(),
+            story_end: story.map(|s| s.until),
         };
         let columns = log_columns(sim, STRIP_CELLS);
         html! {
@@ -799,7 +802,7 @@ impl Component for App {
                                 <TourCard step={t.step} leader={leader.map(|l| l.0)} on={on.clone()} />
                             }
                             if let Some(s) = &self.scenario {
-                                <Narration scenario={s.clone()} pristine={self.pristine()} now={sim.now()} playing={self.playing} on={on.clone()} />
+                                <Narration scenario={s.clone()} {pristine} now={sim.now()} playing={self.playing} on={on.clone()} />
                             }
                             <Inspector inspected={self.inspected()} on={on.clone()} />
                             <Feed lines={feed} />
