@@ -68,3 +68,18 @@ test('a shared link opens without the tour', async () => {
   assert.equal(await p.page.locator('[data-testid="tour"]').count(), 0);
   await assertHealthy(p);
 });
+
+test('a first visit that asks for less motion waits for the Tour button', async () => {
+  const page = await app.context.newPage();
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.goto(`${app.base}/`);
+  await page.evaluate(() => localStorage.removeItem('raft-web/tour'));
+  await page.goto(`${app.base}/`);
+  await page.waitForSelector('[data-testid="cluster"] [data-node-id]');
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('[data-testid="tour"]').count(), 0, 'no tour starts by itself');
+  assert.equal(await page.getAttribute('[data-testid="status"]', 'data-playing'), 'false');
+  await page.click('[data-testid="tour-start"]');
+  await page.waitForSelector('[data-testid="tour"][data-step="1"]');
+  await page.close();
+});

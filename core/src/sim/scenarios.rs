@@ -56,7 +56,7 @@ impl Scenario {
 
 /// Every scenario, in menu order.
 pub fn all() -> Vec<Scenario> {
-    IDS.iter().filter_map(|id| by_id(id)).collect()
+    MENU.iter().filter_map(|(id, _)| by_id(id)).collect()
 }
 
 /// The scenario with this id, built alone: each one replays its run to time its beats.
@@ -75,18 +75,23 @@ pub fn by_id(id: &str) -> Option<Scenario> {
     })
 }
 
-/// The ids of every scenario, in menu order (cheap: does not build the runs).
-pub const IDS: [&str; 9] = [
-    "leader-crash",
-    "split-vote",
-    "stale-leader",
-    "figure-7",
-    "figure-8",
-    "disruptive-rejoin",
-    "disruptive-rejoin-prevote",
-    "lagging-follower",
-    "unsafe-read",
+/// Every scenario's id and title, in menu order: a menu needs no run built.
+pub const MENU: [(&str, &str); 9] = [
+    ("leader-crash", "Leader crash and re-election"),
+    ("split-vote", "Split vote"),
+    ("stale-leader", "Partitioned old leader"),
+    ("figure-7", "Figure 7: log repair"),
+    ("figure-8", "Figure 8: only the current term commits"),
+    ("disruptive-rejoin", "Disruptive rejoin (pre-vote off)"),
+    ("disruptive-rejoin-prevote", "Rejoin with pre-vote on"),
+    ("lagging-follower", "Lagging follower catches up"),
+    ("unsafe-read", "Unsafe local reads"),
 ];
+
+/// The title `MENU` gives the scenario `id`.
+fn title(id: &str) -> &'static str {
+    MENU.iter().find(|(i, _)| *i == id).map(|(_, t)| *t).expect("every scenario is in MENU")
+}
 
 fn run(config: SimConfig, list: Vec<(Time, Intervention)>) -> Run {
     Run { config, interventions: list.into_iter().map(|(at, what)| Stamped { at, what }).collect() }
@@ -137,7 +142,7 @@ fn leader_crash() -> Scenario {
     let leader = leader_at(&config, crash);
     Scenario {
         id: "leader-crash",
-        title: "Leader crash and re-election",
+        title: title("leader-crash"),
         narration: "The leader crashes. Its followers stop hearing heartbeats; the first whose \
             election timer runs out asks for votes in a new term and becomes the leader. Later the \
             old leader comes back as a follower and catches up.",
@@ -200,7 +205,7 @@ fn split_vote() -> Scenario {
     let at = 100 * MS;
     Scenario {
         id: "split-vote",
-        title: "Split vote",
+        title: title("split-vote"),
         narration: "Three of five nodes time out at the same moment. Each votes for itself, and the \
             two others can give only two votes between them: nobody reaches three, term 1 ends without \
             a leader. Random timeouts make the next attempt unlikely to collide again.",
@@ -274,7 +279,7 @@ fn stale_leader() -> Scenario {
     let partition = Intervention::Partition { groups: vec![vec![leader, buddy]] };
     Scenario {
         id: "stale-leader",
-        title: "Partitioned old leader",
+        title: title("stale-leader"),
         narration: "The leader and one follower are cut off from the other three (check-quorum is off, \
             so the old leader does not notice). The majority elects a new leader and goes on. A write \
             sent to the old leader is appended but cannot commit: the old leader cannot reach a \
@@ -375,7 +380,7 @@ fn figure_7() -> Scenario {
     ];
     Scenario {
         id: "figure-7",
-        title: "Figure 7: log repair",
+        title: title("figure-7"),
         narration: "The logs of the paper's Figure 7. Node 1 becomes leader of term 8; the followers \
             (a to f in the paper: nodes 2 to 7) miss entries, have extra uncommitted ones, or both. The \
             leader finds the last entry each follower agrees on by stepping nextIndex back after each \
@@ -454,7 +459,7 @@ fn figure_8() -> Scenario {
     ];
     Scenario {
         id: "figure-8",
-        title: "Figure 8: only the current term commits",
+        title: title("figure-8"),
         narration: "The paper's Figure 8, with the leader no-op off. Node 1 wins term 4 and copies its \
             term-2 entry to a majority, but it must not count replicas to commit it: that entry is not \
             from its own term. Node 1 crashes; node 5 (whose log ends in term 3) wins term 5 and \
@@ -542,9 +547,10 @@ fn disruptive_rejoin(pre_vote: bool) -> Scenario {
             "a needless election, and a leader in a much higher term",
         ]
     };
+    let id = if pre_vote { "disruptive-rejoin-prevote" } else { "disruptive-rejoin" };
     Scenario {
-        id: if pre_vote { "disruptive-rejoin-prevote" } else { "disruptive-rejoin" },
-        title: if pre_vote { "Rejoin with pre-vote on" } else { "Disruptive rejoin (pre-vote off)" },
+        id,
+        title: title(id),
         narration: if pre_vote {
             "The same cut as in the disruptive rejoin, with pre-vote on. The isolated node first asks \
              whether it could win; nobody answers, so it never raises its term, and it rejoins quietly."
@@ -639,7 +645,7 @@ fn lagging_follower() -> Scenario {
     let lagger = other_than(&config, leader);
     Scenario {
         id: "lagging-follower",
-        title: "Lagging follower catches up",
+        title: title("lagging-follower"),
         narration: "A follower is down for five seconds while clients keep writing. The leader keeps \
             sending it AppendEntries from the last entry it acknowledged, and they are lost. When the \
             follower restarts, its log is far behind; the leader's next AppendEntries brings everything \
@@ -695,7 +701,7 @@ fn unsafe_read() -> Scenario {
     let other = other_than(&config, leader);
     Scenario {
         id: "unsafe-read",
-        title: "Unsafe local reads",
+        title: title("unsafe-read"),
         narration: "Reads are answered from the leader's local state, without checking that it still \
             leads. You write x=old, the leader is cut off, you write x=new through the majority's new \
             leader, then read x from the old leader: it answers old after new was acknowledged. The \

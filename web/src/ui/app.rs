@@ -522,7 +522,7 @@ impl Component for App {
         });
         browser::release_selects_after_change();
         let initial = fresh_run(seed);
-        let scenario_list = scenarios::all().iter().map(|s| (s.id, s.title)).collect();
+        let scenario_list = scenarios::MENU.to_vec();
         let mut app = App {
             session: Session::new(&initial).expect("the teaching preset is valid"),
             tracker: Tracker::new(),
@@ -579,7 +579,9 @@ impl Component for App {
                 }
             }
         }
-        if first_visit {
+        // The tour plays the run; where the system asks for less motion it waits for the
+        // Tour button instead, like the run waits for Play.
+        if first_visit && !reduced_motion {
             app.start_tour();
         }
         app.request_frame(ctx);

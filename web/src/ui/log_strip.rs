@@ -46,7 +46,7 @@ fn by_node(s: &LogStrip) -> Html {
             <thead>
                 <tr>
                     <th scope="col" class="strip-node">{ "index" }</th>
-                    { for s.indexes().map(|i| html! { <th scope="col" data-age={(newest - i).to_string()}>{ i }</th> }) }
+                    { for s.indexes().map(|i| html! { <th scope="col" data-fold={fold(newest - i)}>{ i }</th> }) }
                 </tr>
             </thead>
             <tbody>
@@ -79,7 +79,7 @@ fn by_index(s: &LogStrip) -> Html {
                 </thead>
                 <tbody>
                     { for s.indexes().enumerate().map(|(k, i)| html! {
-                        <tr data-age={(newest - i).to_string()}>
+                        <tr data-fold={fold(newest - i)}>
                             <th scope="row" class="strip-index">{ i }</th>
                             { for s.rows.iter().map(|r| cell(r.cells[k].as_ref(), i, newest)) }
                         </tr>
@@ -105,14 +105,28 @@ fn node_label(r: &StripRow) -> Html {
 }
 
 fn cell(entry: Option<&LogRow>, i: Index, newest: Index) -> Html {
-    let age = (newest - i).to_string();
+    let fold = fold(newest - i);
     match entry {
         Some(e) => html! {
-            <td data-age={age} data-index={i.to_string()} data-committed={e.committed.to_string()}
+            <td data-fold={fold} data-index={i.to_string()} data-committed={e.committed.to_string()}
                 title={format!("index {i}, term {}: {}{}", e.term, e.command, if e.committed { " (committed)" } else { " (not committed)" })}>
                 <span class={classes!("cell", format!("term-{}", e.term % TINTS), e.committed.then_some("committed"))}>{ e.term }</span>
             </td>
         },
-        None => html! { <td data-age={age} /> },
+        None => html! { <td data-fold={fold} /> },
+    }
+}
+
+/// Where the strip is narrow it drops its oldest indexes, four at a time: an index `age`
+/// entries older than the newest goes at fold 1 (the narrowest strip) to 4 (the widest that
+/// still folds), and the newest eight never (0). style.css hides each fold by the strip's
+/// width, so it does not depend on how many indexes the strip has.
+fn fold(age: Index) -> &'static str {
+    match age {
+        0..=7 => "0",
+        8..=11 => "1",
+        12..=15 => "2",
+        16..=19 => "3",
+        _ => "4",
     }
 }

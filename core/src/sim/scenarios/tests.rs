@@ -116,9 +116,9 @@ fn events_of(sim: &Sim, node: NodeId) -> impl Iterator<Item = (Time, &Event)> {
 
 #[test]
 fn ids_are_unique_and_listed() {
-    let ids: Vec<_> = all().iter().map(|s| s.id).collect();
-    assert_eq!(ids, IDS);
-    for id in IDS {
+    let listed: Vec<_> = all().iter().map(|s| (s.id, s.title)).collect();
+    assert_eq!(listed, MENU);
+    for (id, _) in MENU {
         assert_eq!(by_id(id).unwrap().id, id);
     }
 }
