@@ -9,7 +9,8 @@ use rand::distr::{Alphanumeric, SampleString};
 use rand::seq::IndexedRandom;
 use rand::Rng;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use kvtrace::{Finding, FindingKind};
+use std::collections::{BTreeMap, HashMap};
 
 const KEY_LEN: usize = 32;
 const MID_LEN: usize = 16;
@@ -30,6 +31,8 @@ struct Request {
     answered: bool,
     /// The replica its latest MID went to.
     sent_to: Option<usize>,
+    /// Its latest MID, and when it was sent.
+    last_mid: Option<(String, f64)>,
     /// What happened to it, for explaining an incorrect read: each MID sent (when, to whom)
     /// and each answer (when, from whom, what).
     trail: Vec<String>,
@@ -50,7 +53,8 @@ struct Client {
     /// Acknowledged puts; ordered so that seeded runs pick the same keys.
     store: BTreeMap<String, String>,
     outstanding: HashMap<String, Pending>,
-    completed: HashSet<String>,
+    /// MIDs answered `ok`, and the request each belonged to.
+    completed: HashMap<String, usize>,
 }
 
 /// A datagram a client sends to a replica.
@@ -64,6 +68,8 @@ pub struct Outgoing {
 pub struct Clients {
     clients: Vec<Client>,
     requests: Vec<Request>,
+    /// Duplicates and incorrect answers, as they arrive (for a trace).
+    findings: Vec<Finding>,
 }
 
 pub fn md5_hex(text: &str) -> String {
@@ -86,6 +92,7 @@ impl Clients {
         Clients {
             clients,
             requests: Vec::new(),
+            findings: Vec::new(),
         }
     }
 
@@ -144,6 +151,7 @@ impl Clients {
             value,
             answered: false,
             sent_to: None,
+            last_mid: None,
             trail: Vec::new(),
         });
         self.send(self.requests.len() - 1, net, now, sending)
@@ -157,7 +165,7 @@ impl Clients {
         now: f64,
         rng: &mut impl Rng,
     ) -> Option<Outgoing> {
-        let Clients { clients, requests } = self;
+        let Clients { clients, requests, .. } = self;
         let r = &mut requests[request];
         let c = &mut clients[r.client];
         let replica = match ids::resolve(&c.leader, net.replicas()) {
@@ -179,6 +187,7 @@ impl Clients {
         let sent = format!("{now:.4}s MID {mid} to {}", ids::format_id(replica));
         r.trail.push(sent);
         r.sent_to = Some(replica);
+        r.last_mid = Some((mid.clone(), now));
         c.outstanding.insert(
             mid,
             Pending {
@@ -204,26 +213,42 @@ impl Clients {
         counters: &mut Counters,
     ) -> Option<Outgoing> {
         let who = format!("{} to client {}", msg.src, self.clients[client].id);
+        let client_id = self.clients[client].id.clone();
+        let finding = |kind, mid: Option<&str>, key: Option<&str>, detail: String| Finding {
+            t: now,
+            kind,
+            mid: mid.map(str::to_owned),
+            client: Some(client_id.clone()),
+            key: key.map(str::to_owned),
+            detail,
+        };
         if !matches!(msg.kind.as_str(), "ok" | "fail" | "redirect") {
-            counters.incorrect(format!("{who}: unexpected type {:?}", msg.kind));
+            let f = finding(FindingKind::Incorrect, msg.text("MID"), None, format!("{who}: unexpected type {:?}", msg.kind));
+            self.incorrect(f, counters);
             return None;
         }
         let Some(mid) = msg.text("MID") else {
-            counters.incorrect(format!("{who}: {} without a string MID", msg.kind));
+            let f = finding(FindingKind::Incorrect, None, None, format!("{who}: {} without a string MID", msg.kind));
+            self.incorrect(f, counters);
             return None;
         };
-        let c = &mut self.clients[client];
-        let Some(pending) = c.outstanding.remove(mid) else {
-            if msg.kind == "ok" && c.completed.contains(mid) {
-                counters.duplicates += 1;
-            } else {
-                counters.incorrect(format!(
-                    "{who}: {} for MID {mid} that is not outstanding",
-                    msg.kind
-                ));
+        let Some(pending) = self.clients[client].outstanding.remove(mid) else {
+            match self.clients[client].completed.get(mid) {
+                Some(&request) if msg.kind == "ok" => {
+                    counters.duplicates += 1;
+                    let key = &self.requests[request].key;
+                    let detail = format!("{who}: a second ok for MID {mid}");
+                    self.findings.push(finding(FindingKind::Duplicate, Some(mid), Some(key), detail));
+                }
+                _ => {
+                    let detail = format!("{who}: {} for MID {mid} that is not outstanding", msg.kind);
+                    let f = finding(FindingKind::Incorrect, Some(mid), None, detail);
+                    self.incorrect(f, counters);
+                }
             }
             return None;
         };
+        let c = &mut self.clients[client];
         counters.latencies.push(now - pending.sent_at);
         c.leader = msg.leader.clone();
         let answer = match msg.text("value") {
@@ -235,22 +260,25 @@ impl Clients {
         match msg.kind.as_str() {
             "ok" => {
                 counters.oks += 1;
-                c.completed.insert(mid.to_owned());
+                c.completed.insert(mid.to_owned(), pending.request);
                 match request.kind {
                     Kind::Put => {
                         c.store.insert(request.key.clone(), request.value.clone());
                     }
                     Kind::Get => {
                         let expected = c.store.get(&request.key).cloned().unwrap_or_default();
-                        match msg.text("value") {
-                            Some(v) if v == expected => {}
-                            Some(v) => counters.incorrect(format!(
+                        let detail = match msg.text("value") {
+                            Some(v) if v == expected => None,
+                            Some(v) => Some(format!(
                                 "{who}: get {} returned {v:?}, expected {expected:?}; {}",
                                 request.key,
                                 self.history(&request.key)
                             )),
-                            None => counters
-                                .incorrect(format!("{who}: ok to a get without a string value")),
+                            None => Some(format!("{who}: ok to a get without a string value")),
+                        };
+                        if let Some(detail) = detail {
+                            let f = finding(FindingKind::Incorrect, Some(mid), Some(&request.key), detail);
+                            self.incorrect(f, counters);
                         }
                     }
                 }
@@ -282,28 +310,51 @@ impl Clients {
         format!("the key's requests: [{}]", lines.join("; "))
     }
 
+    /// A wrong answer: counted, and kept as a finding.
+    fn incorrect(&mut self, finding: Finding, counters: &mut Counters) {
+        counters.incorrect(finding.detail.clone());
+        self.findings.push(finding);
+    }
+
     /// The requests still waiting for an answer, one line each (for the event log), with the
     /// replica each last went to and whether an event killed it.
     pub fn outstanding(&self, net: &Network) -> Vec<String> {
-        let mut lines: Vec<(f64, String)> = self
-            .clients
+        self.unanswered(net).iter().map(|f| format!("unanswered since {:.3}s: {}", f.t, f.detail)).collect()
+    }
+
+    /// The requests never answered `ok`, oldest first, each at the moment its last MID left.
+    pub fn unanswered(&self, net: &Network) -> Vec<Finding> {
+        let mut found: Vec<Finding> = self
+            .requests
             .iter()
-            .flat_map(|c| {
-                c.outstanding.iter().map(move |(mid, p)| {
-                    let r = &self.requests[p.request];
-                    let mut what = format!("{:?} of {} by {} (MID {mid})", r.kind, r.key, c.id);
-                    if let Some(to) = r.sent_to {
-                        what += &format!(" sent to {}", ids::format_id(to));
+            .filter(|r| !r.answered)
+            .map(|r| {
+                let client = &self.clients[r.client].id;
+                let (mid, t) = r.last_mid.clone().map_or((None, 0.0), |(mid, t)| (Some(mid), t));
+                let mut detail = format!("{:?} of {} by {client}", r.kind, r.key);
+                if let Some(mid) = &mid {
+                    detail += &format!(" (MID {mid})");
+                }
+                match r.sent_to {
+                    Some(to) => {
+                        detail += &format!(" sent to {}", ids::format_id(to));
                         if net.status(to) == Status::Killed {
-                            what += ", which was killed";
+                            detail += ", which was killed";
                         }
                     }
-                    (p.sent_at, format!("unanswered since {:.3}s: {what}", p.sent_at))
-                })
+                    None => detail += ", never sent: no replica was alive",
+                }
+                Finding { t, kind: FindingKind::Unanswered, mid, client: Some(client.clone()), key: Some(r.key.clone()), detail }
             })
             .collect();
-        lines.sort_by(|a, b| a.0.total_cmp(&b.0));
-        lines.into_iter().map(|(_, l)| l).collect()
+        found.sort_by(|a, b| a.t.total_cmp(&b.t));
+        found
+    }
+
+    /// Every finding of the run: the duplicates and incorrect answers as they came, then the
+    /// requests left unanswered.
+    pub fn findings(&self, net: &Network) -> Vec<Finding> {
+        self.findings.iter().cloned().chain(self.unanswered(net)).collect()
     }
 
     /// Final tallies: requests that never got an ok (and how many of them last went to a

@@ -134,7 +134,21 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
         outage: Outage::default(),
     };
     if let Some(dir) = &opts.trace {
-        sim.trace = Some(Trace::create(dir, &config.name, opts.run).map_err(SimError::Trace)?);
+        let mut trace = Trace::create(dir, &config.name, opts.run).map_err(SimError::Trace)?;
+        trace.run(kvtrace::Run {
+            t: 0.0,
+            format: kvtrace::FORMAT,
+            config: config.name.clone(),
+            replicas: (0..n).map(ids::format_id).collect(),
+            clients: ids::client_ids(n),
+            seed,
+            drops: config.drops,
+            start_wait: config.start_wait,
+            lifetime: config.lifetime,
+            end: config.duration(),
+            faults: config.events.iter().map(|e| kvtrace::ScheduledFault { kind: e.kind.to_string(), time: e.time }).collect(),
+        });
+        sim.trace = Some(trace);
     }
     let ports = Replicas::ports(&sim.sockets).map_err(SimError::Socket)?;
     sim.procs
@@ -150,11 +164,15 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
     }
     sim.clients.finish(&sim.net, &mut sim.counters);
     sim.counters.longest_leaderless = sim.outage.longest(sim.now().min(config.duration()));
-    if let Some(trace) = sim.trace.take() {
-        trace.finish().map_err(SimError::Trace)?;
-    }
     let checks = stats::checks(config, &sim.counters);
     let scores = stats::scores(&config.benchmarks, &sim.counters);
+    if let Some(mut trace) = sim.trace.take() {
+        for finding in sim.clients.findings(&sim.net) {
+            trace.finding(finding);
+        }
+        trace.verdict(stats::verdict(sim.now(), &checks, &scores));
+        trace.finish().map_err(SimError::Trace)?;
+    }
     Ok(Outcome {
         name: config.name.clone(),
         seed,
@@ -167,6 +185,14 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
 impl Sim<'_> {
     fn now(&self) -> f64 {
         self.start.elapsed().as_secs_f64()
+    }
+
+    /// Records a fault that fired in the trace: who was killed, or the majority side.
+    fn fault(&mut self, kind: EventKind, replicas: Vec<String>) {
+        let now = self.now();
+        if let Some(trace) = &mut self.trace {
+            trace.fault(now, &kind.to_string(), replicas);
+        }
     }
 
     fn log(&mut self, what: std::fmt::Arguments) {
@@ -374,9 +400,13 @@ impl Sim<'_> {
                 match self.net.leader_replica() {
                     Some(r) => {
                         self.kill(r);
+                        self.fault(kind, vec![ids::format_id(r)]);
                         self.log(format_args!("kill_leader: killed {}", ids::format_id(r)));
                     }
-                    None => self.log(format_args!("kill_leader: no known leader, nothing killed")),
+                    None => {
+                        self.fault(kind, Vec::new());
+                        self.log(format_args!("kill_leader: no known leader, nothing killed"));
+                    }
                 }
                 self.net.forget_leader();
                 self.clients.forget_leaders();
@@ -384,12 +414,16 @@ impl Sim<'_> {
             EventKind::KillNonLeader => match self.net.pick_non_leader(&mut self.rng) {
                 Some(r) => {
                     self.kill(r);
+                    self.fault(kind, vec![ids::format_id(r)]);
                     self.log(format_args!(
                         "kill_non_leader: killed {}",
                         ids::format_id(r)
                     ));
                 }
-                None => self.log(format_args!("kill_non_leader: no live non-leader")),
+                None => {
+                    self.fault(kind, Vec::new());
+                    self.log(format_args!("kill_non_leader: no live non-leader"));
+                }
             },
             EventKind::PartEasy | EventKind::PartHard => {
                 let easy = kind == EventKind::PartEasy;
@@ -403,9 +437,11 @@ impl Sim<'_> {
                     .map(ids::format_id)
                     .collect();
                 self.log(format_args!("{kind}: majority side {}", majority.join(" ")));
+                self.fault(kind, majority);
             }
             EventKind::PartEnd => {
                 self.net.end_partition();
+                self.fault(kind, Vec::new());
                 self.log(format_args!("part_end: partition healed"));
             }
         }

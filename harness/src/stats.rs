@@ -196,6 +196,22 @@ pub fn scores(b: &Benchmarks, c: &Counters) -> Vec<Score> {
     .collect()
 }
 
+/// The grade as a trace's last line records it.
+pub fn verdict(t: f64, checks: &[Check], scores: &[Score]) -> kvtrace::Verdict {
+    kvtrace::Verdict {
+        t,
+        passed: checks.iter().all(|c| c.passed),
+        checks: checks
+            .iter()
+            .map(|c| kvtrace::Check { number: c.number, name: c.name.into(), passed: c.passed, detail: c.detail.clone() })
+            .collect(),
+        scores: scores
+            .iter()
+            .map(|s| kvtrace::Score { metric: s.metric.into(), value: s.value, tiers: s.tiers, tier: format!("{:?}", s.tier) })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,17 +1,11 @@
-//! `kvsim --trace DIR`: every datagram of a run, as JSON lines, for finding out afterwards
-//! why a request went unanswered or where the messages went.
-//!
-//! One file per run, `DIR/<config>.<run>.jsonl`. Each line is an object with `t` (seconds
-//! since the clients' clock started) and `ev`:
-//! - `"msg"`: a datagram a replica sent: `from` (replica index), `fate` (`delivered`,
-//!   `dropped`, `cut`, `dead`, `client`, or `mixed` for a broadcast whose copies fared
-//!   differently), `counted` (what it added to `total_msgs`) and `raw`, the datagram itself;
-//! - `"request"`: a client's request as it was handed to replica `to` (`raw`), with `due`,
-//!   when the schedule wanted it sent (absent for a resend after a fail or redirect);
-//! - `"event"`: a fault or a line of the event log (`what`).
+//! `kvsim --trace DIR`: every datagram, request, fault and finding of a run, one JSON line
+//! each, so that where the messages went and why a request got no answer can be read off
+//! afterwards, by eye or in the browser app. One file per run, `DIR/<config>.<run>.jsonl`,
+//! in the format the `kvtrace` crate defines (harness/README.md describes it).
 
 use crate::network::Route;
-use serde_json::{json, Value};
+use kvtrace::{Datagram, Fate, Fault, Finding, Line, Note, Request, Run, Verdict};
+use serde_json::Value;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -33,36 +27,42 @@ impl Trace {
         &self.path
     }
 
+    /// The first line: what is being run.
+    pub fn run(&mut self, run: Run) {
+        self.line(&Line::Run(run));
+    }
+
     pub fn datagram(&mut self, t: f64, from: usize, route: &Route, bytes: &[u8]) {
-        self.line(json!({
-            "t": t,
-            "ev": "msg",
-            "from": from,
-            "fate": fate(route),
-            "counted": route.counted,
-            "raw": raw(bytes),
-        }));
+        self.line(&Line::Msg(Datagram { t, from, fate: fate(route), counted: route.counted, raw: raw(bytes) }));
     }
 
     pub fn request(&mut self, t: f64, due: Option<f64>, to: usize, bytes: &[u8]) {
-        let mut line = json!({ "t": t, "ev": "request", "to": to, "raw": raw(bytes) });
-        if let Some(due) = due {
-            line["due"] = due.into();
-        }
-        self.line(line);
+        self.line(&Line::Request(Request { t, to, due, raw: raw(bytes) }));
+    }
+
+    pub fn fault(&mut self, t: f64, kind: &str, replicas: Vec<String>) {
+        self.line(&Line::Fault(Fault { t, kind: kind.into(), replicas }));
     }
 
     pub fn event(&mut self, t: f64, what: &str) {
-        self.line(json!({ "t": t, "ev": "event", "what": what }));
+        self.line(&Line::Event(Note { t, what: what.into() }));
+    }
+
+    pub fn finding(&mut self, finding: Finding) {
+        self.line(&Line::Finding(finding));
+    }
+
+    pub fn verdict(&mut self, verdict: Verdict) {
+        self.line(&Line::Verdict(verdict));
     }
 
     pub fn finish(mut self) -> io::Result<()> {
         self.out.flush()
     }
 
-    fn line(&mut self, v: Value) {
+    fn line(&mut self, line: &Line) {
         // A trace is a diagnostic: a full disk must not stop the run it describes.
-        let _ = writeln!(self.out, "{v}");
+        let _ = writeln!(self.out, "{}", kvtrace::to_line(line));
     }
 }
 
@@ -72,21 +72,21 @@ fn raw(bytes: &[u8]) -> Value {
 }
 
 /// What became of a datagram's copies, in one word.
-pub fn fate(route: &Route) -> &'static str {
+pub fn fate(route: &Route) -> Fate {
     if route.client.is_some() {
-        return "client";
+        return Fate::Client;
     }
     let kinds = [
-        (!route.deliver.is_empty(), "delivered"),
-        (route.dropped > 0, "dropped"),
-        (route.cut > 0, "cut"),
-        (route.to_dead > 0, "dead"),
+        (!route.deliver.is_empty(), Fate::Delivered),
+        (route.dropped > 0, Fate::Dropped),
+        (route.cut > 0, Fate::Cut),
+        (route.to_dead > 0, Fate::Dead),
     ];
-    let mut present = kinds.iter().filter(|(yes, _)| *yes).map(|&(_, name)| name);
+    let mut present = kinds.iter().filter(|(yes, _)| *yes).map(|&(_, fate)| fate);
     match (present.next(), present.next()) {
         (Some(only), None) => only,
-        (Some(_), Some(_)) => "mixed",
-        (None, _) => "nowhere",
+        (Some(_), Some(_)) => Fate::Mixed,
+        (None, _) => Fate::Nowhere,
     }
 }
 
@@ -97,14 +97,14 @@ mod tests {
     #[test]
     fn fate_names_the_one_outcome_or_says_mixed() {
         let delivered = Route { counted: 1, deliver: vec![2], ..Route::default() };
-        assert_eq!(fate(&delivered), "delivered");
+        assert_eq!(fate(&delivered), Fate::Delivered);
         let dropped = Route { counted: 1, dropped: 1, ..Route::default() };
-        assert_eq!(fate(&dropped), "dropped");
+        assert_eq!(fate(&dropped), Fate::Dropped);
         let broadcast = Route { counted: 4, deliver: vec![1, 2], dropped: 1, to_dead: 1, ..Route::default() };
-        assert_eq!(fate(&broadcast), "mixed");
+        assert_eq!(fate(&broadcast), Fate::Mixed);
         let client = Route { client: Some(0), ..Route::default() };
-        assert_eq!(fate(&client), "client");
-        assert_eq!(fate(&Route { unknown_dst: true, ..Route::default() }), "nowhere");
+        assert_eq!(fate(&client), Fate::Client);
+        assert_eq!(fate(&Route { unknown_dst: true, ..Route::default() }), Fate::Nowhere);
     }
 
     #[test]
@@ -122,5 +122,6 @@ mod tests {
         assert_eq!(lines[0]["fate"], "delivered");
         assert_eq!(lines[0]["raw"]["type"], "ae");
         assert_eq!(lines[1]["what"], "kill_leader: killed 0000");
+        assert_eq!(kvtrace::parse(&text).errors, vec![]);
     }
 }

@@ -388,3 +388,38 @@ fn hop_costs_add_up_along_a_chain_of_hops() {
     let median = run.first()["metrics"]["median_latency"].as_f64().unwrap();
     assert!(median < 0.005, "median latency {median} s without a hop cost");
 }
+
+#[test]
+fn a_trace_records_the_run_its_faults_and_what_the_grader_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "primary-flawed", &config(json!({"events": [{"type": "part_easy", "time": 0.5}, {"type": "part_end", "time": 1.0}]})));
+    let traces = dir.path().join("traces");
+    let run = run_dir_with("primary-flawed", dir.path(), &[path], &["--trace", traces.to_str().unwrap()]);
+    assert_eq!((run.metric("unanswered_puts"), run.metric("duplicates")), (1, 1), "{}", run.stdout());
+    let text = std::fs::read_to_string(traces.join("primary-flawed.0.jsonl")).unwrap();
+    let trace = kvtrace::parse(&text);
+    assert_eq!(trace.errors, vec![]);
+    use kvtrace::{FindingKind, Line};
+    let Some(Line::Run(head)) = trace.lines.first() else { panic!("no run line first") };
+    assert_eq!((head.config.as_str(), head.replicas.len(), head.seed), ("primary-flawed", 3, 1));
+    assert_eq!(head.faults.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["part_easy", "part_end"]);
+    let faults: Vec<_> = trace.lines.iter().filter_map(|l| if let Line::Fault(f) = l { Some(f) } else { None }).collect();
+    assert_eq!(faults.len(), 2);
+    assert_eq!((faults[0].kind.as_str(), faults[0].replicas.len()), ("part_easy", 2), "a majority side of two");
+    assert!(faults[0].t >= head.start_wait + 0.5);
+    let findings: Vec<_> = trace.lines.iter().filter_map(|l| if let Line::Finding(f) = l { Some(f) } else { None }).collect();
+    assert_eq!(findings.iter().map(|f| f.kind).collect::<Vec<_>>(), [FindingKind::Duplicate, FindingKind::Unanswered]);
+    // Each finding names a MID the trace shows: the request that carried it, and for the
+    // duplicate both of its answers.
+    let carried = |mid: &str| trace.lines.iter().filter(|l| matches!(l, Line::Request(r) if r.raw["MID"] == mid)).count();
+    let answers = |mid: &str| trace.lines.iter().filter(|l| matches!(l, Line::Msg(m) if m.raw["MID"] == mid)).count();
+    let (dup, lost) = (findings[0].mid.as_deref().unwrap(), findings[1].mid.as_deref().unwrap());
+    assert_eq!((carried(dup), answers(dup)), (1, 2));
+    assert_eq!((carried(lost), answers(lost)), (1, 0));
+    assert!(findings[1].detail.contains("sent to 0000"), "{}", findings[1].detail);
+    let Some(Line::Verdict(verdict)) = trace.lines.last() else { panic!("no verdict last") };
+    assert!(verdict.passed);
+    assert_eq!(verdict.checks.len(), 7);
+    let dups = verdict.scores.iter().find(|s| s.metric == "duplicates").unwrap();
+    assert_eq!((dups.value, dups.tier.as_str()), (Some(1.0), "Partial"), "tiers 0 / 1 / 2");
+}

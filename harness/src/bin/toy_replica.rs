@@ -14,6 +14,8 @@
 //! - `stubborn`: like `silent` but ignores SIGTERM, so only SIGKILL ends it.
 //! - `primary`: replica 0000 serves everything and broadcasts each put; others redirect to it.
 //! - `primary-dup`: like `primary` but every ok is sent twice.
+//! - `primary-flawed`: like `primary`, but the primary never answers the third put it
+//!   stores and answers the fifth twice: one known unanswered request, one known duplicate.
 //!
 //! With `TOY_PID_DIR` set, each replica writes its pid to a file there, so tests can verify
 //! that the harness leaves nothing running.
@@ -70,6 +72,7 @@ fn main() {
         _ => {}
     }
     let mut store: HashMap<String, String> = HashMap::new();
+    let mut puts = 0;
     let mut buf = vec![0u8; 65535];
     loop {
         let Ok(len) = sock.recv(&mut buf) else {
@@ -105,21 +108,25 @@ fn main() {
                 }
                 send(ok);
             }
-            "primary" | "primary-dup" if me != PRIMARY => {
+            "primary" | "primary-dup" | "primary-flawed" if me != PRIMARY => {
                 send(reply("redirect", PRIMARY, &msg["MID"]))
             }
-            "primary" | "primary-dup" => {
+            "primary" | "primary-dup" | "primary-flawed" => {
                 let mut ok = reply("ok", PRIMARY, &msg["MID"]);
                 if kind == "put" {
                     store.insert(key, msg["value"].as_str().unwrap_or_default().to_owned());
                     send(json!({"src": me, "dst": "FFFF", "leader": PRIMARY, "type": "replicate"}));
+                    puts += 1;
                 } else {
                     ok["value"] = store.get(&key).cloned().unwrap_or_default().into();
                 }
-                if mode == "primary-dup" {
+                let flawed = mode == "primary-flawed" && kind == "put";
+                if mode == "primary-dup" || (flawed && puts == 5) {
                     send(ok.clone());
                 }
-                send(ok);
+                if !(flawed && puts == 3) {
+                    send(ok);
+                }
             }
             _ => {}
         }
