@@ -19,7 +19,9 @@ options:
       --runs N        run each config N times (default 1); with a seed, run i uses
                       seed + i; then sums up each config's runs
       --json FILE     also write a JSON summary of every run to FILE
-      --trace DIR     write every datagram of each run to DIR/<config>.<run>.jsonl
+      --trace DIR     write each run to DIR/<config>.<run>.jsonl: every datagram,
+                      request, fault and finding (harness/README.md, Traces); the
+                      browser app shows it (make demo, then drop the file on the page)
       --hop-cost-us N the busy time the simulator spends on each datagram it routes
                       and each request it sends, in microseconds (default 125)
       --ideal-clock   an idealised loop instead of the graded simulator's: wake

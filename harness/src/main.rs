@@ -82,6 +82,13 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     }
+    if let Some(dir) = &args.trace {
+        eprintln!(
+            "kvsim: traces in {}/<config>.<run>.jsonl; to see one, open the browser app (make demo) \
+             and drop the file on the page, or choose it under Save / load, Open a kvsim trace",
+            dir.display()
+        );
+    }
     if outcomes.iter().all(|o| o.passed()) {
         ExitCode::SUCCESS
     } else {

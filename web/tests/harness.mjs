@@ -81,14 +81,15 @@ export async function launch() {
   };
 }
 
-/// Opens the app and records console errors and uncaught exceptions.
-export async function open(context, base, query) {
+/// Opens the app and records console errors and uncaught exceptions; waits for `ready` (the
+/// drawing, unless told otherwise).
+export async function open(context, base, query, ready = '[data-testid="cluster"] [data-node-id]') {
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${base}/?${query}`);
-  await page.waitForSelector('[data-testid="cluster"] [data-node-id]');
+  await page.waitForSelector(ready);
   return { page, errors };
 }
 
@@ -107,7 +108,7 @@ export function useApp() {
     server?.close();
   });
   return {
-    open: (query) => open(browser.context, base, query),
+    open: (query, ready) => open(browser.context, base, query, ready),
     get base() { return base; },
     get context() { return browser.context; },
   };

@@ -10,10 +10,12 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
   cargo fetch --target wasm32-unknown-unknown
   trunk build --release --offline
 fi
+# The trace viewer's test runs kvsim on the toy replica to get a trace.
+cargo build --release -p harness
 wasm=$(ls dist/*.wasm)
 printf 'wasm bundle: %s bytes (%s bytes gzipped)\n' "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)"
 cd web/tests
 if [ ! -d node_modules/playwright-core ]; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
-node --test --test-concurrency=1 app.test.mjs travel.test.mjs layout.test.mjs tour.test.mjs story.test.mjs
+node --test --test-concurrency=1 app.test.mjs travel.test.mjs layout.test.mjs tour.test.mjs story.test.mjs trace.test.mjs

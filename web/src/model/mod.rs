@@ -12,17 +12,21 @@ pub mod partition;
 pub mod safety;
 pub mod session;
 pub mod share;
+pub mod spacetime;
 pub mod speed;
 pub mod story;
 pub mod timeline;
 pub mod toggles;
 pub mod tour;
+pub mod trace_run;
 pub mod tracker;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod session_tests;
+#[cfg(test)]
+mod trace_tests;
 
 use geometry::Point;
 use message_view::MessageView;

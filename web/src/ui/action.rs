@@ -33,6 +33,14 @@ pub enum Action {
     Export,
     /// Replays a run from the text of a JSON file.
     Import(String),
+    /// Opens a kvsim trace (the text of its file) in the trace viewer.
+    OpenTrace(String),
+    /// Leaves the trace viewer for the simulation.
+    CloseTrace,
+    /// Opens a dropped file: a trace (`.jsonl`) or a run.
+    Dropped { name: String, text: String },
+    /// Says something in the notice line.
+    Notice(String),
     /// Moves the present to this virtual time (back by exact replay, forward by simulating).
     Seek(Time),
     /// Moves the present by this many microseconds (negative: back).

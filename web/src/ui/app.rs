@@ -21,6 +21,7 @@ use super::settings::Settings;
 use super::timeline::{timeline_bar, Cursor};
 use super::toolbar::{RunMenu, Toolbar};
 use super::tour::TourCard;
+use super::trace_view::{SharedTrace, TraceView};
 use crate::model::geometry::ring;
 use crate::model::log_strip::LogStrip;
 use crate::model::log_view::{log_column, log_columns};
@@ -32,6 +33,7 @@ use crate::model::share::{self, Source};
 use crate::model::speed::{self, format_time};
 use crate::model::story;
 use crate::model::tour::Tour;
+use crate::model::trace_run::TraceRun;
 use crate::model::tracker::Tracker;
 use crate::model::{status_text, ClusterView};
 use gloo_render::AnimationFrame;
@@ -75,6 +77,8 @@ pub struct App {
     cheatsheet: bool,
     /// The first-visit tour, while it runs.
     tour: Option<Tour>,
+    /// A kvsim trace being viewed instead of the simulation.
+    trace: Option<SharedTrace>,
     /// Once drawn, keyboard focus moves here (a selector): to the next text to read when the
     /// control that had focus went away with the step it belonged to.
     focus: Option<&'static str>,
@@ -546,6 +550,7 @@ impl Component for App {
             fading: None,
             reveal_inspector: false,
             link: ctx.link().clone(),
+            trace: None,
             _frame: None,
             _keys: keys,
         };
@@ -581,7 +586,14 @@ impl Component for App {
         }
         // The tour plays the run; where the system asks for less motion it waits for the
         // Tour button instead, like the run waits for Play.
-        if first_visit && !reduced_motion {
+        if let Some(url) = browser::query("trace") {
+            let link = ctx.link().clone();
+            let from = url.clone();
+            browser::fetch_text(&from, move |text| link.send_message(match text {
+                Ok(text) => Action::OpenTrace(text),
+                Err(e) => Action::Notice(format!("Could not fetch the trace at {url}: {e}")),
+            }));
+        } else if first_visit && !reduced_motion {
             app.start_tour();
         }
         app.request_frame(ctx);
@@ -590,6 +602,12 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, action: Action) -> bool {
         match action {
+            Action::Frame(_) if self.trace.is_some() => {
+                // The simulation waits behind the trace viewer.
+                self.request_frame(ctx);
+                self.last_frame = None;
+                return false;
+            }
             Action::Frame(ts) => {
                 self.request_frame(ctx);
                 let elapsed = self.last_frame.map_or(0.0, |last| ts - last);
@@ -703,6 +721,23 @@ impl Component for App {
                 Ok(run) => self.replay(run, "from the file"),
                 Err(e) => self.notice = Some(e),
             },
+            Action::OpenTrace(text) => match TraceRun::parse(&text) {
+                Ok(run) => {
+                    self.trace = Some(SharedTrace(Rc::new(run)));
+                    self.playing = false;
+                }
+                Err(errors) => {
+                    let why = errors.first().map_or("the file is empty".to_string(), |e| e.to_string());
+                    self.notice = Some(format!("That is not a kvsim trace ({why})."));
+                }
+            },
+            Action::CloseTrace => self.trace = None,
+            Action::Dropped { name, text } => {
+                let action = if name.ends_with(".jsonl") { Action::OpenTrace(text) } else { Action::Import(text) };
+                return Component::update(self, ctx, action);
+            }
+            Action::Notice(text) => self.notice = Some(text),
+            Action::Key(_) if self.trace.is_some() => return false,
             Action::Key(key) => return self.on_key(&key),
         }
         true
@@ -719,6 +754,26 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let on = ctx.link().callback(|a: Action| a);
+        // A file dropped anywhere on the page: a kvsim trace opens in the viewer, a run replays.
+        let on_drop = {
+            let link = self.link.clone();
+            Callback::from(move |e: DragEvent| {
+                e.prevent_default();
+                let link = link.clone();
+                browser::read_dropped(&e, move |name, text| link.send_message(Action::Dropped { name, text }));
+            })
+        };
+        let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
+        if let Some(trace) = &self.trace {
+            return html! {
+                <div class="app trace-app" ondrop={on_drop} ondragover={on_dragover}>
+                    if let Some(n) = &self.notice {
+                        <p class="notice" role="status" data-testid="notice">{ n.clone() }</p>
+                    }
+                    <TraceView run={trace.clone()} on_close={on.reform(|_| Action::CloseTrace)} />
+                </div>
+            };
+        }
         let sim = self.sim();
         let view = Rc::new(ClusterView::build(sim, &self.tracker));
         let leader = view.leader;
@@ -746,7 +801,8 @@ impl Component for App {
         };
         let columns = log_columns(sim, STRIP_CELLS);
         html! {
-            <div class={classes!("app", self.projector.then_some("projector"), self.tour.as_ref().map(|t| format!("tour-{}", t.step.target())))}>
+            <div class={classes!("app", self.projector.then_some("projector"), self.tour.as_ref().map(|t| format!("tour-{}", t.step.target())))}
+                ondrop={on_drop} ondragover={on_dragover}>
                 // The screen: at 1366×768 and up, the ring, every log, the controls, the timeline
                 // and the story are all in view together (style.css lays it out; tests measure it).
                 <div class="screen">

@@ -101,6 +101,32 @@ pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String) + 
     cb.forget(); // called once by the promise; a few bytes per import
 }
 
+/// Reads the first file of a drop, with its name.
+pub fn read_dropped(e: &web_sys::DragEvent, done: impl FnOnce(String, String) + 'static) {
+    let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) else { return };
+    let name = file.name();
+    let cb = Closure::once(move |v: JsValue| done(name, v.as_string().unwrap_or_default()));
+    let _ = file.text().then(&cb);
+    cb.forget(); // called once by the promise
+}
+
+/// Fetches a text file (a trace hosted next to the app, `?trace=URL`).
+pub fn fetch_text(url: &str, done: impl FnOnce(Result<String, String>) + 'static) {
+    let Some(w) = window() else { return };
+    let request = w.fetch_with_str(url);
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = async {
+            let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(request).await.map_err(|_| "the network refused".to_string())?.unchecked_into();
+            if !response.ok() {
+                return Err(format!("HTTP {}", response.status()));
+            }
+            let text = response.text().map_err(|_| "no text".to_string())?;
+            wasm_bindgen_futures::JsFuture::from(text).await.map(|v| v.as_string().unwrap_or_default()).map_err(|_| "the download broke off".to_string())
+        };
+        done(text.await);
+    });
+}
+
 /// Listens for key presses on the whole page for the app's lifetime.
 pub fn on_keydown(f: impl Fn(web_sys::KeyboardEvent) + 'static) -> Option<Closure<dyn Fn(web_sys::KeyboardEvent)>> {
     let cb = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(f);

@@ -119,7 +119,7 @@ pub struct RunMenuProps {
     pub on: Callback<Action>,
 }
 
-/// Saving and loading a run: in this browser, or as a JSON file.
+/// Saving and loading a run: in this browser, or as a JSON file; and opening a kvsim trace.
 #[component]
 pub fn RunMenu(props: &RunMenuProps) -> Html {
     let on = &props.on;
@@ -134,6 +134,16 @@ pub fn RunMenu(props: &RunMenuProps) -> Html {
             }
         })
     };
+    let on_trace = {
+        let on = on.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                let on = on.clone();
+                browser::read_file(&input, move |text| on.emit(Action::OpenTrace(text)));
+                input.set_value("");
+            }
+        })
+    };
     html! {
         <details class="run-menu">
             <summary>{ "Save / load" }</summary>
@@ -143,6 +153,9 @@ pub fn RunMenu(props: &RunMenuProps) -> Html {
                 <button onclick={click(Action::Export)}>{ "Export run (JSON)" }</button>
                 <label class="file">{ "Import run" }
                     <input type="file" accept="application/json,.json" onchange={on_import} />
+                </label>
+                <label class="file" title="A run of any replica under kvsim --trace DIR: DIR/<config>.<run>.jsonl">{ "Open a kvsim trace" }
+                    <input type="file" data-testid="open-trace" accept=".jsonl,application/jsonl,text/plain" onchange={on_trace} />
                 </label>
             </div>
         </details>

@@ -1,0 +1,202 @@
+//! The space-time diagram of a traced run: one lane per replica and one for the clients,
+//! time to the right, every datagram a stroke from its sender's lane to its receiver's. The
+//! simulator delivers a datagram the moment it routes it, so a trace has one time per
+//! datagram; each stroke leans a fixed step to the right only to show its direction.
+
+use super::trace_run::{Target, TraceRun};
+use kvtrace::{Fate, FindingKind};
+
+/// The diagram's width in its own units (its x axis is stretched to the page's width).
+pub const WIDTH: f64 = 1000.0;
+/// The height of one lane.
+pub const LANE: f64 = 40.0;
+/// How far a stroke leans, in diagram units.
+const LEAN: f64 = 6.0;
+/// Strokes drawn at most; beyond this the diagram says how many it left out (zoom in).
+pub const MAX_STROKES: usize = 4000;
+
+/// The span of time on screen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub from: f64,
+    pub to: f64,
+}
+
+impl Window {
+    /// `width` seconds centred on `t`, kept inside `[0, end]`.
+    pub fn around(t: f64, width: f64, end: f64) -> Window {
+        let width = width.min(end).max(1e-3);
+        let from = (t - width / 2.0).clamp(0.0, (end - width).max(0.0));
+        Window { from, to: from + width }
+    }
+
+    /// Where `t` falls, in diagram units.
+    pub fn x(&self, t: f64) -> f64 {
+        (t - self.from) / (self.to - self.from) * WIDTH
+    }
+
+    pub fn contains(&self, t: f64) -> bool {
+        (self.from..=self.to).contains(&t)
+    }
+}
+
+/// What a stroke stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrokeKind {
+    /// Between replicas, delivered.
+    Peer,
+    /// Between replicas, lost: dropped, cut by a partition, or sent to the dead. It ends
+    /// half way, in a cross.
+    Lost,
+    /// An answer to a client.
+    Answer,
+    /// A client's request.
+    Request,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stroke {
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+    pub kind: StrokeKind,
+    /// The datagram's `type`, or the request's.
+    pub label: String,
+    /// It carries the MID or key being followed.
+    pub followed: bool,
+    /// What it is, for the inspector: a datagram or a request, by index.
+    pub item: Item,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    Msg(usize),
+    Request(usize),
+}
+
+/// A mark above the lanes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub x: f64,
+    pub label: String,
+    pub kind: MarkKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    Finding(FindingKind),
+    Kill,
+    Partition,
+    Heal,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagram {
+    pub window: Window,
+    /// Lane labels, replicas first, then the clients.
+    pub lanes: Vec<String>,
+    /// Where each replica claimed to lead: `(lane, x1, x2)`.
+    pub claims: Vec<(usize, f64, f64)>,
+    /// Where each replica was dead: `(lane, x1)`, to the right edge.
+    pub dead: Vec<(usize, f64)>,
+    pub strokes: Vec<Stroke>,
+    /// Strokes in the window that were not drawn (more than `MAX_STROKES`).
+    pub left_out: usize,
+    pub marks: Vec<Mark>,
+}
+
+impl Diagram {
+    pub fn height(&self) -> f64 {
+        self.lanes.len() as f64 * LANE
+    }
+
+    /// The diagram of `run` in `window`, following `needle` (a MID or key; empty for none).
+    pub fn of(run: &TraceRun, window: Window, needle: &str) -> Diagram {
+        let n = run.replicas.len();
+        let lane_y = |lane: usize| lane as f64 * LANE + LANE / 2.0;
+        let clients = n;
+        let mut strokes = Vec::new();
+        let mut left_out = 0;
+        let mut push = |s: Stroke, strokes: &mut Vec<Stroke>| {
+            if strokes.len() < MAX_STROKES || s.followed {
+                strokes.push(s);
+            } else {
+                left_out += 1;
+            }
+        };
+        for (i, m) in run.msgs.iter().enumerate().filter(|(_, m)| window.contains(m.t)) {
+            let x = window.x(m.t);
+            let followed = TraceRun::carries(&m.raw, needle);
+            let lost = matches!(m.fate, Fate::Dropped | Fate::Cut | Fate::Dead);
+            let to: Vec<usize> = match &m.to {
+                Target::Replica(r) if *r < n => vec![*r],
+                Target::Everyone => (0..n).filter(|&r| r != m.from).collect(),
+                Target::Client => vec![clients],
+                _ => Vec::new(),
+            };
+            for lane in to {
+                let kind = match (&m.to, lost) {
+                    (Target::Client, _) => StrokeKind::Answer,
+                    (_, true) => StrokeKind::Lost,
+                    _ => StrokeKind::Peer,
+                };
+                let (y1, y2) = (lane_y(m.from), lane_y(lane));
+                let (x2, y2) = if kind == StrokeKind::Lost { (x + LEAN / 2.0, (y1 + y2) / 2.0) } else { (x + LEAN, y2) };
+                push(Stroke { x1: x, y1, x2, y2, kind, label: m.kind.clone(), followed, item: Item::Msg(i) }, &mut strokes);
+            }
+        }
+        for (i, r) in run.requests.iter().enumerate().filter(|(_, r)| window.contains(r.t) && r.to < n) {
+            let x = window.x(r.t);
+            let s = Stroke {
+                x1: x,
+                y1: lane_y(clients),
+                x2: x + LEAN,
+                y2: lane_y(r.to),
+                kind: StrokeKind::Request,
+                label: r.kind.clone(),
+                followed: TraceRun::carries(&r.raw, needle),
+                item: Item::Request(i),
+            };
+            push(s, &mut strokes);
+        }
+        // Followed strokes last, so that they are drawn on top.
+        strokes.sort_by_key(|s| s.followed);
+        let claims = run
+            .self_claims()
+            .into_iter()
+            .enumerate()
+            .flat_map(|(lane, spans)| spans.into_iter().map(move |span| (lane, span)))
+            .filter(|(_, (a, b))| *b >= window.from && *a <= window.to)
+            .map(|(lane, (a, b))| (lane, window.x(a).max(0.0), window.x(b).min(WIDTH)))
+            .collect();
+        let dead = run
+            .faults
+            .iter()
+            .filter(|f| f.kind.starts_with("kill") && f.t <= window.to)
+            .flat_map(|f| f.replicas.iter().map(move |&r| (r, window.x(f.t).max(0.0))))
+            .collect();
+        let mut marks: Vec<Mark> = run
+            .faults
+            .iter()
+            .filter(|f| window.contains(f.t))
+            .map(|f| Mark {
+                x: window.x(f.t),
+                label: f.kind.clone(),
+                kind: match f.kind.as_str() {
+                    "part_end" => MarkKind::Heal,
+                    k if k.starts_with("part") => MarkKind::Partition,
+                    _ => MarkKind::Kill,
+                },
+            })
+            .collect();
+        marks.extend(run.findings.iter().filter(|f| window.contains(f.t)).map(|f| Mark {
+            x: window.x(f.t),
+            label: f.mid.clone().unwrap_or_default(),
+            kind: MarkKind::Finding(f.kind),
+        }));
+        let mut lanes = run.replicas.clone();
+        lanes.push("clients".into());
+        Diagram { window, lanes, claims, dead, strokes, left_out, marks }
+    }
+}

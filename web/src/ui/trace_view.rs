@@ -1,0 +1,391 @@
+//! The trace viewer: a kvsim run of any replica, replayed from its trace. A space-time
+//! diagram (one lane per replica, one for the clients), the grader's findings as places to
+//! jump to, the leader each replica claimed, and what used the message budget. Replay only:
+//! a trace records what happened, so nothing here can change it.
+
+use crate::model::spacetime::{Diagram, Item, MarkKind, StrokeKind, Window, LANE, WIDTH};
+use crate::model::trace_run::{TraceRun, Target};
+use kvtrace::FindingKind;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Window widths offered, in seconds (the last shows the whole run).
+const ZOOMS: [f64; 6] = [0.02, 0.1, 0.5, 2.0, 10.0, f64::INFINITY];
+/// The window a finding opens: wide enough for a request and its answers around it.
+const FINDING_ZOOM: f64 = 0.5;
+
+/// A trace shared with the viewer; two are equal when they are the same trace, so that a
+/// redraw of the page does not compare tens of thousands of datagrams.
+#[derive(Clone)]
+pub struct SharedTrace(pub Rc<TraceRun>);
+
+impl PartialEq for SharedTrace {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TraceViewProps {
+    pub run: SharedTrace,
+    pub on_close: Callback<()>,
+}
+
+pub enum Msg {
+    Seek(f64),
+    Zoom(f64),
+    Follow(String),
+    Finding(usize),
+    Select(Item),
+    /// To the previous (-1) or next (+1) datagram or request after the cursor.
+    Step(i32),
+}
+
+pub struct TraceView {
+    cursor: f64,
+    zoom: f64,
+    needle: String,
+    selected: Option<Item>,
+}
+
+impl Component for TraceView {
+    type Message = Msg;
+    type Properties = TraceViewProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let run = &ctx.props().run.0;
+        // Open on the first finding if there is one: that is what the reader came for.
+        let first = run.findings.first();
+        TraceView {
+            cursor: first.map_or(run.start_wait, |f| f.t),
+            zoom: if first.is_some() { FINDING_ZOOM } else { f64::INFINITY },
+            needle: first.and_then(|f| f.mid.clone()).unwrap_or_default(),
+            selected: None,
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let run = &ctx.props().run.0;
+        match msg {
+            Msg::Seek(t) => self.cursor = t.clamp(0.0, run.end),
+            Msg::Zoom(z) => self.zoom = z,
+            Msg::Follow(needle) => self.needle = needle.trim().to_string(),
+            Msg::Finding(i) => {
+                if let Some(f) = run.findings.get(i) {
+                    self.cursor = f.t;
+                    self.zoom = FINDING_ZOOM;
+                    self.needle = f.mid.clone().or_else(|| f.key.clone()).unwrap_or_default();
+                }
+            }
+            Msg::Select(item) => {
+                self.selected = Some(item);
+                self.cursor = match item {
+                    Item::Msg(i) => run.msgs[i].t,
+                    Item::Request(i) => run.requests[i].t,
+                };
+            }
+            Msg::Step(dir) => {
+                let times = run.msgs.iter().map(|m| m.t).chain(run.requests.iter().map(|r| r.t));
+                let next = if dir > 0 {
+                    times.filter(|&t| t > self.cursor).min_by(f64::total_cmp)
+                } else {
+                    times.filter(|&t| t < self.cursor).max_by(f64::total_cmp)
+                };
+                if let Some(t) = next {
+                    self.cursor = t;
+                }
+            }
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let run = &ctx.props().run.0;
+        let link = ctx.link();
+        let window = Window::around(self.cursor, self.zoom, run.end);
+        let diagram = Diagram::of(run, window, &self.needle);
+        let close = ctx.props().on_close.reform(|_: MouseEvent| ());
+        let on_seek = link.callback(|e: InputEvent| Msg::Seek(input_value(&e).parse().unwrap_or(0.0)));
+        let on_zoom = link.callback(|e: Event| Msg::Zoom(select_value(&e).parse().unwrap_or(f64::INFINITY)));
+        let on_follow = link.callback(|e: InputEvent| Msg::Follow(input_value(&e)));
+        html! {
+            <section class="trace" data-testid="trace" data-cursor={format!("{:.6}", self.cursor)} data-following={self.needle.clone()}>
+                <header class="trace-head">
+                    <div>
+                        <h2>{ format!("Trace of {}", run.config) }</h2>
+                        <p class="subtitle">
+                            { format!("{} replicas", run.replicas.len()) }
+                            if let Some(seed) = run.seed { { format!(" · seed {seed}") } }
+                            { format!(" · {} datagrams, {} requests · {:.1} s", run.msgs.len(), run.requests.len(), run.end) }
+                        </p>
+                    </div>
+                    { verdict(run) }
+                    <button class="small" data-testid="trace-close" onclick={close}>{ "Back to the simulation" }</button>
+                </header>
+                <p class="trace-note">{ "A replay of a kvsim run: what the simulator saw. A replica's own state is not in a trace; the lanes show what the datagrams say: the leader each replica claimed (the band), when it was killed, and every datagram from its sender to its receiver (the simulator delivers at once; a stroke leans only to show its direction)." }</p>
+                if !run.errors.is_empty() {
+                    <div class="violation" data-testid="trace-errors" role="alert">
+                        { format!("{} line(s) of the file could not be read and are left out:", run.errors.len()) }
+                        <ul>{ for run.errors.iter().take(5).map(|e| html! { <li>{ e.to_string() }</li> }) }</ul>
+                    </div>
+                }
+                <div class="trace-controls">
+                    <button class="small" title="The previous datagram or request" onclick={link.callback(|_: MouseEvent| Msg::Step(-1))}>{ "◀ step" }</button>
+                    <input type="range" class="trace-time" data-testid="trace-time" aria-label="time" min="0" max={run.end.to_string()} step="0.0001"
+                        value={self.cursor.to_string()} oninput={on_seek} />
+                    <button class="small" title="The next datagram or request" onclick={link.callback(|_: MouseEvent| Msg::Step(1))}>{ "step ▶" }</button>
+                    <span class="trace-clock" data-testid="trace-clock">{ format!("{:.4} s", self.cursor) }</span>
+                    <label>{ "window " }
+                        <select data-testid="trace-zoom" onchange={on_zoom}>
+                            { for ZOOMS.iter().map(|&z| html! {
+                                <option value={z.to_string()} selected={z == self.zoom}>{ zoom_label(z) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ "follow " }
+                        <input type="search" data-testid="trace-follow" placeholder="a MID or a key" value={self.needle.clone()} oninput={on_follow} />
+                    </label>
+                </div>
+                <div class="trace-body">
+                    <div class="trace-main">
+                        { self.lanes(run, &diagram, ctx) }
+                        <p class="trace-window">{ format!("{:.3} s to {:.3} s", window.from, window.to) }
+                            if diagram.left_out > 0 { { format!(" · {} more datagrams in this window: zoom in to see them", diagram.left_out) } }
+                        </p>
+                        { counts(run) }
+                    </div>
+                    <aside class="trace-side">
+                        { self.findings(run, ctx) }
+                        { self.inspector(run) }
+                    </aside>
+                </div>
+            </section>
+        }
+    }
+}
+
+impl TraceView {
+    /// The lanes: labels with what each replica claimed at the cursor, and the diagram.
+    fn lanes(&self, run: &TraceRun, d: &Diagram, ctx: &Context<Self>) -> Html {
+        let claims = run.claims_at(self.cursor);
+        let dead = run.dead_at(self.cursor);
+        let side = run.partition_at(self.cursor);
+        let h = d.height();
+        let cursor_x = d.window.x(self.cursor);
+        let on_click = ctx.link().batch_callback(|e: MouseEvent| {
+            let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+            let item = el.closest("[data-item]").ok()??.get_attribute("data-item")?;
+            let (kind, i) = item.split_once(':')?;
+            let i = i.parse().ok()?;
+            Some(if kind == "m" { Msg::Select(Item::Msg(i)) } else { Msg::Select(Item::Request(i)) })
+        });
+        html! {
+            <div class="lanes" data-testid="spacetime">
+                <ol class="lane-labels" style={format!("height: {}px", h)}>
+                    { for d.lanes.iter().enumerate().map(|(i, name)| {
+                        let state = if i == run.replicas.len() {
+                            String::new()
+                        } else if dead[i] {
+                            "killed".into()
+                        } else {
+                            let claim = match &claims[i] {
+                                Some(l) if *l == run.replicas[i] => "claims to lead".to_string(),
+                                Some(l) => format!("follows {l}"),
+                                None => "no leader".into(),
+                            };
+                            match &side {
+                                Some(s) if !s.contains(&i) => format!("{claim} · cut off"),
+                                _ => claim,
+                            }
+                        };
+                        html! {
+                            <li data-testid={format!("lane-{name}")} data-state={state.clone()} style={format!("height: {LANE}px")}>
+                                <b>{ name.clone() }</b><span>{ state }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+                <svg class="spacetime" viewBox={format!("0 0 {WIDTH} {h}")} preserveAspectRatio="none" onclick={on_click}
+                    style={format!("height: {}px", h)}>
+                    { for (0..d.lanes.len()).map(|i| html! {
+                        <line class="lane" x1="0" x2={WIDTH.to_string()} y1={y(i)} y2={y(i)} />
+                    }) }
+                    { for d.claims.iter().map(|&(lane, x1, x2)| html! {
+                        <rect class="claim" x={x1.to_string()} width={(x2 - x1).max(1.5).to_string()} y={(lane as f64 * LANE + LANE / 2.0 - 5.0).to_string()} height="10" />
+                    }) }
+                    { for d.dead.iter().map(|&(lane, x)| html! {
+                        <rect class="dead" x={x.to_string()} width={(WIDTH - x).max(0.0).to_string()} y={(lane as f64 * LANE).to_string()} height={LANE.to_string()} />
+                    }) }
+                    { for d.strokes.iter().map(|s| {
+                        let class = classes!("stroke", stroke_class(s.kind), s.followed.then_some("followed"), (Some(s.item) == self.selected).then_some("selected"));
+                        let item = match s.item { Item::Msg(i) => format!("m:{i}"), Item::Request(i) => format!("r:{i}") };
+                        html! {
+                            <g {class} data-item={item} data-kind={s.label.clone()}>
+                                <line x1={s.x1.to_string()} y1={s.y1.to_string()} x2={s.x2.to_string()} y2={s.y2.to_string()} />
+                                if s.kind == StrokeKind::Lost {
+                                    <path class="cross" d={format!("M{} {} l3 -4 m-3 0 l3 4", s.x2 - 1.5, s.y2 + 2.0)} />
+                                }
+                            </g>
+                        }
+                    }) }
+                    { for d.marks.iter().map(|m| html! {
+                        <line class={classes!("mark", mark_class(m.kind))} x1={m.x.to_string()} x2={m.x.to_string()} y1="0" y2={h.to_string()}>
+                            <title>{ m.label.clone() }</title>
+                        </line>
+                    }) }
+                    if (0.0..=WIDTH).contains(&cursor_x) {
+                        <line class="cursor" x1={cursor_x.to_string()} x2={cursor_x.to_string()} y1="0" y2={h.to_string()} />
+                    }
+                </svg>
+            </div>
+        }
+    }
+
+    fn findings(&self, run: &TraceRun, ctx: &Context<Self>) -> Html {
+        html! {
+            <div class="panel trace-findings">
+                <h3>{ format!("What the grader found ({})", run.findings.len()) }</h3>
+                if run.findings.is_empty() {
+                    <p class="muted">{ "Nothing: no duplicate, no incorrect answer, no request left unanswered (or a trace written before findings were recorded)." }</p>
+                }
+                <ol data-testid="trace-findings">
+                    { for run.findings.iter().enumerate().map(|(i, f)| {
+                        let current = f.mid.is_some() && f.mid.as_deref() == Some(self.needle.as_str());
+                        html! {
+                            <li>
+                                <button class={classes!("finding", finding_word(f.kind), current.then_some("current"))} data-testid="finding"
+                                    data-kind={finding_word(f.kind)} data-mid={f.mid.clone().unwrap_or_default()} data-t={f.t.to_string()}
+                                    onclick={ctx.link().callback(move |_: MouseEvent| Msg::Finding(i))}>
+                                    <b>{ finding_word(f.kind) }</b>{ format!(" at {:.3} s", f.t) }
+                                </button>
+                                <span class="finding-detail">{ f.detail.clone() }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            </div>
+        }
+    }
+
+    fn inspector(&self, run: &TraceRun) -> Html {
+        let (title, raw, fate) = match self.selected {
+            Some(Item::Msg(i)) => {
+                let m = &run.msgs[i];
+                let to = match &m.to {
+                    Target::Replica(r) => run.replicas.get(*r).cloned().unwrap_or_default(),
+                    Target::Everyone => "every replica".into(),
+                    Target::Client => "a client".into(),
+                    Target::Nowhere => "no one known".into(),
+                };
+                (format!("{} from {} to {to} at {:.4} s", m.kind, run.replicas.get(m.from).cloned().unwrap_or_default(), m.t), &m.raw, format!("{:?}", m.fate).to_lowercase())
+            }
+            Some(Item::Request(i)) => {
+                let r = &run.requests[i];
+                let what = if r.resend { "resent" } else { "sent" };
+                (format!("{} {what} to {} at {:.4} s", r.kind, run.replicas.get(r.to).cloned().unwrap_or_default(), r.t), &r.raw, "request".into())
+            }
+            None => {
+                return html! { <div class="panel trace-inspector"><p class="muted">{ "Click a datagram in the diagram to read it." }</p></div> };
+            }
+        };
+        let text = serde_json::to_string_pretty(raw).unwrap_or_default();
+        html! {
+            <div class="panel trace-inspector" data-testid="trace-inspector" data-fate={fate.clone()}>
+                <h3>{ title }</h3>
+                <p class="muted">{ fate }</p>
+                <pre>{ text }</pre>
+            </div>
+        }
+    }
+}
+
+fn verdict(run: &TraceRun) -> Html {
+    let Some(v) = &run.verdict else {
+        return html! { <p class="verdict muted" data-testid="trace-verdict">{ "no verdict in this trace" }</p> };
+    };
+    let failed: Vec<String> = v.checks.iter().filter(|c| !c.passed).map(|c| format!("check {} ({}): {}", c.number, c.name, c.detail)).collect();
+    html! {
+        <div class={classes!("verdict", if v.passed { "passed" } else { "failed" })} data-testid="trace-verdict" data-passed={v.passed.to_string()}>
+            <b>{ if v.passed { "PASSED" } else { "FAILED" } }</b>
+            <ul>
+                { for failed.iter().map(|f| html! { <li>{ f.clone() }</li> }) }
+                { for v.scores.iter().map(|s| html! {
+                    <li data-metric={s.metric.clone()} data-tier={s.tier.clone()}>
+                        { format!("{} {} ({})", s.metric, s.value.map_or("–".into(), |x| if s.metric == "median_latency" { format!("{:.3} ms", x * 1000.0) } else { format!("{x}") }), s.tier) }
+                    </li>
+                }) }
+            </ul>
+        </div>
+    }
+}
+
+/// Counted datagrams by type and sender: what used the message budget.
+fn counts(run: &TraceRun) -> Html {
+    let counts = run.counts();
+    let total: u64 = counts.values().flatten().sum();
+    html! {
+        <table class="trace-counts" data-testid="trace-counts">
+            <caption>{ format!("Counted datagrams by type and sender ({total} in all)") }</caption>
+            <thead><tr><th scope="col">{ "type" }</th>{ for run.replicas.iter().map(|r| html! { <th scope="col">{ r.clone() }</th> }) }<th scope="col">{ "all" }</th></tr></thead>
+            <tbody>
+                { for counts.iter().map(|(kind, row)| html! {
+                    <tr data-type={kind.clone()}>
+                        <th scope="row">{ kind.clone() }</th>
+                        { for row.iter().map(|c| html! { <td>{ c }</td> }) }
+                        <td>{ row.iter().sum::<u64>() }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+fn y(lane: usize) -> String {
+    (lane as f64 * LANE + LANE / 2.0).to_string()
+}
+
+fn stroke_class(kind: StrokeKind) -> &'static str {
+    match kind {
+        StrokeKind::Peer => "peer",
+        StrokeKind::Lost => "lost",
+        StrokeKind::Answer => "answer",
+        StrokeKind::Request => "request",
+    }
+}
+
+fn mark_class(kind: MarkKind) -> &'static str {
+    match kind {
+        MarkKind::Finding(k) => finding_word(k),
+        MarkKind::Kill => "kill",
+        MarkKind::Partition => "partition",
+        MarkKind::Heal => "heal",
+    }
+}
+
+/// A finding's kind in one word, for its label, its class and its data attribute.
+fn finding_word(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::Unanswered => "unanswered",
+        FindingKind::Duplicate => "duplicate",
+        FindingKind::Incorrect => "incorrect",
+    }
+}
+
+fn zoom_label(z: f64) -> String {
+    if z.is_infinite() {
+        "whole run".into()
+    } else if z < 1.0 {
+        format!("{} ms", (z * 1000.0).round())
+    } else {
+        format!("{z} s")
+    }
+}
+
+fn input_value(e: &InputEvent) -> String {
+    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
+}
+
+fn select_value(e: &Event) -> String {
+    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
+}

@@ -1,0 +1,111 @@
+// The trace viewer: a kvsim run of a deliberately flawed replica (one put never answered, one
+// answered twice), opened from the address, the file picker and a drop, with the grader's
+// findings as places to jump to and the datagrams of the request being followed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { assertHealthy, dist, useApp } from './harness.mjs';
+
+const app = useApp();
+const root = path.resolve(dist, '..');
+const served = path.join(dist, 'traces-under-test');
+let trace;
+
+before(() => {
+  const bin = (name) => path.join(root, 'target/release', name);
+  for (const b of ['kvsim', 'toy_replica']) {
+    if (!fs.existsSync(bin(b))) throw new Error(`no ${bin(b)}: run cargo build --release -p harness first (web/tests/run.sh does)`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-web-trace-'));
+  const config = {
+    lifetime: 2, replicas: 3, requests: 40, mix: 0.2, start_wait: 0.5, end_wait: 0.5,
+    events: [{ type: 'part_easy', time: 0.5 }, { type: 'part_end', time: 1.0 }],
+    tests: { benchmarks: { total_msgs: [50, 100, 200], failures: [0, 1, 2], duplicates: [0, 1, 2], median_latency: [0.0005, 0.005, 0.05] }, maximum_get_generation_fail_fraction: 1.0 },
+  };
+  fs.writeFileSync(path.join(dir, 'flawed.json'), JSON.stringify(config));
+  try {
+    execFileSync(bin('kvsim'), ['--replica', bin('toy_replica'), '--quiet', '--seed', '1', '--trace', dir, path.join(dir, 'flawed.json')],
+      { env: { ...process.env, TOY_REPLICA_MODE: 'primary-flawed' }, stdio: 'ignore' });
+  } catch (e) {
+    if (e.status !== 0 && e.status !== 1) throw e; // 1: a check failed, which this run may do
+  }
+  trace = fs.readFileSync(path.join(dir, 'flawed.0.jsonl'), 'utf8');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(served, { recursive: true });
+  fs.writeFileSync(path.join(served, 'flawed.jsonl'), trace);
+});
+
+after(() => fs.rmSync(served, { recursive: true, force: true }));
+
+/// The findings the trace itself lists, as kvsim wrote them.
+const findings = () => trace.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.ev === 'finding');
+
+test('a trace opens from the address, on its first finding, with the request it concerns followed', async () => {
+  const p = await app.open('trace=traces-under-test/flawed.jsonl', '[data-testid="trace"]');
+  assert.equal(await p.page.getAttribute('[data-testid="trace-verdict"]', 'data-passed'), 'true');
+  const expected = findings();
+  assert.deepEqual(expected.map((f) => f.kind), ['duplicate', 'unanswered']);
+  const marks = await p.page.$$eval('[data-testid="finding"]', (bs) => bs.map((b) => [b.dataset.kind, b.dataset.mid]));
+  assert.deepEqual(marks, expected.map((f) => [f.kind, f.MID]));
+  // It opens on the first finding, following its MID: the request and both of its answers.
+  assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-following'), expected[0].MID);
+  const followed = () => p.page.$$eval('.spacetime .stroke.followed', (gs) => gs.map((g) => g.classList.contains('request') ? 'request' : g.classList.contains('answer') ? 'answer' : 'other').sort());
+  assert.deepEqual(await followed(), ['answer', 'answer', 'request']);
+  // The unanswered put: its request went to a replica, and nothing came back.
+  await p.page.click('[data-testid="finding"][data-kind="unanswered"]');
+  assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-following'), expected[1].MID);
+  assert.deepEqual(await followed(), ['request']);
+  const cursor = Number(await p.page.getAttribute('[data-testid="trace"]', 'data-cursor'));
+  assert.ok(Math.abs(cursor - expected[1].t) < 1e-6, `cursor ${cursor}, finding at ${expected[1].t}`);
+  // Its stroke opens in the inspector.
+  await p.page.click('.spacetime .stroke.followed', { force: true });
+  assert.equal(await p.page.getAttribute('[data-testid="trace-inspector"]', 'data-fate'), 'request');
+  assert.match(await p.page.textContent('[data-testid="trace-inspector"] pre'), new RegExp(expected[1].MID));
+  // The lanes say who claims to lead; the counts say what the budget went on.
+  assert.equal(await p.page.getAttribute('[data-testid="lane-0000"]', 'data-state'), 'claims to lead');
+  assert.ok(await p.page.locator('[data-testid="trace-counts"] tr[data-type="replicate"]').count() === 1);
+  // Back to the simulation.
+  await p.page.click('[data-testid="trace-close"]');
+  await p.page.waitForSelector('[data-testid="cluster"] [data-node-id]');
+  await assertHealthy(p);
+});
+
+test('the partition and the scrubber: a replica cut off says so, a finding is a mark', async () => {
+  const p = await app.open('trace=traces-under-test/flawed.jsonl', '[data-testid="trace"]');
+  const cut = JSON.parse(trace.split('\n').find((l) => l.includes('"ev":"fault"') && l.includes('part_easy')));
+  await p.page.fill('[data-testid="trace-follow"]', '');
+  await p.page.$eval('[data-testid="trace-time"]', (el, t) => { el.value = String(t); el.dispatchEvent(new Event('input', { bubbles: true })); }, cut.t + 0.1);
+  const outside = ['0000', '0001', '0002'].find((r) => !cut.replicas.includes(r));
+  assert.match(await p.page.getAttribute(`[data-testid="lane-${outside}"]`, 'data-state'), /cut off/);
+  await p.page.selectOption('[data-testid="trace-zoom"]', { label: 'whole run' });
+  assert.equal(await p.page.locator('.spacetime .mark.unanswered').count(), 1);
+  assert.equal(await p.page.locator('.spacetime .mark.duplicate').count(), 1);
+  await assertHealthy(p);
+});
+
+test('the file picker and a drop open a trace; a bad line is named, and a file that is not a trace is refused', async () => {
+  const p = await app.open('seed=42&paused=1');
+  const lines = trace.split('\n');
+  lines.splice(2, 0, '{"ev": "msg", "t": oops');
+  await p.page.setInputFiles('[data-testid="open-trace"]', { name: 'flawed.jsonl', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+  await p.page.waitForSelector('[data-testid="trace"]');
+  assert.match(await p.page.textContent('[data-testid="trace-errors"]'), /line 3: not JSON/);
+  assert.equal(await p.page.locator('[data-testid="finding"]').count(), 2, 'the rest is read');
+  await p.page.click('[data-testid="trace-close"]');
+  await p.page.setInputFiles('[data-testid="open-trace"]', { name: 'notes.jsonl', mimeType: 'text/plain', buffer: Buffer.from('hello\n') });
+  await p.page.waitForSelector('[data-testid="notice"]');
+  assert.match(await p.page.textContent('[data-testid="notice"]'), /not a kvsim trace \(line 1: not JSON/);
+  assert.equal(await p.page.locator('[data-testid="trace"]').count(), 0);
+  // A drop anywhere on the page.
+  await p.page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'flawed.jsonl', { type: 'text/plain' }));
+    document.querySelector('.app').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, trace);
+  await p.page.waitForSelector('[data-testid="trace"]');
+  assert.equal(await p.page.locator('[data-testid="trace-errors"]').count(), 0);
+  await assertHealthy(p);
+});
