@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 
 const KEY_LEN: usize = 32;
 const MID_LEN: usize = 16;
+/// A request redirected this many times is reported as going round in circles.
+const REDIRECT_LOOP: u32 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -33,6 +35,10 @@ struct Request {
     sent_to: Option<usize>,
     /// Its latest MID, and when it was sent.
     last_mid: Option<(String, f64)>,
+    /// When its first MID was sent.
+    first_sent: Option<f64>,
+    /// How many times it was redirected.
+    redirects: u32,
     /// What happened to it, for explaining an incorrect read: each MID sent (when, to whom)
     /// and each answer (when, from whom, what).
     trail: Vec<String>,
@@ -152,6 +158,8 @@ impl Clients {
             answered: false,
             sent_to: None,
             last_mid: None,
+            first_sent: None,
+            redirects: 0,
             trail: Vec::new(),
         });
         self.send(self.requests.len() - 1, net, now, sending)
@@ -188,6 +196,7 @@ impl Clients {
         r.trail.push(sent);
         r.sent_to = Some(replica);
         r.last_mid = Some((mid.clone(), now));
+        r.first_sent.get_or_insert(now);
         c.outstanding.insert(
             mid,
             Pending {
@@ -290,6 +299,7 @@ impl Clients {
                     counters.fails += 1;
                 } else {
                     counters.redirects += 1;
+                    self.requests[pending.request].redirects += 1;
                 }
                 self.send(pending.request, net, now, rng)
             }
@@ -351,10 +361,37 @@ impl Clients {
         found
     }
 
+    /// Requests redirected `REDIRECT_LOOP` times or more, each at its first send, with the
+    /// replicas it was sent to in turn.
+    fn redirect_loops(&self) -> Vec<Finding> {
+        self.requests
+            .iter()
+            .filter(|r| r.redirects >= REDIRECT_LOOP)
+            .map(|r| {
+                let client = &self.clients[r.client].id;
+                let detail = format!(
+                    "{:?} of {} by {client} redirected {} times: {}",
+                    r.kind,
+                    r.key,
+                    r.redirects,
+                    r.trail.join(", ")
+                );
+                Finding {
+                    t: r.first_sent.unwrap_or(0.0),
+                    kind: FindingKind::RedirectLoop,
+                    mid: None,
+                    client: Some(client.clone()),
+                    key: Some(r.key.clone()),
+                    detail,
+                }
+            })
+            .collect()
+    }
+
     /// Every finding of the run: the duplicates and incorrect answers as they came, then the
-    /// requests left unanswered.
+    /// redirect loops, then the requests left unanswered.
     pub fn findings(&self, net: &Network) -> Vec<Finding> {
-        self.findings.iter().cloned().chain(self.unanswered(net)).collect()
+        self.findings.iter().cloned().chain(self.redirect_loops()).chain(self.unanswered(net)).collect()
     }
 
     /// Final tallies: requests that never got an ok (and how many of them last went to a

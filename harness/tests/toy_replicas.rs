@@ -423,3 +423,25 @@ fn a_trace_records_the_run_its_faults_and_what_the_grader_found() {
     let dups = verdict.scores.iter().find(|s| s.metric == "duplicates").unwrap();
     assert_eq!((dups.value, dups.tier.as_str()), (Some(1.0), "Partial"), "tiers 0 / 1 / 2");
 }
+
+#[test]
+fn a_request_sent_round_the_cluster_is_a_redirect_loop_in_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "runaround", &config(json!({"replicas": 7, "requests": 20})));
+    let traces = dir.path().join("traces");
+    let run = run_dir_with("runaround", dir.path(), &[path], &["--trace", traces.to_str().unwrap()]);
+    let trace = kvtrace::parse(&std::fs::read_to_string(traces.join("runaround.0.jsonl")).unwrap());
+    use kvtrace::{FindingKind, Line};
+    let loops: Vec<_> = trace.lines.iter().filter_map(|l| match l { Line::Finding(f) if f.kind == FindingKind::RedirectLoop => Some(f), _ => None }).collect();
+    assert!(!loops.is_empty(), "{}", run.stdout());
+    assert!(run.metric("redirects") >= 5 * loops.len() as u64);
+    for f in &loops {
+        let key = f.key.as_deref().unwrap();
+        // Each lap is a request of the same key: the first handed to a replica just after the
+        // finding's time (the client's clock, before the simulator's cost of sending it).
+        let laps: Vec<f64> = trace.lines.iter().filter_map(|l| match l { Line::Request(r) if r.raw["key"] == key => Some(r.t), _ => None }).collect();
+        assert!(laps.len() >= 6, "{key}: {} requests", laps.len());
+        assert!(laps.iter().any(|&t| t >= f.t && t - f.t < 0.01), "{key} first sent at {}", f.t);
+        assert!(f.detail.contains("redirected"), "{}", f.detail);
+    }
+}

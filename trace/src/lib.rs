@@ -141,8 +141,8 @@ pub struct Note {
 /// Something the grader holds against the replicas, placed at the moment it concerns.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// For an unanswered request, when its last MID was sent; otherwise when the offending
-    /// answer arrived.
+    /// For an unanswered request, when its last MID was sent; for a redirect loop, when its
+    /// first was; otherwise when the offending answer arrived.
     pub t: f64,
     pub kind: FindingKind,
     #[serde(rename = "MID", default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +164,9 @@ pub enum FindingKind {
     Duplicate,
     /// A wrong answer: a get's stale value, an answer to a MID never sent, a malformed reply.
     Incorrect,
+    /// A request redirected again and again (not a failure, but each lap costs a round trip
+    /// and a latency sample).
+    RedirectLoop,
 }
 
 /// The grade: the last line.

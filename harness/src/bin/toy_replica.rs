@@ -14,6 +14,8 @@
 //! - `stubborn`: like `silent` but ignores SIGTERM, so only SIGKILL ends it.
 //! - `primary`: replica 0000 serves everything and broadcasts each put; others redirect to it.
 //! - `primary-dup`: like `primary` but every ok is sent twice.
+//! - `runaround`: replica 0000 serves everything but names 0001 as the leader; every other
+//!   replica redirects to the one after it: a request to 0001 goes round the whole cluster.
 //! - `primary-flawed`: like `primary`, but the primary never answers the third put it
 //!   stores and answers the fifth twice: one known unanswered request, one known duplicate.
 //!
@@ -101,6 +103,21 @@ fn main() {
                 };
                 let leader = if mode == "solo" { me.as_str() } else { "FFFF" };
                 let mut ok = reply("ok", leader, &mid);
+                if kind == "put" {
+                    store.insert(key, msg["value"].as_str().unwrap_or_default().to_owned());
+                } else {
+                    ok["value"] = store.get(&key).cloned().unwrap_or_default().into();
+                }
+                send(ok);
+            }
+            "runaround" if me != PRIMARY => {
+                let mut ids: Vec<&str> = args[2..].iter().map(String::as_str).collect();
+                ids.sort_unstable();
+                let next = ids.iter().position(|id| *id == me).and_then(|i| ids.get(i + 1)).unwrap_or(&PRIMARY);
+                send(reply("redirect", next, &msg["MID"]))
+            }
+            "runaround" => {
+                let mut ok = reply("ok", "0001", &msg["MID"]);
                 if kind == "put" {
                     store.insert(key, msg["value"].as_str().unwrap_or_default().to_owned());
                 } else {

@@ -369,6 +369,7 @@ fn finding_word(kind: FindingKind) -> &'static str {
         FindingKind::Unanswered => "unanswered",
         FindingKind::Duplicate => "duplicate",
         FindingKind::Incorrect => "incorrect",
+        FindingKind::RedirectLoop => "redirect-loop",
     }
 }
 
