@@ -83,6 +83,22 @@ test('the partition and the scrubber: a replica cut off says so, a finding is a 
   await p.page.selectOption('[data-testid="trace-zoom"]', { label: 'whole run' });
   assert.equal(await p.page.locator('.spacetime .mark.unanswered').count(), 1);
   assert.equal(await p.page.locator('.spacetime .mark.duplicate').count(), 1);
+  // The latency plot: a dot per request sent, the one never answered along the top; a
+  // click on it follows it.
+  const requests = trace.split('\n').filter((l) => l.startsWith('{"ev":"request"')).length;
+  assert.equal(await p.page.locator('[data-testid="trace-latency"] .dot').count(), requests);
+  assert.equal(await p.page.locator('[data-testid="trace-latency"] .dot.none').count(), 1);
+  await p.page.click('[data-testid="trace-latency"] .dot.none', { force: true });
+  assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-following'), findings()[1].MID);
+  assert.ok(await p.page.locator('[data-testid="trace-counts-over-time"] rect').count() > 0);
+  // Play moves the time on; pause stops it.
+  const before = Number(await p.page.getAttribute('[data-testid="trace"]', 'data-cursor'));
+  await p.page.click('[data-testid="trace-play"]');
+  await p.page.waitForFunction((b) => Number(document.querySelector('[data-testid="trace"]').dataset.cursor) > b + 0.01, before);
+  await p.page.click('[data-testid="trace-play"]');
+  const paused = await p.page.getAttribute('[data-testid="trace"]', 'data-cursor');
+  await p.page.waitForTimeout(200);
+  assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-cursor'), paused);
   await assertHealthy(p);
 });
 

@@ -246,6 +246,51 @@ impl TraceRun {
     }
 }
 
+/// What became of one MID a client sent: the latency sample the grader took, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Latency {
+    /// When the request was sent, and its index in `TraceRun::requests`.
+    pub t: f64,
+    pub request: usize,
+    /// The first answer's type (`ok`, `fail`, `redirect`) and how long it took; `None` if
+    /// nothing came.
+    pub answer: Option<(String, f64)>,
+}
+
+impl TraceRun {
+    /// Every request with its first answer, in the order they were sent: the samples of the
+    /// grader's median latency (and the unanswered, which have none).
+    pub fn latencies(&self) -> Vec<Latency> {
+        let mut first_answer: std::collections::HashMap<&str, (&str, f64)> = std::collections::HashMap::new();
+        for m in self.msgs.iter().filter(|m| m.to == Target::Client) {
+            if let Some(mid) = &m.mid {
+                first_answer.entry(mid).or_insert((&m.kind, m.t));
+            }
+        }
+        self.requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Latency {
+                t: r.t,
+                request: i,
+                answer: r.mid.as_deref().and_then(|mid| first_answer.get(mid)).map(|&(kind, at)| (kind.to_string(), (at - r.t).max(0.0))),
+            })
+            .collect()
+    }
+
+    /// Counted datagrams per `bin` seconds, by type: `(type, counts)`, `counts[i]` for the
+    /// bin starting at `i * bin`.
+    pub fn counts_over_time(&self, bin: f64) -> Vec<(String, Vec<u64>)> {
+        let bins = (self.end / bin).ceil().max(1.0) as usize;
+        let mut by_type: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for m in self.msgs.iter().filter(|m| m.counted > 0) {
+            let i = ((m.t / bin) as usize).min(bins - 1);
+            by_type.entry(&m.kind).or_insert_with(|| vec![0; bins])[i] += m.counted;
+        }
+        by_type.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}
+
 fn parse_id(id: &str) -> Option<usize> {
     (id.len() == 4).then(|| usize::from_str_radix(id, 16).ok()).flatten()
 }

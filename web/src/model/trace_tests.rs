@@ -5,7 +5,9 @@ use serde_json::json;
 
 fn msg(t: f64, from: usize, dst: &str, kind: &str, leader: &str, fate: Fate) -> Line {
     let src = format!("{from:04X}");
-    Line::Msg(Datagram { t, from, fate, counted: u64::from(fate != Fate::Client), raw: json!({"src": src, "dst": dst, "leader": leader, "type": kind, "term": 3}) })
+    // As kvsim counts: a broadcast once per other replica (of three), an answer not at all.
+    let counted = if fate == Fate::Client { 0 } else if dst == "FFFF" { 2 } else { 1 };
+    Line::Msg(Datagram { t, from, fate, counted, raw: json!({"src": src, "dst": dst, "leader": leader, "type": kind, "term": 3}) })
 }
 
 /// Three replicas: 0000 leads until it is killed at 7 s, 0001 after; a request to 0000 at
@@ -68,7 +70,7 @@ fn a_moment_shows_claims_deaths_and_partitions() {
     assert_eq!(run.self_claims()[0], vec![(1.0, 5.002)]);
     assert_eq!(run.self_claims()[1], vec![(8.0, 8.0)]);
     let counts = run.counts();
-    assert_eq!(counts["hb"], vec![2, 1, 0]);
+    assert_eq!(counts["hb"], vec![3, 2, 0]);
     assert!(!counts.contains_key("ok"), "answers to clients are not counted");
 }
 
@@ -125,4 +127,20 @@ fn bad_lines_are_named_and_an_empty_trace_is_refused() {
     assert_eq!(TraceRun::parse("").unwrap_err(), vec![]);
     let errors = TraceRun::parse("not a trace\n").unwrap_err();
     assert_eq!(errors[0].line, 1);
+}
+
+#[test]
+fn each_request_has_its_first_answer_and_its_latency() {
+    let run = TraceRun::parse(&trace()).unwrap();
+    let l = run.latencies();
+    assert_eq!(l.len(), 2);
+    let (kind, took) = l[0].answer.clone().unwrap();
+    assert_eq!(kind, "ok");
+    assert!((took - 0.002).abs() < 1e-9, "{took}");
+    assert_eq!(l[1].answer, None, "m2 was never answered");
+    let bins = run.counts_over_time(1.0);
+    let hb = &bins.iter().find(|(k, _)| k == "hb").unwrap().1;
+    assert_eq!(hb.len(), 11);
+    assert_eq!((hb[1], hb[3], hb[8]), (2, 1, 2), "a broadcast counts once per copy");
+    assert!(bins.iter().all(|(k, _)| k != "ok"), "answers are not counted");
 }

@@ -14,6 +14,15 @@ use yew::prelude::*;
 const ZOOMS: [f64; 6] = [0.02, 0.1, 0.5, 2.0, 10.0, f64::INFINITY];
 /// The window a finding opens: wide enough for a request and its answers around it.
 const FINDING_ZOOM: f64 = 0.5;
+/// Playing speeds offered: seconds of the run per second.
+const SPEEDS: [f64; 4] = [0.01, 0.1, 0.5, 2.0];
+/// The latency plot's range, in seconds (log scale): answers faster or slower are drawn at
+/// its edges.
+const LATENCY_RANGE: (f64, f64) = (1e-4, 10.0);
+/// The latency plot's and the counts chart's heights, in their own units.
+const PLOT_H: f64 = 120.0;
+/// Bars of the counts chart, each this many seconds.
+const COUNT_BIN: f64 = 1.0;
 
 /// A trace shared with the viewer; two are equal when they are the same trace, so that a
 /// redraw of the page does not compare tens of thousands of datagrams.
@@ -40,6 +49,10 @@ pub enum Msg {
     Select(Item),
     /// To the previous (-1) or next (+1) datagram or request after the cursor.
     Step(i32),
+    TogglePlay,
+    Speed(f64),
+    /// An animation frame while playing, at this `performance.now()` (ms).
+    Frame(f64),
 }
 
 pub struct TraceView {
@@ -47,6 +60,9 @@ pub struct TraceView {
     zoom: f64,
     needle: String,
     selected: Option<Item>,
+    speed: f64,
+    /// While playing: the next frame, and the time of the last one (ms).
+    playing: Option<(gloo_render::AnimationFrame, Option<f64>)>,
 }
 
 impl Component for TraceView {
@@ -62,6 +78,8 @@ impl Component for TraceView {
             zoom: if first.is_some() { FINDING_ZOOM } else { f64::INFINITY },
             needle: first.and_then(|f| f.mid.clone()).unwrap_or_default(),
             selected: None,
+            speed: SPEEDS[1],
+            playing: None,
         }
     }
 
@@ -79,11 +97,40 @@ impl Component for TraceView {
                 }
             }
             Msg::Select(item) => {
-                self.selected = Some(item);
-                self.cursor = match item {
-                    Item::Msg(i) => run.msgs[i].t,
-                    Item::Request(i) => run.requests[i].t,
+                // The index comes from the page: one that is not in this trace is ignored.
+                let t = match item {
+                    Item::Msg(i) => run.msgs.get(i).map(|m| m.t),
+                    Item::Request(i) => run.requests.get(i).map(|r| r.t),
                 };
+                let Some(t) = t else { return false };
+                self.selected = Some(item);
+                self.cursor = t;
+                // A request, once chosen, is followed: its answers and whatever carried it.
+                if let Item::Request(i) = item {
+                    if let Some(mid) = &run.requests[i].mid {
+                        self.needle = mid.clone();
+                    }
+                }
+            }
+            Msg::TogglePlay => {
+                self.playing = match self.playing.take() {
+                    Some(_) => None,
+                    None => {
+                        if self.cursor >= run.end {
+                            self.cursor = 0.0;
+                        }
+                        Some((self.frame(ctx), None))
+                    }
+                };
+            }
+            Msg::Speed(s) => self.speed = s,
+            Msg::Frame(ts) => {
+                let Some((_, last)) = self.playing.take() else { return false };
+                let elapsed = last.map_or(0.0, |l| (ts - l) / 1000.0);
+                self.cursor = (self.cursor + elapsed * self.speed).min(run.end);
+                if self.cursor < run.end {
+                    self.playing = Some((self.frame(ctx), Some(ts)));
+                }
             }
             Msg::Step(dir) => {
                 let times = run.msgs.iter().map(|m| m.t).chain(run.requests.iter().map(|r| r.t));
@@ -131,6 +178,11 @@ impl Component for TraceView {
                     </div>
                 }
                 <div class="trace-controls">
+                    <button class="small" data-testid="trace-play" aria-pressed={self.playing.is_some().to_string()}
+                        onclick={link.callback(|_: MouseEvent| Msg::TogglePlay)}>{ if self.playing.is_some() { "Pause" } else { "Play" } }</button>
+                    <select aria-label="speed" data-testid="trace-speed" onchange={link.callback(|e: Event| Msg::Speed(select_value(&e).parse().unwrap_or(SPEEDS[1])))}>
+                        { for SPEEDS.iter().map(|&s| html! { <option value={s.to_string()} selected={s == self.speed}>{ format!("{s}×") }</option> }) }
+                    </select>
                     <button class="small" title="The previous datagram or request" onclick={link.callback(|_: MouseEvent| Msg::Step(-1))}>{ "◀ step" }</button>
                     <input type="range" class="trace-time" data-testid="trace-time" aria-label="time" min="0" max={run.end.to_string()} step="0.0001"
                         value={self.cursor.to_string()} oninput={on_seek} />
@@ -153,6 +205,8 @@ impl Component for TraceView {
                         <p class="trace-window">{ format!("{:.3} s to {:.3} s", window.from, window.to) }
                             if diagram.left_out > 0 { { format!(" · {} more datagrams in this window: zoom in to see them", diagram.left_out) } }
                         </p>
+                        { self.latency_plot(run, ctx) }
+                        { self.counts_chart(run) }
                         { counts(run) }
                     </div>
                     <aside class="trace-side">
@@ -166,6 +220,84 @@ impl Component for TraceView {
 }
 
 impl TraceView {
+    fn frame(&self, ctx: &Context<Self>) -> gloo_render::AnimationFrame {
+        let link = ctx.link().clone();
+        gloo_render::request_animation_frame(move |ts| link.send_message(Msg::Frame(ts)))
+    }
+
+    /// Each request's latency against the time it was sent (log scale), coloured by its first
+    /// answer; the unanswered along the top. A click follows the request.
+    fn latency_plot(&self, run: &TraceRun, ctx: &Context<Self>) -> Html {
+        let (lo, hi) = LATENCY_RANGE;
+        let y = |s: f64| PLOT_H - (s.clamp(lo, hi).log10() - lo.log10()) / (hi.log10() - lo.log10()) * (PLOT_H - 10.0);
+        let x = |t: f64| t / run.end.max(1e-9) * WIDTH;
+        let median = run.verdict.as_ref().and_then(|v| v.scores.iter().find(|s| s.metric == "median_latency")).and_then(|s| s.value);
+        let on_click = ctx.link().batch_callback(|e: MouseEvent| {
+            let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+            let i = el.closest("[data-request]").ok()??.get_attribute("data-request")?.parse().ok()?;
+            Some(Msg::Select(Item::Request(i)))
+        });
+        let points = run.latencies();
+        html! {
+            <figure class="trace-plot" data-testid="trace-latency">
+                <figcaption>{ "Latency of each request, by when it was sent (log scale, 0.1 ms to 10 s; green ok, orange redirect, red fail; unanswered along the top)" }
+                    if let Some(m) = median { { format!("; the dashed line is the median, {:.3} ms", m * 1000.0) } }
+                </figcaption>
+                <svg viewBox={format!("0 0 {WIDTH} {PLOT_H}")} preserveAspectRatio="none" onclick={on_click}>
+                    { for [1e-3, 1e-2, 1e-1, 1.0].iter().map(|&s| html! { <line class="grid" x1="0" x2={WIDTH.to_string()} y1={y(s).to_string()} y2={y(s).to_string()} /> }) }
+                    if let Some(m) = median {
+                        <line class="median" x1="0" x2={WIDTH.to_string()} y1={y(m).to_string()} y2={y(m).to_string()} />
+                    }
+                    { for points.iter().map(|p| {
+                        let (class, py) = match &p.answer {
+                            Some((kind, took)) => (kind.as_str(), y(*took)),
+                            None => ("none", 3.0),
+                        };
+                        let followed = run.requests[p.request].mid.as_deref() == Some(self.needle.as_str());
+                        html! {
+                            <line class={classes!("dot", class.to_string(), followed.then_some("followed"))} data-request={p.request.to_string()}
+                                x1={x(p.t).to_string()} x2={x(p.t).to_string()} y1={py.to_string()} y2={py.to_string()} />
+                        }
+                    }) }
+                    <line class="cursor" x1={x(self.cursor).to_string()} x2={x(self.cursor).to_string()} y1="0" y2={PLOT_H.to_string()} />
+                </svg>
+            </figure>
+        }
+    }
+
+    /// Counted datagrams per second, stacked by type: when the message budget went.
+    fn counts_chart(&self, run: &TraceRun) -> Html {
+        let series = run.counts_over_time(COUNT_BIN);
+        let bins = series.first().map_or(0, |(_, v)| v.len());
+        let totals: Vec<u64> = (0..bins).map(|i| series.iter().map(|(_, v)| v[i]).sum()).collect();
+        let top = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
+        let w = WIDTH / bins.max(1) as f64;
+        let mut bars = Vec::new();
+        let mut base = vec![0u64; bins];
+        for (k, (kind, counts)) in series.iter().enumerate() {
+            for (i, &c) in counts.iter().enumerate().filter(|(_, &c)| c > 0) {
+                let h = c as f64 / top * PLOT_H;
+                let y = PLOT_H - (base[i] + c) as f64 / top * PLOT_H;
+                base[i] += c;
+                bars.push(html! {
+                    <rect class={format!("series-{}", k % 6)} x={(i as f64 * w).to_string()} width={(w * 0.9).to_string()} y={y.to_string()} height={h.to_string()}>
+                        <title>{ format!("{kind}: {c} in second {i}") }</title>
+                    </rect>
+                });
+            }
+        }
+        html! {
+            <figure class="trace-plot" data-testid="trace-counts-over-time">
+                <figcaption>{ format!("Counted datagrams per second, by type (the busiest second: {top})") }
+                    <span class="series-legend">{ for series.iter().enumerate().map(|(k, (kind, _))| html! { <span class={format!("series-key series-{}", k % 6)}>{ kind.clone() }</span> }) }</span>
+                </figcaption>
+                <svg viewBox={format!("0 0 {WIDTH} {PLOT_H}")} preserveAspectRatio="none">
+                    { for bars }
+                </svg>
+            </figure>
+        }
+    }
+
     /// The lanes: labels with what each replica claimed at the cursor, and the diagram.
     fn lanes(&self, run: &TraceRun, d: &Diagram, ctx: &Context<Self>) -> Html {
         let claims = run.claims_at(self.cursor);
