@@ -35,7 +35,8 @@ struct Request {
     sent_to: Option<usize>,
     /// Its latest MID, and when it was sent.
     last_mid: Option<(String, f64)>,
-    /// When its first MID was sent.
+    /// When the schedule made it, and when its first MID was sent.
+    made_at: f64,
     first_sent: Option<f64>,
     /// How many times it was redirected.
     redirects: u32,
@@ -74,8 +75,6 @@ pub struct Outgoing {
 pub struct Clients {
     clients: Vec<Client>,
     requests: Vec<Request>,
-    /// Duplicates and incorrect answers, as they arrive (for a trace).
-    findings: Vec<Finding>,
 }
 
 pub fn md5_hex(text: &str) -> String {
@@ -98,7 +97,6 @@ impl Clients {
         Clients {
             clients,
             requests: Vec::new(),
-            findings: Vec::new(),
         }
     }
 
@@ -158,6 +156,7 @@ impl Clients {
             answered: false,
             sent_to: None,
             last_mid: None,
+            made_at: now,
             first_sent: None,
             redirects: 0,
             trail: Vec::new(),
@@ -233,26 +232,25 @@ impl Clients {
         };
         if !matches!(msg.kind.as_str(), "ok" | "fail" | "redirect") {
             let f = finding(FindingKind::Incorrect, msg.text("MID"), None, format!("{who}: unexpected type {:?}", msg.kind));
-            self.incorrect(f, counters);
+            counters.incorrect(f);
             return None;
         }
         let Some(mid) = msg.text("MID") else {
             let f = finding(FindingKind::Incorrect, None, None, format!("{who}: {} without a string MID", msg.kind));
-            self.incorrect(f, counters);
+            counters.incorrect(f);
             return None;
         };
         let Some(pending) = self.clients[client].outstanding.remove(mid) else {
             match self.clients[client].completed.get(mid) {
                 Some(&request) if msg.kind == "ok" => {
-                    counters.duplicates += 1;
                     let key = &self.requests[request].key;
                     let detail = format!("{who}: a second ok for MID {mid}");
-                    self.findings.push(finding(FindingKind::Duplicate, Some(mid), Some(key), detail));
+                    counters.duplicate(finding(FindingKind::Duplicate, Some(mid), Some(key), detail));
                 }
                 _ => {
                     let detail = format!("{who}: {} for MID {mid} that is not outstanding", msg.kind);
                     let f = finding(FindingKind::Incorrect, Some(mid), None, detail);
-                    self.incorrect(f, counters);
+                    counters.incorrect(f);
                 }
             }
             return None;
@@ -287,7 +285,7 @@ impl Clients {
                         };
                         if let Some(detail) = detail {
                             let f = finding(FindingKind::Incorrect, Some(mid), Some(&request.key), detail);
-                            self.incorrect(f, counters);
+                            counters.incorrect(f);
                         }
                     }
                 }
@@ -320,12 +318,6 @@ impl Clients {
         format!("the key's requests: [{}]", lines.join("; "))
     }
 
-    /// A wrong answer: counted, and kept as a finding.
-    fn incorrect(&mut self, finding: Finding, counters: &mut Counters) {
-        counters.incorrect(finding.detail.clone());
-        self.findings.push(finding);
-    }
-
     /// The requests still waiting for an answer, one line each (for the event log), with the
     /// replica each last went to and whether an event killed it.
     pub fn outstanding(&self, net: &Network) -> Vec<String> {
@@ -340,7 +332,7 @@ impl Clients {
             .filter(|r| !r.answered)
             .map(|r| {
                 let client = &self.clients[r.client].id;
-                let (mid, t) = r.last_mid.clone().map_or((None, 0.0), |(mid, t)| (Some(mid), t));
+                let (mid, t) = r.last_mid.clone().map_or((None, r.made_at), |(mid, t)| (Some(mid), t));
                 let mut detail = format!("{:?} of {} by {client}", r.kind, r.key);
                 if let Some(mid) = &mid {
                     detail += &format!(" (MID {mid})");
@@ -377,7 +369,7 @@ impl Clients {
                     r.trail.join(", ")
                 );
                 Finding {
-                    t: r.first_sent.unwrap_or(0.0),
+                    t: r.first_sent.unwrap_or(r.made_at),
                     kind: FindingKind::RedirectLoop,
                     mid: None,
                     client: Some(client.clone()),
@@ -388,10 +380,10 @@ impl Clients {
             .collect()
     }
 
-    /// Every finding of the run: the duplicates and incorrect answers as they came, then the
-    /// redirect loops, then the requests left unanswered.
+    /// What the clients find at the end of a run: the redirect loops, then the requests left
+    /// unanswered (the incorrect answers and duplicates are counted, and kept, as they come).
     pub fn findings(&self, net: &Network) -> Vec<Finding> {
-        self.findings.iter().cloned().chain(self.redirect_loops()).chain(self.unanswered(net)).collect()
+        self.redirect_loops().into_iter().chain(self.unanswered(net)).collect()
     }
 
     /// Final tallies: requests that never got an ok (and how many of them last went to a

@@ -13,27 +13,8 @@ pub const DEFAULT_MIX: f64 = 0.8;
 /// Check 6's default bound on gets that could not be generated.
 pub const DEFAULT_GET_GENERATION_FAIL_FRACTION: f64 = 0.1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    KillLeader,
-    KillNonLeader,
-    PartEasy,
-    PartHard,
-    PartEnd,
-}
-
-impl fmt::Display for EventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            EventKind::KillLeader => "kill_leader",
-            EventKind::KillNonLeader => "kill_non_leader",
-            EventKind::PartEasy => "part_easy",
-            EventKind::PartHard => "part_hard",
-            EventKind::PartEnd => "part_end",
-        })
-    }
-}
+/// A fault a config schedules: the trace format's own kinds, named as configs name them.
+pub use kvtrace::FaultKind as EventKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -190,6 +190,29 @@ pub fn series(outcomes: &[Outcome]) -> String {
     out
 }
 
+/// A score's tier, if the run was scored: only when every check passed.
+fn scored_tier(o: &Outcome, s: &Score) -> Option<&'static str> {
+    o.passed().then(|| tier_name(s.tier))
+}
+
+/// The grade as a trace's last line records it, at `t`.
+pub fn verdict(t: f64, o: &Outcome) -> kvtrace::Verdict {
+    kvtrace::Verdict {
+        t,
+        passed: o.passed(),
+        checks: o
+            .checks
+            .iter()
+            .map(|c| kvtrace::Check { number: c.number, name: c.name.into(), passed: c.passed, detail: c.detail.clone() })
+            .collect(),
+        scores: o
+            .scores
+            .iter()
+            .map(|s| kvtrace::Score { metric: s.metric.into(), value: s.value, tiers: s.tiers, tier: scored_tier(o, s).map(str::to_owned) })
+            .collect(),
+    }
+}
+
 /// Machine-readable summary of one run. Tiers are null when the checks failed (not scored).
 pub fn json(o: &Outcome) -> Value {
     let c = &o.counters;
@@ -205,14 +228,7 @@ pub fn json(o: &Outcome) -> Value {
     let tiers: Map<String, Value> = o
         .scores
         .iter()
-        .map(|s| {
-            let tier = if o.passed() {
-                json!(tier_name(s.tier))
-            } else {
-                Value::Null
-            };
-            (s.metric.to_owned(), tier)
-        })
+        .map(|s| (s.metric.to_owned(), json!(scored_tier(o, s))))
         .collect();
     let benchmarks: Map<String, Value> = o
         .scores
@@ -308,7 +324,7 @@ mod tests {
     #[test]
     fn failing_run_names_checks_and_hides_tiers() {
         let mut c = good();
-        c.incorrect("0001 sent an invalid message");
+        c.incorrect(crate::stats::finding(1.0, kvtrace::FindingKind::Incorrect, "0001 sent an invalid message".into()));
         let o = outcome(c);
         let t = text(&o);
         assert!(t.contains("FAILED (check 1)"), "{t}");

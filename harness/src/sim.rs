@@ -3,9 +3,11 @@
 use crate::client::{Clients, Outgoing};
 use crate::clock::Clock;
 use crate::config::{Config, EventKind};
+use kvtrace::FindingKind;
 use crate::ids;
 use crate::network::{Network, Status};
 use crate::outage::Outage;
+use crate::report;
 use crate::process::{Replicas, SpawnError};
 use crate::schedule::{Action, Schedule};
 use crate::signals;
@@ -146,7 +148,7 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
             start_wait: config.start_wait,
             lifetime: config.lifetime,
             end: config.duration(),
-            faults: config.events.iter().map(|e| kvtrace::ScheduledFault { kind: e.kind.to_string(), time: e.time }).collect(),
+            faults: config.events.iter().map(|e| kvtrace::ScheduledFault { kind: e.kind, time: e.time }).collect(),
         });
         sim.trace = Some(trace);
     }
@@ -166,20 +168,18 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
     sim.counters.longest_leaderless = sim.outage.longest(sim.now().min(config.duration()));
     let checks = stats::checks(config, &sim.counters);
     let scores = stats::scores(&config.benchmarks, &sim.counters);
-    if let Some(mut trace) = sim.trace.take() {
-        for finding in sim.clients.findings(&sim.net) {
+    let end = sim.now();
+    let mut trace = sim.trace.take();
+    let findings: Vec<_> = sim.counters.findings.iter().cloned().chain(sim.clients.findings(&sim.net)).collect();
+    let outcome = Outcome { name: config.name.clone(), seed, counters: sim.counters, checks, scores };
+    if let Some(mut trace) = trace.take() {
+        for finding in findings {
             trace.finding(finding);
         }
-        trace.verdict(stats::verdict(sim.now(), &checks, &scores));
+        trace.verdict(report::verdict(end, &outcome));
         trace.finish().map_err(SimError::Trace)?;
     }
-    Ok(Outcome {
-        name: config.name.clone(),
-        seed,
-        counters: sim.counters,
-        checks,
-        scores,
-    })
+    Ok(outcome)
 }
 
 impl Sim<'_> {
@@ -191,7 +191,7 @@ impl Sim<'_> {
     fn fault(&mut self, kind: EventKind, replicas: Vec<String>) {
         let now = self.now();
         if let Some(trace) = &mut self.trace {
-            trace.fault(now, &kind.to_string(), replicas);
+            trace.fault(now, kind, replicas);
         }
     }
 
@@ -294,8 +294,8 @@ impl Sim<'_> {
             }
             Err(e) => {
                 let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned();
-                self.counters
-                    .incorrect(format!("{id} sent an invalid message ({e}): {shown}"));
+                let detail = format!("{id} sent an invalid message ({e}): {shown}");
+                self.counters.incorrect(stats::finding(self.now(), FindingKind::Incorrect, detail));
                 return;
             }
         };
@@ -321,7 +321,8 @@ impl Sim<'_> {
         c.partitioned += route.cut;
         c.to_dead += route.to_dead;
         if route.unknown_dst {
-            c.incorrect(format!("{id} sent to unknown destination {:?}", msg.dst));
+            let detail = format!("{id} sent to unknown destination {:?}", msg.dst);
+            c.incorrect(stats::finding(self.start.elapsed().as_secs_f64(), FindingKind::Incorrect, detail));
         }
         for to in route.early {
             self.declare_died(

@@ -1,6 +1,7 @@
 //! Counters gathered during a run, the seven pass/fail checks and the benchmark tiers.
 
 use crate::config::{Benchmarks, Config};
+use kvtrace::{Finding, FindingKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -41,14 +42,26 @@ pub struct Counters {
     /// Why messages were counted incorrect and why replicas died (the first few of each).
     pub incorrect_reasons: Vec<String>,
     pub died_reasons: Vec<String>,
+    /// Every incorrect answer and duplicate, where and why, for a trace (the unanswered
+    /// requests are found at the end, from the clients).
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
 }
 
 impl Counters {
-    pub fn incorrect(&mut self, why: impl Into<String>) {
+    /// Counts an incorrect answer or message, and keeps it as a finding.
+    pub fn incorrect(&mut self, finding: Finding) {
         self.incorrect += 1;
         if self.incorrect_reasons.len() < MAX_REASONS {
-            self.incorrect_reasons.push(why.into());
+            self.incorrect_reasons.push(finding.detail.clone());
         }
+        self.findings.push(finding);
+    }
+
+    /// Counts a second answer to a MID, and keeps it as a finding.
+    pub fn duplicate(&mut self, finding: Finding) {
+        self.duplicates += 1;
+        self.findings.push(finding);
     }
 
     pub fn died(&mut self, why: impl Into<String>) {
@@ -196,20 +209,9 @@ pub fn scores(b: &Benchmarks, c: &Counters) -> Vec<Score> {
     .collect()
 }
 
-/// The grade as a trace's last line records it.
-pub fn verdict(t: f64, checks: &[Check], scores: &[Score]) -> kvtrace::Verdict {
-    kvtrace::Verdict {
-        t,
-        passed: checks.iter().all(|c| c.passed),
-        checks: checks
-            .iter()
-            .map(|c| kvtrace::Check { number: c.number, name: c.name.into(), passed: c.passed, detail: c.detail.clone() })
-            .collect(),
-        scores: scores
-            .iter()
-            .map(|s| kvtrace::Score { metric: s.metric.into(), value: s.value, tiers: s.tiers, tier: format!("{:?}", s.tier) })
-            .collect(),
-    }
+/// A finding of `kind` at `t` that names no request (the caller adds what it knows).
+pub fn finding(t: f64, kind: FindingKind, detail: String) -> Finding {
+    Finding { t, kind, mid: None, client: None, key: None, detail }
 }
 
 #[cfg(test)]
@@ -254,7 +256,7 @@ mod tests {
     fn each_check_fails_on_its_own_counter() {
         type Spoil = fn(&mut Counters);
         let cases: [(u8, Spoil); 7] = [
-            (1, |c| c.incorrect("bad")),
+            (1, |c| c.incorrect(finding(1.0, FindingKind::Incorrect, "bad".into()))),
             (2, |c| c.died("gone")),
             (3, |c| c.acked_keys = 0),
             (4, |c| c.unanswered_gets = 51),

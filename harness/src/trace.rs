@@ -4,7 +4,7 @@
 //! in the format the `kvtrace` crate defines (harness/README.md describes it).
 
 use crate::network::Route;
-use kvtrace::{Datagram, Fate, Fault, Finding, Line, Note, Request, Run, Verdict};
+use kvtrace::{Datagram, Fate, Fault, FaultKind, Finding, Line, Note, Request, Run, Verdict};
 use serde_json::Value;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -40,8 +40,8 @@ impl Trace {
         self.line(&Line::Request(Request { t, to, due, raw: raw(bytes) }));
     }
 
-    pub fn fault(&mut self, t: f64, kind: &str, replicas: Vec<String>) {
-        self.line(&Line::Fault(Fault { t, kind: kind.into(), replicas }));
+    pub fn fault(&mut self, t: f64, kind: FaultKind, replicas: Vec<String>) {
+        self.line(&Line::Fault(Fault { t, kind, replicas }));
     }
 
     pub fn event(&mut self, t: f64, what: &str) {

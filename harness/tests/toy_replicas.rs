@@ -192,6 +192,27 @@ fn malformed_and_misaddressed_datagrams_are_incorrect() {
 }
 
 #[test]
+fn every_incorrect_message_is_a_finding_in_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "badjson", &config(json!({})));
+    let traces = dir.path().join("traces");
+    let run = run_dir_with("badjson", dir.path(), &[path], &["--trace", traces.to_str().unwrap()]);
+    let trace = kvtrace::parse(&std::fs::read_to_string(traces.join("badjson.0.jsonl")).unwrap());
+    let incorrect: Vec<_> = trace
+        .lines()
+        .filter_map(|l| match l {
+            kvtrace::Line::Finding(f) if f.kind == kvtrace::FindingKind::Incorrect => Some(f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(incorrect.len() as u64, run.metric("incorrect"));
+    assert!(incorrect.iter().any(|f| f.detail.contains("unknown destination")));
+    let Some(kvtrace::Line::Verdict(v)) = trace.lines().last() else { panic!("no verdict") };
+    assert!(!v.passed);
+    assert!(v.scores.iter().all(|s| s.tier.is_none()), "a run that failed a check is not scored");
+}
+
+#[test]
 fn answers_for_unknown_mids_are_incorrect() {
     let r = run("echo-wrong-mid", json!({}));
     assert_eq!(r.code(), 1);
@@ -400,28 +421,28 @@ fn a_trace_records_the_run_its_faults_and_what_the_grader_found() {
     let trace = kvtrace::parse(&text);
     assert_eq!(trace.errors, vec![]);
     use kvtrace::{FindingKind, Line};
-    let Some(Line::Run(head)) = trace.lines.first() else { panic!("no run line first") };
+    let Some(Line::Run(head)) = trace.lines().next() else { panic!("no run line first") };
     assert_eq!((head.config.as_str(), head.replicas.len(), head.seed), ("primary-flawed", 3, 1));
-    assert_eq!(head.faults.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["part_easy", "part_end"]);
-    let faults: Vec<_> = trace.lines.iter().filter_map(|l| if let Line::Fault(f) = l { Some(f) } else { None }).collect();
+    assert_eq!(head.faults.iter().map(|f| f.kind.name()).collect::<Vec<_>>(), ["part_easy", "part_end"]);
+    let faults: Vec<_> = trace.lines().filter_map(|l| if let Line::Fault(f) = l { Some(f) } else { None }).collect();
     assert_eq!(faults.len(), 2);
-    assert_eq!((faults[0].kind.as_str(), faults[0].replicas.len()), ("part_easy", 2), "a majority side of two");
+    assert_eq!((faults[0].kind.name(), faults[0].replicas.len()), ("part_easy", 2), "a majority side of two");
     assert!(faults[0].t >= head.start_wait + 0.5);
-    let findings: Vec<_> = trace.lines.iter().filter_map(|l| if let Line::Finding(f) = l { Some(f) } else { None }).collect();
+    let findings: Vec<_> = trace.lines().filter_map(|l| if let Line::Finding(f) = l { Some(f) } else { None }).collect();
     assert_eq!(findings.iter().map(|f| f.kind).collect::<Vec<_>>(), [FindingKind::Duplicate, FindingKind::Unanswered]);
     // Each finding names a MID the trace shows: the request that carried it, and for the
     // duplicate both of its answers.
-    let carried = |mid: &str| trace.lines.iter().filter(|l| matches!(l, Line::Request(r) if r.raw["MID"] == mid)).count();
-    let answers = |mid: &str| trace.lines.iter().filter(|l| matches!(l, Line::Msg(m) if m.raw["MID"] == mid)).count();
+    let carried = |mid: &str| trace.lines().filter(|l| matches!(l, Line::Request(r) if r.raw["MID"] == mid)).count();
+    let answers = |mid: &str| trace.lines().filter(|l| matches!(l, Line::Msg(m) if m.raw["MID"] == mid)).count();
     let (dup, lost) = (findings[0].mid.as_deref().unwrap(), findings[1].mid.as_deref().unwrap());
     assert_eq!((carried(dup), answers(dup)), (1, 2));
     assert_eq!((carried(lost), answers(lost)), (1, 0));
     assert!(findings[1].detail.contains("sent to 0000"), "{}", findings[1].detail);
-    let Some(Line::Verdict(verdict)) = trace.lines.last() else { panic!("no verdict last") };
+    let Some(Line::Verdict(verdict)) = trace.lines().last() else { panic!("no verdict last") };
     assert!(verdict.passed);
     assert_eq!(verdict.checks.len(), 7);
     let dups = verdict.scores.iter().find(|s| s.metric == "duplicates").unwrap();
-    assert_eq!((dups.value, dups.tier.as_str()), (Some(1.0), "Partial"), "tiers 0 / 1 / 2");
+    assert_eq!((dups.value, dups.tier.as_deref()), (Some(1.0), Some("Partial")), "tiers 0 / 1 / 2");
 }
 
 #[test]
@@ -432,14 +453,14 @@ fn a_request_sent_round_the_cluster_is_a_redirect_loop_in_the_trace() {
     let run = run_dir_with("runaround", dir.path(), &[path], &["--trace", traces.to_str().unwrap()]);
     let trace = kvtrace::parse(&std::fs::read_to_string(traces.join("runaround.0.jsonl")).unwrap());
     use kvtrace::{FindingKind, Line};
-    let loops: Vec<_> = trace.lines.iter().filter_map(|l| match l { Line::Finding(f) if f.kind == FindingKind::RedirectLoop => Some(f), _ => None }).collect();
+    let loops: Vec<_> = trace.lines().filter_map(|l| match l { Line::Finding(f) if f.kind == FindingKind::RedirectLoop => Some(f), _ => None }).collect();
     assert!(!loops.is_empty(), "{}", run.stdout());
     assert!(run.metric("redirects") >= 5 * loops.len() as u64);
     for f in &loops {
         let key = f.key.as_deref().unwrap();
         // Each lap is a request of the same key: the first handed to a replica just after the
         // finding's time (the client's clock, before the simulator's cost of sending it).
-        let laps: Vec<f64> = trace.lines.iter().filter_map(|l| match l { Line::Request(r) if r.raw["key"] == key => Some(r.t), _ => None }).collect();
+        let laps: Vec<f64> = trace.lines().filter_map(|l| match l { Line::Request(r) if r.raw["key"] == key => Some(r.t), _ => None }).collect();
         assert!(laps.len() >= 6, "{key}: {} requests", laps.len());
         assert!(laps.iter().any(|&t| t >= f.t && t - f.t < 0.01), "{key} first sent at {}", f.t);
         assert!(f.detail.contains("redirected"), "{}", f.detail);

@@ -29,7 +29,7 @@ pub enum Line {
 }
 
 impl Line {
-    /// Seconds since the clients' clock started.
+    /// Seconds since the simulator started.
     pub fn t(&self) -> f64 {
         match self {
             Line::Run(l) => l.t,
@@ -69,10 +69,44 @@ pub struct Run {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledFault {
-    /// `kill_leader`, `kill_non_leader`, `part_easy`, `part_hard` or `part_end`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: FaultKind,
     pub time: f64,
+}
+
+/// The faults a config can schedule, named as configs name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    KillLeader,
+    KillNonLeader,
+    /// A partition whose majority side holds the believed leader.
+    PartEasy,
+    /// A partition whose majority side is drawn at random.
+    PartHard,
+    PartEnd,
+}
+
+impl FaultKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::KillLeader => "kill_leader",
+            FaultKind::KillNonLeader => "kill_non_leader",
+            FaultKind::PartEasy => "part_easy",
+            FaultKind::PartHard => "part_hard",
+            FaultKind::PartEnd => "part_end",
+        }
+    }
+
+    pub fn is_kill(self) -> bool {
+        matches!(self, FaultKind::KillLeader | FaultKind::KillNonLeader)
+    }
+}
+
+impl std::fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A datagram a replica sent, when the simulator routed it.
@@ -107,6 +141,21 @@ pub enum Fate {
     Nowhere,
 }
 
+impl Fate {
+    /// As the format writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Delivered => "delivered",
+            Fate::Dropped => "dropped",
+            Fate::Cut => "cut",
+            Fate::Dead => "dead",
+            Fate::Client => "client",
+            Fate::Mixed => "mixed",
+            Fate::Nowhere => "nowhere",
+        }
+    }
+}
+
 /// A client's request, as it was handed to a replica.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Request {
@@ -123,9 +172,8 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fault {
     pub t: f64,
-    /// As in [`ScheduledFault::kind`].
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: FaultKind,
     /// For a kill, the replica killed (none if there was no one to kill); for a partition,
     /// the majority side; for its end, none.
     pub replicas: Vec<String>,
@@ -194,15 +242,23 @@ pub struct Score {
     pub value: Option<f64>,
     /// The tier lines `[bonus, full, partial]`.
     pub tiers: [f64; 3],
-    /// `Bonus`, `Full`, `Partial` or `None`.
-    pub tier: String,
+    /// `Bonus`, `Full`, `Partial` or `None`; absent when a check failed (nothing is scored).
+    pub tier: Option<String>,
 }
 
-/// A trace as read: its lines, and the lines that could not be read.
+/// A trace as read: its lines, each with its number (counted from 1), and the lines that
+/// could not be read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parsed {
-    pub lines: Vec<Line>,
+    pub lines: Vec<(usize, Line)>,
     pub errors: Vec<LineError>,
+}
+
+impl Parsed {
+    /// The lines read, without their numbers.
+    pub fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.lines.iter().map(|(_, l)| l)
+    }
 }
 
 /// A line that is not part of the format, and why.
@@ -234,7 +290,7 @@ pub fn parse(text: &str) -> Parsed {
                 "written in format {} by a newer kvsim; this reader knows format {FORMAT}",
                 run.format
             ))),
-            Ok(l) => parsed.lines.push(l),
+            Ok(l) => parsed.lines.push((i + 1, l)),
             Err(e) => parsed.errors.push(error(reason(line, &e))),
         }
     }

@@ -4,7 +4,7 @@
 //! datagram; each stroke leans a fixed step to the right only to show its direction.
 
 use super::trace_run::{Target, TraceRun};
-use kvtrace::{Fate, FindingKind};
+use kvtrace::{Fate, FaultKind, FindingKind};
 
 /// The diagram's width in its own units (its x axis is stretched to the page's width).
 pub const WIDTH: f64 = 1000.0;
@@ -48,6 +48,8 @@ pub enum StrokeKind {
     /// Between replicas, lost: dropped, cut by a partition, or sent to the dead. It ends
     /// half way, in a cross.
     Lost,
+    /// A copy of a broadcast whose copies fared differently (the trace does not say which).
+    Mixed,
     /// An answer to a client.
     Answer,
     /// A client's request.
@@ -91,6 +93,9 @@ pub enum MarkKind {
     Heal,
 }
 
+/// Marks drawn at most (a replica that answers nothing leaves thousands of findings).
+pub const MAX_MARKS: usize = 300;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagram {
     pub window: Window,
@@ -101,7 +106,8 @@ pub struct Diagram {
     /// Where each replica was dead: `(lane, x1)`, to the right edge.
     pub dead: Vec<(usize, f64)>,
     pub strokes: Vec<Stroke>,
-    /// Strokes in the window that were not drawn (more than `MAX_STROKES`).
+    /// Strokes in the window that were not drawn (more than `MAX_STROKES`): every few are
+    /// drawn, evenly across the window.
     pub left_out: usize,
     pub marks: Vec<Mark>,
 }
@@ -117,38 +123,32 @@ impl Diagram {
         let lane_y = |lane: usize| lane as f64 * LANE + LANE / 2.0;
         let clients = n;
         let mut strokes = Vec::new();
-        let mut left_out = 0;
-        let mut push = |s: Stroke, strokes: &mut Vec<Stroke>| {
-            if strokes.len() < MAX_STROKES || s.followed {
-                strokes.push(s);
-            } else {
-                left_out += 1;
-            }
-        };
-        for (i, m) in run.msgs.iter().enumerate().filter(|(_, m)| window.contains(m.t)) {
+        let (first, msgs) = run.msgs_between(window.from, window.to);
+        for (i, m) in msgs.iter().enumerate() {
             let x = window.x(m.t);
             let followed = TraceRun::carries(&m.raw, needle);
-            let lost = matches!(m.fate, Fate::Dropped | Fate::Cut | Fate::Dead);
             let to: Vec<usize> = match &m.to {
-                Target::Replica(r) if *r < n => vec![*r],
+                Target::Replica(r) => vec![*r],
                 Target::Everyone => (0..n).filter(|&r| r != m.from).collect(),
                 Target::Client => vec![clients],
-                _ => Vec::new(),
+                Target::Nowhere => Vec::new(),
+            };
+            let kind = match (&m.to, m.fate) {
+                (Target::Client, _) => StrokeKind::Answer,
+                (_, Fate::Dropped | Fate::Cut | Fate::Dead) => StrokeKind::Lost,
+                (_, Fate::Mixed) => StrokeKind::Mixed,
+                _ => StrokeKind::Peer,
             };
             for lane in to {
-                let kind = match (&m.to, lost) {
-                    (Target::Client, _) => StrokeKind::Answer,
-                    (_, true) => StrokeKind::Lost,
-                    _ => StrokeKind::Peer,
-                };
                 let (y1, y2) = (lane_y(m.from), lane_y(lane));
                 let (x2, y2) = if kind == StrokeKind::Lost { (x + LEAN / 2.0, (y1 + y2) / 2.0) } else { (x + LEAN, y2) };
-                push(Stroke { x1: x, y1, x2, y2, kind, label: m.kind.clone(), followed, item: Item::Msg(i) }, &mut strokes);
+                strokes.push(Stroke { x1: x, y1, x2, y2, kind, label: m.kind.clone(), followed, item: Item::Msg(first + i) });
             }
         }
-        for (i, r) in run.requests.iter().enumerate().filter(|(_, r)| window.contains(r.t) && r.to < n) {
+        let (first, requests) = run.requests_between(window.from, window.to);
+        for (i, r) in requests.iter().enumerate() {
             let x = window.x(r.t);
-            let s = Stroke {
+            strokes.push(Stroke {
                 x1: x,
                 y1: lane_y(clients),
                 x2: x + LEAN,
@@ -156,25 +156,25 @@ impl Diagram {
                 kind: StrokeKind::Request,
                 label: r.kind.clone(),
                 followed: TraceRun::carries(&r.raw, needle),
-                item: Item::Request(i),
-            };
-            push(s, &mut strokes);
+                item: Item::Request(first + i),
+            });
         }
+        let left_out = thin(&mut strokes);
         // Followed strokes last, so that they are drawn on top.
         strokes.sort_by_key(|s| s.followed);
         let claims = run
             .self_claims()
-            .into_iter()
+            .iter()
             .enumerate()
-            .flat_map(|(lane, spans)| spans.into_iter().map(move |span| (lane, span)))
+            .flat_map(|(lane, spans)| spans.iter().map(move |&span| (lane, span)))
             .filter(|(_, (a, b))| *b >= window.from && *a <= window.to)
             .map(|(lane, (a, b))| (lane, window.x(a).max(0.0), window.x(b).min(WIDTH)))
             .collect();
         let dead = run
-            .faults
-            .iter()
-            .filter(|f| f.kind.starts_with("kill") && f.t <= window.to)
-            .flat_map(|f| f.replicas.iter().map(move |&r| (r, window.x(f.t).max(0.0))))
+            .deaths()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(lane, d)| d.filter(|&d| d <= window.to).map(|d| (lane, window.x(d).max(0.0))))
             .collect();
         let mut marks: Vec<Mark> = run
             .faults
@@ -182,21 +182,46 @@ impl Diagram {
             .filter(|f| window.contains(f.t))
             .map(|f| Mark {
                 x: window.x(f.t),
-                label: f.kind.clone(),
-                kind: match f.kind.as_str() {
-                    "part_end" => MarkKind::Heal,
-                    k if k.starts_with("part") => MarkKind::Partition,
-                    _ => MarkKind::Kill,
+                label: f.kind.name().into(),
+                kind: match f.kind {
+                    FaultKind::PartEnd => MarkKind::Heal,
+                    FaultKind::PartEasy | FaultKind::PartHard => MarkKind::Partition,
+                    FaultKind::KillLeader | FaultKind::KillNonLeader => MarkKind::Kill,
                 },
             })
             .collect();
-        marks.extend(run.findings.iter().filter(|f| window.contains(f.t)).map(|f| Mark {
+        let findings: Vec<_> = run.findings.iter().filter(|f| window.contains(f.t)).collect();
+        let every = findings.len().div_ceil(MAX_MARKS).max(1);
+        marks.extend(findings.iter().step_by(every).map(|f| Mark {
             x: window.x(f.t),
-            label: f.mid.clone().unwrap_or_default(),
+            label: f.mid.clone().or_else(|| f.key.clone()).unwrap_or_default(),
             kind: MarkKind::Finding(f.kind),
         }));
         let mut lanes = run.replicas.clone();
         lanes.push("clients".into());
         Diagram { window, lanes, claims, dead, strokes, left_out, marks }
     }
+}
+
+/// Keeps at most `MAX_STROKES`: every followed stroke, and of the others as many as there
+/// is room for, spread evenly across the window. Returns how many were left out.
+fn thin(strokes: &mut Vec<Stroke>) -> usize {
+    let must = strokes.iter().filter(|s| s.followed).count();
+    let others = strokes.len() - must;
+    let room = MAX_STROKES.saturating_sub(must);
+    if others <= room {
+        return 0;
+    }
+    // Strokes are in time order within datagrams, then within requests: thinning each list
+    // evenly keeps both spread across the window.
+    let mut j = 0;
+    strokes.retain(|s| {
+        if s.followed {
+            return true;
+        }
+        j += 1;
+        // The j-th stays when it starts a new room-th of them.
+        (j * room) / others > ((j - 1) * room) / others
+    });
+    others - room
 }

@@ -1,6 +1,6 @@
 use super::spacetime::{Diagram, Item, MarkKind, StrokeKind, Window, LANE, MAX_STROKES};
 use super::trace_run::{Target, TraceRun};
-use kvtrace::{Datagram, Fate, Fault, Finding, FindingKind, Line, Request, Run, ScheduledFault};
+use kvtrace::{Datagram, Fate, Fault, FaultKind, Finding, FindingKind, Line, Request, Run, ScheduledFault};
 use serde_json::json;
 
 fn msg(t: f64, from: usize, dst: &str, kind: &str, leader: &str, fate: Fate) -> Line {
@@ -25,18 +25,18 @@ fn trace() -> String {
             start_wait: 5.0,
             lifetime: 4.0,
             end: 11.0,
-            faults: vec![ScheduledFault { kind: "kill_leader".into(), time: 2.0 }],
+            faults: vec![ScheduledFault { kind: FaultKind::KillLeader, time: 2.0 }],
         }),
         msg(1.0, 0, "FFFF", "hb", "0000", Fate::Delivered),
         msg(1.1, 1, "0000", "hbr", "0000", Fate::Delivered),
-        Line::Fault(Fault { t: 3.0, kind: "part_easy".into(), replicas: vec!["0000".into(), "0001".into()] }),
+        Line::Fault(Fault { t: 3.0, kind: FaultKind::PartEasy, replicas: vec!["0000".into(), "0001".into()] }),
         msg(3.5, 0, "0002", "hb", "0000", Fate::Cut),
-        Line::Fault(Fault { t: 4.0, kind: "part_end".into(), replicas: vec![] }),
+        Line::Fault(Fault { t: 4.0, kind: FaultKind::PartEnd, replicas: vec![] }),
         Line::Request(Request { t: 5.0, to: 0, due: Some(5.0), raw: json!({"src": "0013", "type": "put", "MID": "m1", "key": "k"}) }),
         msg(5.001, 0, "0001", "append", "0000", Fate::Delivered),
         Line::Msg(Datagram { t: 5.002, from: 0, fate: Fate::Client, counted: 0, raw: json!({"src": "0000", "dst": "0013", "leader": "0000", "type": "ok", "MID": "m1"}) }),
         Line::Request(Request { t: 6.9, to: 0, due: Some(6.9), raw: json!({"src": "0013", "type": "put", "MID": "m2", "key": "k"}) }),
-        Line::Fault(Fault { t: 7.0, kind: "kill_leader".into(), replicas: vec!["0000".into()] }),
+        Line::Fault(Fault { t: 7.0, kind: FaultKind::KillLeader, replicas: vec!["0000".into()] }),
         msg(8.0, 1, "FFFF", "hb", "0001", Fate::Mixed),
         Line::Finding(Finding { t: 6.9, kind: FindingKind::Unanswered, mid: Some("m2".into()), client: Some("0013".into()), key: Some("k".into()), detail: "put of k sent to 0000, which was killed".into() }),
     ];
@@ -67,8 +67,12 @@ fn a_moment_shows_claims_deaths_and_partitions() {
     assert_eq!(run.dead_at(7.0), vec![true, false, false]);
     assert_eq!(run.partition_at(3.5), Some(vec![0, 1]));
     assert_eq!(run.partition_at(4.0), None);
-    assert_eq!(run.self_claims()[0], vec![(1.0, 5.002)]);
-    assert_eq!(run.self_claims()[1], vec![(8.0, 8.0)]);
+    // A claim lasts until the replica says otherwise, or dies, or the run ends.
+    assert_eq!(run.self_claims()[0], vec![(1.0, 7.0)]);
+    assert_eq!(run.self_claims()[1], vec![(8.0, 11.0)]);
+    assert_eq!(run.claims_at(7.5)[0].as_deref(), Some("0000"), "what it said last");
+    assert_eq!(run.last_sent(0, 5.0015).map(|m| m.kind.as_str()), Some("append"));
+    assert_eq!(run.last_sent(2, 10.0), None);
     let counts = run.counts();
     assert_eq!(counts["hb"], vec![3, 2, 0]);
     assert!(!counts.contains_key("ok"), "answers to clients are not counted");
@@ -116,6 +120,8 @@ fn a_crowded_window_draws_at_most_its_share_and_says_so() {
     assert_eq!(run.replicas, ["0000", "0001"], "named by what they sent");
     let d = Diagram::of(&run, Window { from: 0.0, to: 1.0 }, "");
     assert_eq!((d.strokes.len(), d.left_out), (MAX_STROKES, 11));
+    // Evenly: the last stroke of the window is still drawn.
+    assert!(d.strokes.iter().any(|s| s.item == Item::Msg(run.msgs.len() - 1)));
 }
 
 #[test]
@@ -143,4 +149,28 @@ fn each_request_has_its_first_answer_and_its_latency() {
     assert_eq!(hb.len(), 11);
     assert_eq!((hb[1], hb[3], hb[8]), (2, 1, 2), "a broadcast counts once per copy");
     assert!(bins.iter().all(|(k, _)| k != "ok"), "answers are not counted");
+}
+
+#[test]
+fn a_line_that_names_a_replica_the_run_does_not_have_is_an_error_not_a_lane() {
+    let mut text = trace();
+    text.push_str(&kvtrace::to_line(&msg(2.0, 7, "0000", "hb", "0007", Fate::Delivered)));
+    text.push('\n');
+    text.push_str(r#"{"ev":"request","t":2.0,"to":3000000,"raw":{}}"#);
+    text.push_str("\n{\"ev\":\"msg\",\"t\":-1,\"from\":0,\"fate\":\"delivered\",\"counted\":1,\"raw\":{}}\n");
+    let run = TraceRun::parse(&text).unwrap();
+    assert_eq!(run.replicas.len(), 3);
+    let lines = text.lines().count();
+    let errors: Vec<_> = run.errors.iter().map(|e| (e.line, e.reason.clone())).collect();
+    assert_eq!(errors.iter().map(|e| e.0).collect::<Vec<_>>(), [lines - 2, lines - 1, lines]);
+    assert!(errors[0].1.contains("sender 7"), "{errors:?}");
+    assert!(errors[2].1.contains("-1"), "{errors:?}");
+    // Without a run line, replicas are named by what they sent, within reason.
+    let bare = [r#"{"ev":"msg","t":1,"from":1,"fate":"delivered","counted":1,"raw":{"dst":"0000"}}"#, r#"{"ev":"msg","t":1,"from":3000000,"fate":"delivered","counted":1,"raw":{}}"#].join("\n");
+    let run = TraceRun::parse(&bare).unwrap();
+    assert_eq!(run.replicas, ["0000", "0001"]);
+    assert_eq!(run.errors.len(), 1);
+    // A run whose replicas never sent anything still shows its verdict.
+    let quiet = kvtrace::to_line(&Line::Verdict(kvtrace::Verdict { t: 9.0, passed: false, checks: vec![], scores: vec![] }));
+    assert!(TraceRun::parse(&quiet).unwrap().verdict.is_some());
 }

@@ -77,8 +77,9 @@ pub struct App {
     cheatsheet: bool,
     /// The first-visit tour, while it runs.
     tour: Option<Tour>,
-    /// A kvsim trace being viewed instead of the simulation.
+    /// A kvsim trace being viewed instead of the simulation, and how many were opened.
     trace: Option<SharedTrace>,
+    trace_opened: u64,
     /// Once drawn, keyboard focus moves here (a selector): to the next text to read when the
     /// control that had focus went away with the step it belonged to.
     focus: Option<&'static str>,
@@ -551,6 +552,7 @@ impl Component for App {
             reveal_inspector: false,
             link: ctx.link().clone(),
             trace: None,
+            trace_opened: 0,
             _frame: None,
             _keys: keys,
         };
@@ -718,12 +720,17 @@ impl Component for App {
                 }
             }
             Action::Import(text) => match browser::run_from_json(&text) {
-                Ok(run) => self.replay(run, "from the file"),
+                Ok(run) => {
+                    // A run replaces whatever was on screen, a trace included.
+                    self.trace = None;
+                    self.replay(run, "from the file");
+                }
                 Err(e) => self.notice = Some(e),
             },
             Action::OpenTrace(text) => match TraceRun::parse(&text) {
                 Ok(run) => {
                     self.trace = Some(SharedTrace(Rc::new(run)));
+                    self.trace_opened += 1;
                     self.playing = false;
                 }
                 Err(errors) => {
@@ -770,7 +777,8 @@ impl Component for App {
                     if let Some(n) = &self.notice {
                         <p class="notice" role="status" data-testid="notice">{ n.clone() }</p>
                     }
-                    <TraceView run={trace.clone()} on_close={on.reform(|_| Action::CloseTrace)} />
+                    // A new trace is a new viewer: nothing chosen in the last one carries over.
+                    <TraceView key={self.trace_opened} run={trace.clone()} on_close={on.reform(|_| Action::CloseTrace)} />
                 </div>
             };
         }

@@ -5,7 +5,7 @@
 
 use crate::model::spacetime::{Diagram, Item, MarkKind, StrokeKind, Window, LANE, WIDTH};
 use crate::model::trace_run::{TraceRun, Target};
-use kvtrace::FindingKind;
+use kvtrace::{Fate, FindingKind};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -23,6 +23,8 @@ const LATENCY_RANGE: (f64, f64) = (1e-4, 10.0);
 const PLOT_H: f64 = 120.0;
 /// Bars of the counts chart, each this many seconds.
 const COUNT_BIN: f64 = 1.0;
+/// Findings listed at most (the trace has them all).
+const MAX_FINDINGS_LISTED: usize = 300;
 
 /// A trace shared with the viewer; two are equal when they are the same trace, so that a
 /// redraw of the page does not compare tens of thousands of datagrams.
@@ -56,6 +58,9 @@ pub enum Msg {
 }
 
 pub struct TraceView {
+    /// Chooses a request from the latency plot: made once, so that the plot is redrawn only
+    /// when what it shows changes.
+    on_select: Callback<Item>,
     cursor: f64,
     zoom: f64,
     needle: String,
@@ -74,6 +79,7 @@ impl Component for TraceView {
         // Open on the first finding if there is one: that is what the reader came for.
         let first = run.findings.first();
         TraceView {
+            on_select: ctx.link().callback(Msg::Select),
             cursor: first.map_or(run.start_wait, |f| f.t),
             zoom: if first.is_some() { FINDING_ZOOM } else { f64::INFINITY },
             needle: first.and_then(|f| f.mid.clone()).unwrap_or_default(),
@@ -107,7 +113,7 @@ impl Component for TraceView {
                 self.cursor = t;
                 // A request, once chosen, is followed: its answers and whatever carried it.
                 if let Item::Request(i) = item {
-                    if let Some(mid) = &run.requests[i].mid {
+                    if let Some(mid) = run.requests.get(i).and_then(|r| r.mid.as_ref()) {
                         self.needle = mid.clone();
                     }
                 }
@@ -133,13 +139,7 @@ impl Component for TraceView {
                 }
             }
             Msg::Step(dir) => {
-                let times = run.msgs.iter().map(|m| m.t).chain(run.requests.iter().map(|r| r.t));
-                let next = if dir > 0 {
-                    times.filter(|&t| t > self.cursor).min_by(f64::total_cmp)
-                } else {
-                    times.filter(|&t| t < self.cursor).max_by(f64::total_cmp)
-                };
-                if let Some(t) = next {
+                if let Some(t) = run.next_after(self.cursor, dir > 0) {
                     self.cursor = t;
                 }
             }
@@ -203,11 +203,15 @@ impl Component for TraceView {
                     <div class="trace-main">
                         { self.lanes(run, &diagram, ctx) }
                         <p class="trace-window">{ format!("{:.3} s to {:.3} s", window.from, window.to) }
-                            if diagram.left_out > 0 { { format!(" · {} more datagrams in this window: zoom in to see them", diagram.left_out) } }
+                            if diagram.left_out > 0 { { format!(" · {} strokes left out, evenly: zoom in to see them all", diagram.left_out) } }
                         </p>
-                        { self.latency_plot(run, ctx) }
-                        { self.counts_chart(run) }
-                        { counts(run) }
+                        <div class="plot-with-cursor">
+                            <LatencyPlot run={ctx.props().run.clone()} needle={self.needle.clone()} on_select={self.on_select.clone()} />
+                            // Over the plot's drawing, inside the figure's border and padding (11 px a side).
+                            <div class="plot-cursor" style={format!("left: calc(11px + (100% - 22px) * {:.5})", self.cursor / run.end.max(1e-9))} />
+                        </div>
+                        <CountsChart run={ctx.props().run.clone()} />
+                        <CountsTable run={ctx.props().run.clone()} />
                     </div>
                     <aside class="trace-side">
                         { self.findings(run, ctx) }
@@ -223,79 +227,6 @@ impl TraceView {
     fn frame(&self, ctx: &Context<Self>) -> gloo_render::AnimationFrame {
         let link = ctx.link().clone();
         gloo_render::request_animation_frame(move |ts| link.send_message(Msg::Frame(ts)))
-    }
-
-    /// Each request's latency against the time it was sent (log scale), coloured by its first
-    /// answer; the unanswered along the top. A click follows the request.
-    fn latency_plot(&self, run: &TraceRun, ctx: &Context<Self>) -> Html {
-        let (lo, hi) = LATENCY_RANGE;
-        let y = |s: f64| PLOT_H - (s.clamp(lo, hi).log10() - lo.log10()) / (hi.log10() - lo.log10()) * (PLOT_H - 10.0);
-        let x = |t: f64| t / run.end.max(1e-9) * WIDTH;
-        let median = run.verdict.as_ref().and_then(|v| v.scores.iter().find(|s| s.metric == "median_latency")).and_then(|s| s.value);
-        let on_click = ctx.link().batch_callback(|e: MouseEvent| {
-            let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
-            let i = el.closest("[data-request]").ok()??.get_attribute("data-request")?.parse().ok()?;
-            Some(Msg::Select(Item::Request(i)))
-        });
-        let points = run.latencies();
-        html! {
-            <figure class="trace-plot" data-testid="trace-latency">
-                <figcaption>{ "Latency of each request, by when it was sent (log scale, 0.1 ms to 10 s; green ok, orange redirect, red fail; unanswered along the top)" }
-                    if let Some(m) = median { { format!("; the dashed line is the median, {:.3} ms", m * 1000.0) } }
-                </figcaption>
-                <svg viewBox={format!("0 0 {WIDTH} {PLOT_H}")} preserveAspectRatio="none" onclick={on_click}>
-                    { for [1e-3, 1e-2, 1e-1, 1.0].iter().map(|&s| html! { <line class="grid" x1="0" x2={WIDTH.to_string()} y1={y(s).to_string()} y2={y(s).to_string()} /> }) }
-                    if let Some(m) = median {
-                        <line class="median" x1="0" x2={WIDTH.to_string()} y1={y(m).to_string()} y2={y(m).to_string()} />
-                    }
-                    { for points.iter().map(|p| {
-                        let (class, py) = match &p.answer {
-                            Some((kind, took)) => (kind.as_str(), y(*took)),
-                            None => ("none", 3.0),
-                        };
-                        let followed = run.requests[p.request].mid.as_deref() == Some(self.needle.as_str());
-                        html! {
-                            <line class={classes!("dot", class.to_string(), followed.then_some("followed"))} data-request={p.request.to_string()}
-                                x1={x(p.t).to_string()} x2={x(p.t).to_string()} y1={py.to_string()} y2={py.to_string()} />
-                        }
-                    }) }
-                    <line class="cursor" x1={x(self.cursor).to_string()} x2={x(self.cursor).to_string()} y1="0" y2={PLOT_H.to_string()} />
-                </svg>
-            </figure>
-        }
-    }
-
-    /// Counted datagrams per second, stacked by type: when the message budget went.
-    fn counts_chart(&self, run: &TraceRun) -> Html {
-        let series = run.counts_over_time(COUNT_BIN);
-        let bins = series.first().map_or(0, |(_, v)| v.len());
-        let totals: Vec<u64> = (0..bins).map(|i| series.iter().map(|(_, v)| v[i]).sum()).collect();
-        let top = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
-        let w = WIDTH / bins.max(1) as f64;
-        let mut bars = Vec::new();
-        let mut base = vec![0u64; bins];
-        for (k, (kind, counts)) in series.iter().enumerate() {
-            for (i, &c) in counts.iter().enumerate().filter(|(_, &c)| c > 0) {
-                let h = c as f64 / top * PLOT_H;
-                let y = PLOT_H - (base[i] + c) as f64 / top * PLOT_H;
-                base[i] += c;
-                bars.push(html! {
-                    <rect class={format!("series-{}", k % 6)} x={(i as f64 * w).to_string()} width={(w * 0.9).to_string()} y={y.to_string()} height={h.to_string()}>
-                        <title>{ format!("{kind}: {c} in second {i}") }</title>
-                    </rect>
-                });
-            }
-        }
-        html! {
-            <figure class="trace-plot" data-testid="trace-counts-over-time">
-                <figcaption>{ format!("Counted datagrams per second, by type (the busiest second: {top})") }
-                    <span class="series-legend">{ for series.iter().enumerate().map(|(k, (kind, _))| html! { <span class={format!("series-key series-{}", k % 6)}>{ kind.clone() }</span> }) }</span>
-                </figcaption>
-                <svg viewBox={format!("0 0 {WIDTH} {PLOT_H}")} preserveAspectRatio="none">
-                    { for bars }
-                </svg>
-            </figure>
-        }
     }
 
     /// The lanes: labels with what each replica claimed at the cursor, and the diagram.
@@ -331,9 +262,16 @@ impl TraceView {
                                 _ => claim,
                             }
                         };
+                        // What else its datagrams say: its term, if it sends one, and what it sent last.
+                        let last = (i < run.replicas.len()).then(|| run.last_sent(i, self.cursor)).flatten();
+                        let said = last.map(|m| match m.term {
+                            Some(term) => format!("term {term} · sent {}", m.kind),
+                            None => format!("sent {}", m.kind),
+                        });
                         html! {
                             <li data-testid={format!("lane-{name}")} data-state={state.clone()} style={format!("height: {LANE}px")}>
                                 <b>{ name.clone() }</b><span>{ state }</span>
+                                if let Some(said) = said { <span class="said">{ said }</span> }
                             </li>
                         }
                     }) }
@@ -382,7 +320,7 @@ impl TraceView {
                     <p class="muted">{ "Nothing: no duplicate, no incorrect answer, no request left unanswered (or a trace written before findings were recorded)." }</p>
                 }
                 <ol data-testid="trace-findings">
-                    { for run.findings.iter().enumerate().map(|(i, f)| {
+                    { for run.findings.iter().enumerate().take(MAX_FINDINGS_LISTED).map(|(i, f)| {
                         let current = f.mid.is_some() && f.mid.as_deref() == Some(self.needle.as_str());
                         html! {
                             <li>
@@ -396,24 +334,34 @@ impl TraceView {
                         }
                     }) }
                 </ol>
+                if run.findings.len() > MAX_FINDINGS_LISTED {
+                    <p class="muted">{ format!("and {} more, in the trace file", run.findings.len() - MAX_FINDINGS_LISTED) }</p>
+                }
             </div>
         }
     }
 
     fn inspector(&self, run: &TraceRun) -> Html {
-        let (title, raw, fate) = match self.selected {
-            Some(Item::Msg(i)) => {
-                let m = &run.msgs[i];
+        let selected = match self.selected {
+            Some(Item::Msg(i)) => run.msgs.get(i).map(Ok),
+            Some(Item::Request(i)) => run.requests.get(i).map(Err),
+            None => None,
+        };
+        let (title, raw, fate) = match selected {
+            Some(Ok(m)) => {
                 let to = match &m.to {
                     Target::Replica(r) => run.replicas.get(*r).cloned().unwrap_or_default(),
                     Target::Everyone => "every replica".into(),
                     Target::Client => "a client".into(),
                     Target::Nowhere => "no one known".into(),
                 };
-                (format!("{} from {} to {to} at {:.4} s", m.kind, run.replicas.get(m.from).cloned().unwrap_or_default(), m.t), &m.raw, format!("{:?}", m.fate).to_lowercase())
+                let fate = match m.fate {
+                    Fate::Mixed => "mixed: some copies delivered, some lost".to_string(),
+                    f => f.name().to_string(),
+                };
+                (format!("{} from {} to {to} at {:.4} s", m.kind, run.replicas.get(m.from).cloned().unwrap_or_default(), m.t), &m.raw, fate)
             }
-            Some(Item::Request(i)) => {
-                let r = &run.requests[i];
+            Some(Err(r)) => {
                 let what = if r.resend { "resent" } else { "sent" };
                 (format!("{} {what} to {} at {:.4} s", r.kind, run.replicas.get(r.to).cloned().unwrap_or_default(), r.t), &r.raw, "request".into())
             }
@@ -443,8 +391,8 @@ fn verdict(run: &TraceRun) -> Html {
             <ul>
                 { for failed.iter().map(|f| html! { <li>{ f.clone() }</li> }) }
                 { for v.scores.iter().map(|s| html! {
-                    <li data-metric={s.metric.clone()} data-tier={s.tier.clone()}>
-                        { format!("{} {} ({})", s.metric, s.value.map_or("–".into(), |x| if s.metric == "median_latency" { format!("{:.3} ms", x * 1000.0) } else { format!("{x}") }), s.tier) }
+                    <li data-metric={s.metric.clone()} data-tier={s.tier.clone().unwrap_or_default()}>
+                        { format!("{} {} ({})", s.metric, s.value.map_or("–".into(), |x| if s.metric == "median_latency" { format!("{:.3} ms", x * 1000.0) } else { format!("{x}") }), s.tier.as_deref().unwrap_or("not scored")) }
                     </li>
                 }) }
             </ul>
@@ -452,8 +400,15 @@ fn verdict(run: &TraceRun) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct RunProps {
+    run: SharedTrace,
+}
+
 /// Counted datagrams by type and sender: what used the message budget.
-fn counts(run: &TraceRun) -> Html {
+#[component]
+fn CountsTable(props: &RunProps) -> Html {
+    let run = &props.run.0;
     let counts = run.counts();
     let total: u64 = counts.values().flatten().sum();
     html! {
@@ -473,6 +428,97 @@ fn counts(run: &TraceRun) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct LatencyProps {
+    run: SharedTrace,
+    needle: String,
+    on_select: Callback<Item>,
+}
+
+/// Each request's latency against the time it was sent (log scale), coloured by its first
+/// answer; the unanswered along the top. A click chooses the request. Drawn again only when
+/// the trace or the followed MID changes (the cursor is drawn over it).
+#[component]
+fn LatencyPlot(props: &LatencyProps) -> Html {
+    let run = &props.run.0;
+    let (lo, hi) = LATENCY_RANGE;
+    let y = |s: f64| PLOT_H - (s.clamp(lo, hi).log10() - lo.log10()) / (hi.log10() - lo.log10()) * (PLOT_H - 10.0);
+    let x = |t: f64| t / run.end.max(1e-9) * WIDTH;
+    let median = run.verdict.as_ref().and_then(|v| v.scores.iter().find(|s| s.metric == "median_latency")).and_then(|s| s.value);
+    let on_select = props.on_select.clone();
+    let on_click = Callback::from(move |e: MouseEvent| {
+        let chosen = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("[data-request]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-request"))
+            .and_then(|i| i.parse().ok());
+        if let Some(i) = chosen {
+            on_select.emit(Item::Request(i));
+        }
+    });
+    let points = run.latencies();
+    html! {
+        <figure class="trace-plot" data-testid="trace-latency">
+            <figcaption>{ "Latency of each request, by when it was sent (log scale, 0.1 ms to 10 s; green ok, orange redirect, red fail; unanswered along the top)" }
+                if let Some(m) = median { { format!("; the dashed line is the median, {:.3} ms", m * 1000.0) } }
+            </figcaption>
+            <svg viewBox={format!("0 0 {WIDTH} {PLOT_H}")} preserveAspectRatio="none" onclick={on_click}>
+                { for [1e-3, 1e-2, 1e-1, 1.0].iter().map(|&s| html! { <line class="grid" x1="0" x2={WIDTH.to_string()} y1={y(s).to_string()} y2={y(s).to_string()} /> }) }
+                if let Some(m) = median {
+                    <line class="median" x1="0" x2={WIDTH.to_string()} y1={y(m).to_string()} y2={y(m).to_string()} />
+                }
+                { for points.iter().map(|p| {
+                    let (class, py) = match &p.answer {
+                        Some((kind, took)) => (kind.as_str(), y(*took)),
+                        None => ("none", 3.0),
+                    };
+                    let followed = !props.needle.is_empty() && run.requests[p.request].mid.as_deref() == Some(props.needle.as_str());
+                    html! {
+                        <line class={classes!("dot", class.to_string(), followed.then_some("followed"))} data-request={p.request.to_string()}
+                            x1={x(p.t).to_string()} x2={x(p.t).to_string()} y1={py.to_string()} y2={py.to_string()} />
+                    }
+                }) }
+            </svg>
+        </figure>
+    }
+}
+
+/// Counted datagrams per second, stacked by type: when the message budget went.
+#[component]
+fn CountsChart(props: &RunProps) -> Html {
+    let run = &props.run.0;
+    let series = run.counts_over_time(COUNT_BIN);
+    let bins = series.first().map_or(0, |(_, v)| v.len());
+    let totals: Vec<u64> = (0..bins).map(|i| series.iter().map(|(_, v)| v[i]).sum()).collect();
+    let top = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let w = WIDTH / bins.max(1) as f64;
+    let mut bars = Vec::new();
+    let mut base = vec![0u64; bins];
+    for (k, (kind, counts)) in series.iter().enumerate() {
+        for (i, &c) in counts.iter().enumerate().filter(|(_, &c)| c > 0) {
+            let h = c as f64 / top * PLOT_H;
+            let y = PLOT_H - (base[i] + c) as f64 / top * PLOT_H;
+            base[i] += c;
+            bars.push(html! {
+                <rect class={format!("series-{}", k % 6)} x={(i as f64 * w).to_string()} width={(w * 0.9).to_string()} y={y.to_string()} height={h.to_string()}>
+                    <title>{ format!("{kind}: {c} in second {i}") }</title>
+                </rect>
+            });
+        }
+    }
+    html! {
+        <figure class="trace-plot" data-testid="trace-counts-over-time">
+            <figcaption>{ format!("Counted datagrams per second, by type (the busiest second: {top})") }
+                <span class="series-legend">{ for series.iter().enumerate().map(|(k, (kind, _))| html! { <span class={format!("series-key series-{}", k % 6)}>{ kind.clone() }</span> }) }</span>
+            </figcaption>
+            <svg viewBox={format!("0 0 {WIDTH} {PLOT_H}")} preserveAspectRatio="none">
+                { for bars }
+            </svg>
+        </figure>
+    }
+}
+
 fn y(lane: usize) -> String {
     (lane as f64 * LANE + LANE / 2.0).to_string()
 }
@@ -481,6 +527,7 @@ fn stroke_class(kind: StrokeKind) -> &'static str {
     match kind {
         StrokeKind::Peer => "peer",
         StrokeKind::Lost => "lost",
+        StrokeKind::Mixed => "mixed",
         StrokeKind::Answer => "answer",
         StrokeKind::Request => "request",
     }
