@@ -119,31 +119,26 @@ pub struct RunMenuProps {
     pub on: Callback<Action>,
 }
 
+/// A file input's change: reads the chosen file and sends `action` with its text; the input
+/// is cleared, so that choosing the same file again reads it again.
+fn on_file(on: &Callback<Action>, action: fn(String) -> Action) -> Callback<Event> {
+    let on = on.clone();
+    Callback::from(move |e: Event| {
+        if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            let on = on.clone();
+            browser::read_file(&input, move |text| on.emit(action(text)));
+            input.set_value("");
+        }
+    })
+}
+
 /// Saving and loading a run: in this browser, or as a JSON file; and opening a kvsim trace.
 #[component]
 pub fn RunMenu(props: &RunMenuProps) -> Html {
     let on = &props.on;
     let click = |a: Action| on.reform(move |_: MouseEvent| a.clone());
-    let on_import = {
-        let on = on.clone();
-        Callback::from(move |e: Event| {
-            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                let on = on.clone();
-                browser::read_file(&input, move |text| on.emit(Action::Import(text)));
-                input.set_value("");
-            }
-        })
-    };
-    let on_trace = {
-        let on = on.clone();
-        Callback::from(move |e: Event| {
-            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                let on = on.clone();
-                browser::read_file(&input, move |text| on.emit(Action::OpenTrace(text)));
-                input.set_value("");
-            }
-        })
-    };
+    let on_import = on_file(on, Action::Import);
+    let on_trace = on_file(on, Action::OpenTrace);
     html! {
         <details class="run-menu">
             <summary>{ "Save / load" }</summary>
