@@ -84,6 +84,9 @@ test('the partition and the scrubber: a replica cut off says so, a finding is a 
   await p.page.$eval('[data-testid="trace-time"]', (el, t) => { el.value = String(t); el.dispatchEvent(new Event('input', { bubbles: true })); }, cut.t + 0.1);
   const outside = ['0000', '0001', '0002'].find((r) => !cut.replicas.includes(r));
   assert.match(await p.page.getAttribute(`[data-testid="lane-${outside}"]`, 'data-state'), /cut off/);
+  // The ring says the same: the primary claims to lead, the replica outside is cut off.
+  assert.equal(await p.page.getAttribute(`[data-testid="ring-${outside}"]`, 'data-cut-off'), 'true');
+  assert.equal(await p.page.getAttribute('[data-testid="ring-0000"]', 'data-role'), 'leader');
   await p.page.selectOption('[data-testid="trace-zoom"]', { label: 'whole run' });
   assert.equal(await p.page.locator('.spacetime .mark.unanswered').count(), 1);
   assert.equal(await p.page.locator('.spacetime .mark.duplicate').count(), 1);

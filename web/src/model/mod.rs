@@ -18,6 +18,7 @@ pub mod story;
 pub mod timeline;
 pub mod toggles;
 pub mod tour;
+pub mod trace_ring;
 pub mod trace_run;
 pub mod tracker;
 

@@ -9,7 +9,7 @@ use kvtrace::{Fate, FaultKind, FindingKind};
 /// The diagram's width in its own units (its x axis is stretched to the page's width).
 pub const WIDTH: f64 = 1000.0;
 /// The height of one lane.
-pub const LANE: f64 = 40.0;
+pub const LANE: f64 = 46.0;
 /// How far a stroke leans, in diagram units.
 const LEAN: f64 = 6.0;
 /// Strokes drawn at most; beyond this the diagram says how many it left out (zoom in).

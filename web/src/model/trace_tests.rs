@@ -1,4 +1,6 @@
 use super::spacetime::{Diagram, Item, MarkKind, StrokeKind, Window, LANE, MAX_STROKES};
+use super::node_view::RoleGlyph;
+use super::trace_ring::{TraceRing, RECENT};
 use super::trace_run::{Target, TraceRun};
 use kvtrace::{Datagram, Fate, Fault, FaultKind, Finding, FindingKind, Line, Request, Run, ScheduledFault};
 use serde_json::json;
@@ -173,4 +175,22 @@ fn a_line_that_names_a_replica_the_run_does_not_have_is_an_error_not_a_lane() {
     // A run whose replicas never sent anything still shows its verdict.
     let quiet = kvtrace::to_line(&Line::Verdict(kvtrace::Verdict { t: 9.0, passed: false, checks: vec![], scores: vec![] }));
     assert!(TraceRun::parse(&quiet).unwrap().verdict.is_some());
+}
+
+#[test]
+fn the_ring_shows_claimed_roles_and_what_was_just_sent() {
+    let run = TraceRun::parse(&trace()).unwrap();
+    let at = TraceRing::at(&run, 1.0 + RECENT / 2.0, "");
+    let roles: Vec<_> = at.nodes.iter().map(|n| n.role).collect();
+    assert_eq!(roles, [RoleGlyph::Leader, RoleGlyph::Follower, RoleGlyph::Follower]);
+    assert_eq!(at.lines.len(), 2, "the heartbeat broadcast: a line to each other replica");
+    assert!(at.lines.iter().all(|l| !l.lost && (l.freshness - 0.5).abs() < 1e-9));
+    // During the partition, the cut heartbeat stops half way; the replica outside is cut off.
+    let cut = TraceRing::at(&run, 3.5, "");
+    assert!(cut.nodes[2].cut_off && !cut.nodes[0].cut_off);
+    assert!(cut.lines[0].lost);
+    // After the kill: 0000 is down, and nothing older than RECENT is drawn.
+    let later = TraceRing::at(&run, 7.5, "");
+    assert_eq!(later.nodes[0].role, RoleGlyph::Crashed);
+    assert!(later.lines.is_empty());
 }

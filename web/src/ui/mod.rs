@@ -20,6 +20,7 @@ mod settings;
 mod timeline;
 mod toolbar;
 mod tour;
+mod trace_ring;
 mod trace_view;
 
 pub fn start() {

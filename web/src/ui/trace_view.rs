@@ -3,6 +3,8 @@
 //! jump to, the leader each replica claimed, and what used the message budget. Replay only:
 //! a trace records what happened, so nothing here can change it.
 
+use super::trace_ring::TraceRingView;
+use crate::model::trace_ring::TraceRing;
 use crate::model::spacetime::{Diagram, Item, MarkKind, StrokeKind, Window, LANE, WIDTH};
 use crate::model::trace_run::{TraceRun, Target};
 use kvtrace::{Fate, FindingKind};
@@ -214,6 +216,7 @@ impl Component for TraceView {
                         <CountsTable run={ctx.props().run.clone()} />
                     </div>
                     <aside class="trace-side">
+                        <TraceRingView ring={TraceRing::at(run, self.cursor, &self.needle)} />
                         { self.findings(run, ctx) }
                         { self.inspector(run) }
                     </aside>
