@@ -132,3 +132,20 @@ test('the file picker and a drop open a trace; a bad line is named, and a file t
   assert.equal(await p.page.locator('[data-testid="trace-errors"]').count(), 0);
   await assertHealthy(p);
 });
+
+test("the simulation's own run as a space-time diagram: messages from send to delivery, the leader's band", async () => {
+  const p = await app.open('seed=42');
+  // Let it run until there is a leader and some traffic, then open the diagram.
+  await p.page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.dataset.leader);
+  await p.page.waitForTimeout(1000);
+  await p.page.click('[data-testid="sim-spacetime"] summary');
+  await p.page.waitForSelector('[data-testid="sim-spacetime"] .stroke');
+  assert.equal(await p.page.locator('[data-testid="sim-spacetime"] .lane-labels li').count(), 6, 'five nodes and the clients');
+  assert.ok(await p.page.locator('[data-testid="sim-spacetime"] .claim').count() >= 1, 'a band where a node led');
+  // Strokes slant to where the message arrived: not vertical.
+  const slanted = await p.page.$$eval('[data-testid="sim-spacetime"] .stroke.peer line', (ls) => ls.some((l) => Number(l.getAttribute('x2')) - Number(l.getAttribute('x1')) > 1));
+  assert.ok(slanted);
+  await p.page.click('[data-testid="sim-spacetime"] summary');
+  assert.equal(await p.page.locator('[data-testid="sim-spacetime"] .stroke').count(), 0, 'closed, it draws nothing');
+  await assertHealthy(p);
+});

@@ -12,6 +12,7 @@ pub mod partition;
 pub mod safety;
 pub mod session;
 pub mod share;
+pub mod sim_trace;
 pub mod spacetime;
 pub mod speed;
 pub mod story;

@@ -139,9 +139,11 @@ impl Diagram {
                 (_, Fate::Mixed) => StrokeKind::Mixed,
                 _ => StrokeKind::Peer,
             };
+            // Where it arrived (or was lost), if the run says; else a fixed lean.
+            let end = m.arrives.map_or(x + LEAN, |a| window.x(a).max(x + 1.0));
             for lane in to {
                 let (y1, y2) = (lane_y(m.from), lane_y(lane));
-                let (x2, y2) = if kind == StrokeKind::Lost { (x + LEAN / 2.0, (y1 + y2) / 2.0) } else { (x + LEAN, y2) };
+                let (x2, y2) = if kind == StrokeKind::Lost { ((x + end) / 2.0, (y1 + y2) / 2.0) } else { (end, y2) };
                 strokes.push(Stroke { x1: x, y1, x2, y2, kind, label: m.kind.clone(), followed, item: Item::Msg(first + i) });
             }
         }

@@ -38,6 +38,9 @@ pub struct Msg {
     pub mid: Option<String>,
     /// A field named `term`, if the replica sends one.
     pub term: Option<u64>,
+    /// When it arrived, where that differs from when it was sent (in the simulation, not in
+    /// a trace: the graded simulator delivers at once).
+    pub arrives: Option<f64>,
     pub raw: Value,
 }
 
@@ -162,6 +165,7 @@ impl TraceRun {
                         leader: text("leader"),
                         mid: text("MID"),
                         term: m.raw.get("term").and_then(Value::as_u64),
+                        arrives: None,
                         raw: m.raw,
                     });
                 }
@@ -178,6 +182,35 @@ impl TraceRun {
         }
         errors.sort_by_key(|e| e.line);
         run.errors = errors;
+        Ok(run.finish())
+    }
+
+    /// A run of `replicas` from what happened in it, in any order: sorted, with what the
+    /// picture reads computed once.
+    pub fn assemble(replicas: Vec<String>, end: f64, msgs: Vec<Msg>, requests: Vec<Req>) -> TraceRun {
+        let n = replicas.len();
+        TraceRun {
+            config: String::new(),
+            seed: None,
+            replicas,
+            start_wait: 0.0,
+            end,
+            msgs,
+            requests,
+            faults: Vec::new(),
+            findings: Vec::new(),
+            verdict: None,
+            errors: Vec::new(),
+            claims: vec![Vec::new(); n],
+            counts: BTreeMap::new(),
+            sent: vec![Vec::new(); n],
+            self_claims: Vec::new(),
+        }
+        .finish()
+    }
+
+    fn finish(mut self) -> TraceRun {
+        let run = &mut self;
         let by_time = |a: f64, b: f64| a.total_cmp(&b);
         run.msgs.sort_by(|a, b| by_time(a.t, b.t));
         run.requests.sort_by(|a, b| by_time(a.t, b.t));
@@ -196,7 +229,7 @@ impl TraceRun {
             }
         }
         run.self_claims = run.spans_claiming_to_lead();
-        Ok(run)
+        self
     }
 
     /// The datagrams sent in `[from, to]`, and the index of the first in `msgs`.

@@ -194,3 +194,29 @@ fn the_ring_shows_claimed_roles_and_what_was_just_sent() {
     assert_eq!(later.nodes[0].role, RoleGlyph::Crashed);
     assert!(later.lines.is_empty());
 }
+
+#[test]
+fn the_simulation_draws_as_a_trace_with_real_delays() {
+    use super::sim_trace::sim_trace;
+    use raft_core::sim::{Sim, SimConfig};
+    let mut sim = Sim::new(SimConfig::teaching(7)).unwrap();
+    sim.run_until(2_000_000);
+    let leader = sim.leader().unwrap();
+    let run = sim_trace(&sim, 1_000_000, 2_000_000);
+    assert_eq!(run.replicas, ["S1", "S2", "S3", "S4", "S5"]);
+    assert!(!run.msgs.is_empty());
+    assert!(run.msgs.iter().all(|m| (1.0..=2.0).contains(&m.t)));
+    // A message that arrived took time to.
+    let delivered: Vec<_> = run.msgs.iter().filter(|m| m.fate == Fate::Delivered && m.arrives.is_some()).collect();
+    assert!(!delivered.is_empty());
+    assert!(delivered.iter().all(|m| m.arrives.unwrap() > m.t));
+    // The leader's messages name it: the band along its lane.
+    let lane = leader as usize - 1;
+    assert_eq!(run.claims_at(2.0)[lane].as_deref(), Some(format!("S{leader}").as_str()));
+    assert!(!run.self_claims()[lane].is_empty());
+    // Its strokes end where the message arrived.
+    let d = Diagram::of(&run, Window { from: 1.0, to: 2.0 }, "");
+    let m = delivered[0];
+    let s = d.strokes.iter().find(|s| matches!(s.item, Item::Msg(i) if run.msgs[i].t == m.t && run.msgs[i].from == m.from)).unwrap();
+    assert!((s.x2 - d.window.x(m.arrives.unwrap())).abs() < 1e-6);
+}

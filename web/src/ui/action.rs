@@ -41,6 +41,8 @@ pub enum Action {
     Dropped { name: String, text: String },
     /// Says something in the notice line.
     Notice(String),
+    /// The space-time diagram was opened (true) or closed.
+    SpaceTime(bool),
     /// Moves the present to this virtual time (back by exact replay, forward by simulating).
     Seek(Time),
     /// Moves the present by this many microseconds (negative: back).

@@ -21,7 +21,10 @@ use super::settings::Settings;
 use super::timeline::{timeline_bar, Cursor};
 use super::toolbar::{RunMenu, Toolbar};
 use super::tour::TourCard;
+use super::spacetime::spacetime_svg;
 use super::trace_view::{SharedTrace, TraceView};
+use crate::model::sim_trace::sim_trace;
+use crate::model::spacetime::{Diagram, Window, LANE};
 use crate::model::geometry::ring;
 use crate::model::log_strip::LogStrip;
 use crate::model::log_view::{log_column, log_columns};
@@ -44,6 +47,7 @@ use raft_core::{NodeId, Time};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Log entries shown per node in the detailed logs.
@@ -77,6 +81,8 @@ pub struct App {
     cheatsheet: bool,
     /// The first-visit tour, while it runs.
     tour: Option<Tour>,
+    /// Whether the space-time diagram is open (it is drawn only then).
+    spacetime: bool,
     /// A kvsim trace being viewed instead of the simulation, and how many were opened.
     trace: Option<SharedTrace>,
     trace_opened: u64,
@@ -106,6 +112,8 @@ pub struct App {
     _keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
 }
 
+/// How much of the run the space-time diagram shows, in virtual microseconds.
+const SPACETIME_SPAN: Time = 1_000_000;
 /// Where this browser remembers that the tour was taken or skipped.
 const TOUR_KEY: &str = "raft-web/tour";
 /// Virtual time the tour plays on at most to find a leader to point at.
@@ -296,6 +304,25 @@ impl App {
 
     /// Starts the tour on the run on screen, playing: it points at the leader first, so the
     /// run plays on (a few virtual seconds at most) until there is one.
+    /// The last second of the run as a space-time diagram: every message from its send to its
+    /// delivery (or loss), requests and answers, and a band where a node led.
+    fn spacetime_view(&self) -> Html {
+        let sim = self.sim();
+        let now = sim.now();
+        let from = now.saturating_sub(SPACETIME_SPAN);
+        let run = sim_trace(sim, from, now);
+        let window = Window { from: from as f64 / 1e6, to: (from + SPACETIME_SPAN) as f64 / 1e6 };
+        let diagram = Diagram::of(&run, window, "");
+        html! {
+            <div class="lanes">
+                <ol class="lane-labels" style={format!("height: {}px", diagram.height())}>
+                    { for diagram.lanes.iter().map(|name| html! { <li style={format!("height: {LANE}px")}><b>{ name.clone() }</b></li> }) }
+                </ol>
+                { spacetime_svg(&diagram, None, None, Callback::noop()) }
+            </div>
+        }
+    }
+
     fn start_tour(&mut self) {
         self.tour = Some(Tour::default());
         self.playing = true;
@@ -551,6 +578,7 @@ impl Component for App {
             fading: None,
             reveal_inspector: false,
             link: ctx.link().clone(),
+            spacetime: false,
             trace: None,
             trace_opened: 0,
             _frame: None,
@@ -699,6 +727,7 @@ impl Component for App {
                 browser::store(TOUR_KEY, "done");
                 self.focus = Some("[data-testid=\"tour-start\"]");
             }
+            Action::SpaceTime(open) => self.spacetime = open,
             Action::Projector => {
                 self.projector = !self.projector;
                 browser::set_query("projector", self.projector.then_some("1"));
@@ -884,6 +913,11 @@ impl Component for App {
                         <Safety badges={badges(&self.session.timeline.violations)} plot={self.history()} on={on.clone()} />
                         <Settings raft={sim.config().raft.clone()} on={on.clone()} />
                     </div>
+                    <details class="panel spacetime-panel" data-testid="sim-spacetime" open={self.spacetime}
+                        ontoggle={on.reform(|e: Event| Action::SpaceTime(e.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open())))}>
+                        <summary>{ "Space-time diagram: the last second, a lane per node" }</summary>
+                        if self.spacetime { { self.spacetime_view() } }
+                    </details>
                     <Logs columns={log_columns(sim, LOG_ROWS)} />
                     <footer class="foot">
                         <p>{ "Press ? for every key. Every action is an intervention stamped with the virtual time; the run (seed, switches, interventions) replays exactly, which is how the timeline travels back." }</p>

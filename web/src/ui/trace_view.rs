@@ -3,11 +3,12 @@
 //! jump to, the leader each replica claimed, and what used the message budget. Replay only:
 //! a trace records what happened, so nothing here can change it.
 
+use super::spacetime::{finding_word, item_clicked, spacetime_svg};
 use super::trace_ring::TraceRingView;
 use crate::model::trace_ring::TraceRing;
-use crate::model::spacetime::{Diagram, Item, MarkKind, StrokeKind, Window, LANE, WIDTH};
+use crate::model::spacetime::{Diagram, Item, Window, LANE, WIDTH};
 use crate::model::trace_run::{TraceRun, Target};
-use kvtrace::{Fate, FindingKind};
+use kvtrace::Fate;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -238,14 +239,7 @@ impl TraceView {
         let dead = run.dead_at(self.cursor);
         let side = run.partition_at(self.cursor);
         let h = d.height();
-        let cursor_x = d.window.x(self.cursor);
-        let on_click = ctx.link().batch_callback(|e: MouseEvent| {
-            let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
-            let item = el.closest("[data-item]").ok()??.get_attribute("data-item")?;
-            let (kind, i) = item.split_once(':')?;
-            let i = i.parse().ok()?;
-            Some(if kind == "m" { Msg::Select(Item::Msg(i)) } else { Msg::Select(Item::Request(i)) })
-        });
+        let on_click = ctx.link().batch_callback(|e: MouseEvent| item_clicked(&e).map(Msg::Select));
         html! {
             <div class="lanes" data-testid="spacetime">
                 <ol class="lane-labels" style={format!("height: {}px", h)}>
@@ -279,38 +273,7 @@ impl TraceView {
                         }
                     }) }
                 </ol>
-                <svg class="spacetime" viewBox={format!("0 0 {WIDTH} {h}")} preserveAspectRatio="none" onclick={on_click}
-                    style={format!("height: {}px", h)}>
-                    { for (0..d.lanes.len()).map(|i| html! {
-                        <line class="lane" x1="0" x2={WIDTH.to_string()} y1={y(i)} y2={y(i)} />
-                    }) }
-                    { for d.claims.iter().map(|&(lane, x1, x2)| html! {
-                        <rect class="claim" x={x1.to_string()} width={(x2 - x1).max(1.5).to_string()} y={(lane as f64 * LANE + LANE / 2.0 - 5.0).to_string()} height="10" />
-                    }) }
-                    { for d.dead.iter().map(|&(lane, x)| html! {
-                        <rect class="dead" x={x.to_string()} width={(WIDTH - x).max(0.0).to_string()} y={(lane as f64 * LANE).to_string()} height={LANE.to_string()} />
-                    }) }
-                    { for d.strokes.iter().map(|s| {
-                        let class = classes!("stroke", stroke_class(s.kind), s.followed.then_some("followed"), (Some(s.item) == self.selected).then_some("selected"));
-                        let item = match s.item { Item::Msg(i) => format!("m:{i}"), Item::Request(i) => format!("r:{i}") };
-                        html! {
-                            <g {class} data-item={item} data-kind={s.label.clone()}>
-                                <line x1={s.x1.to_string()} y1={s.y1.to_string()} x2={s.x2.to_string()} y2={s.y2.to_string()} />
-                                if s.kind == StrokeKind::Lost {
-                                    <path class="cross" d={format!("M{} {} l3 -4 m-3 0 l3 4", s.x2 - 1.5, s.y2 + 2.0)} />
-                                }
-                            </g>
-                        }
-                    }) }
-                    { for d.marks.iter().map(|m| html! {
-                        <line class={classes!("mark", mark_class(m.kind))} x1={m.x.to_string()} x2={m.x.to_string()} y1="0" y2={h.to_string()}>
-                            <title>{ m.label.clone() }</title>
-                        </line>
-                    }) }
-                    if (0.0..=WIDTH).contains(&cursor_x) {
-                        <line class="cursor" x1={cursor_x.to_string()} x2={cursor_x.to_string()} y1="0" y2={h.to_string()} />
-                    }
-                </svg>
+                { spacetime_svg(d, self.selected, Some(self.cursor), on_click) }
             </div>
         }
     }
@@ -519,39 +482,6 @@ fn CountsChart(props: &RunProps) -> Html {
                 { for bars }
             </svg>
         </figure>
-    }
-}
-
-fn y(lane: usize) -> String {
-    (lane as f64 * LANE + LANE / 2.0).to_string()
-}
-
-fn stroke_class(kind: StrokeKind) -> &'static str {
-    match kind {
-        StrokeKind::Peer => "peer",
-        StrokeKind::Lost => "lost",
-        StrokeKind::Mixed => "mixed",
-        StrokeKind::Answer => "answer",
-        StrokeKind::Request => "request",
-    }
-}
-
-fn mark_class(kind: MarkKind) -> &'static str {
-    match kind {
-        MarkKind::Finding(k) => finding_word(k),
-        MarkKind::Kill => "kill",
-        MarkKind::Partition => "partition",
-        MarkKind::Heal => "heal",
-    }
-}
-
-/// A finding's kind in one word, for its label, its class and its data attribute.
-fn finding_word(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::Unanswered => "unanswered",
-        FindingKind::Duplicate => "duplicate",
-        FindingKind::Incorrect => "incorrect",
-        FindingKind::RedirectLoop => "redirect-loop",
     }
 }
 
