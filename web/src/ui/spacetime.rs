@@ -3,17 +3,41 @@
 //! the time cursor. The trace viewer and the simulation both draw one (model/spacetime.rs
 //! lays it out).
 
-use crate::model::spacetime::{Diagram, Item, MarkKind, StrokeKind, LANE, WIDTH};
+use crate::model::spacetime::{Diagram, Item, MarkKind, Stroke, StrokeKind, LANE, WIDTH};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use kvtrace::FindingKind;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// The diagram `d`, with `selected` outlined and a cursor at `cursor` (seconds) if given.
-/// `on_click` gets every click; `item_clicked` tells what it hit.
-pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, on_click: Callback<MouseEvent>) -> Html {
+/// How near a click must be to a stroke to choose it, in pixels.
+const HIT_PX: f64 = 6.0;
+
+/// The diagram `d`, with `selected` outlined and a cursor at `cursor` (seconds) if given; a
+/// click on a stroke sends its item to `on_select`.
+///
+/// The followed and the selected strokes are elements of their own; the others are drawn as
+/// one path a kind (thousands of strokes are then five elements, which a browser redraws
+/// far faster), and a click on them chooses the nearest stroke by its geometry.
+pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, on_select: Callback<Item>) -> Html {
     let h = d.height();
     let cursor_x = cursor.map_or(-1.0, |t| d.window.x(t));
-    let self_selected = selected;
+    let alone = |s: &Stroke| s.followed || Some(s.item) == selected;
+    let mut paths: BTreeMap<&'static str, String> = BTreeMap::new();
+    for s in d.strokes.iter().filter(|s| !alone(s)) {
+        let d = paths.entry(stroke_class(s.kind)).or_default();
+        *d += &format!("M{:.2} {:.2}L{:.2} {:.2}", s.x1, s.y1, s.x2, s.y2);
+        if s.kind == StrokeKind::Lost {
+            *d += &cross(s);
+        }
+    }
+    let batched: Rc<Vec<(f64, f64, f64, f64, Item)>> =
+        Rc::new(d.strokes.iter().filter(|s| !alone(s)).map(|s| (s.x1, s.y1, s.x2, s.y2, s.item)).collect());
+    let on_click = Callback::from(move |e: MouseEvent| {
+        if let Some(item) = item_clicked(&e).or_else(|| nearest(&e, &batched, h)) {
+            on_select.emit(item);
+        }
+    });
     html! {
         <svg class="spacetime" viewBox={format!("0 0 {WIDTH} {h}")} preserveAspectRatio="none" onclick={on_click}
             style={format!("height: {}px", h)}>
@@ -26,14 +50,17 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
             { for d.dead.iter().map(|&(lane, x)| html! {
                 <rect class="dead" x={x.to_string()} width={(WIDTH - x).max(0.0).to_string()} y={(lane as f64 * LANE).to_string()} height={LANE.to_string()} />
             }) }
-            { for d.strokes.iter().map(|s| {
-                let class = classes!("stroke", stroke_class(s.kind), s.followed.then_some("followed"), (Some(s.item) == self_selected).then_some("selected"));
+            { for paths.iter().map(|(class, path)| html! {
+                <g class={classes!("stroke", *class)}><path d={path.clone()} /></g>
+            }) }
+            { for d.strokes.iter().filter(|s| alone(s)).map(|s| {
+                let class = classes!("stroke", stroke_class(s.kind), s.followed.then_some("followed"), (Some(s.item) == selected).then_some("selected"));
                 let item = match s.item { Item::Msg(i) => format!("m:{i}"), Item::Request(i) => format!("r:{i}") };
                 html! {
                     <g {class} data-item={item} data-kind={s.label.clone()}>
                         <line x1={s.x1.to_string()} y1={s.y1.to_string()} x2={s.x2.to_string()} y2={s.y2.to_string()} />
                         if s.kind == StrokeKind::Lost {
-                            <path class="cross" d={format!("M{} {} l3 -4 m-3 0 l3 4", s.x2 - 1.5, s.y2 + 2.0)} />
+                            <path class="cross" d={cross(s)} />
                         }
                     </g>
                 }
@@ -50,13 +77,45 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
     }
 }
 
-/// The stroke a click on the diagram hit, if any.
-pub fn item_clicked(e: &MouseEvent) -> Option<Item> {
+/// The cross at the end of a lost stroke.
+fn cross(s: &Stroke) -> String {
+    format!("M{:.2} {:.2}l3 -4m-3 0l3 4", s.x2 - 1.5, s.y2 + 2.0)
+}
+
+/// The stroke drawn as an element of its own that a click hit, if any.
+fn item_clicked(e: &MouseEvent) -> Option<Item> {
     let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
     let item = el.closest("[data-item]").ok()??.get_attribute("data-item")?;
     let (kind, i) = item.split_once(':')?;
     let i = i.parse().ok()?;
     Some(if kind == "m" { Item::Msg(i) } else { Item::Request(i) })
+}
+
+/// The batched stroke nearest a click, within `HIT_PX` on screen.
+fn nearest(e: &MouseEvent, strokes: &[(f64, f64, f64, f64, Item)], h: f64) -> Option<Item> {
+    let svg = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("svg").ok()??;
+    let r = svg.get_bounding_client_rect();
+    if r.width() <= 0.0 || r.height() <= 0.0 {
+        return None;
+    }
+    // In pixels: the diagram is stretched to its box.
+    let (sx, sy) = (r.width() / WIDTH, r.height() / h);
+    let (px, py) = (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top());
+    strokes
+        .iter()
+        .map(|&(x1, y1, x2, y2, item)| (segment_distance((px, py), (x1 * sx, y1 * sy), (x2 * sx, y2 * sy)), item))
+        .filter(|(d, _)| *d <= HIT_PX)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, item)| item)
+}
+
+/// The distance from `p` to the segment from `a` to `b`.
+fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let k = if len2 == 0.0 { 0.0 } else { (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0) };
+    let (cx, cy) = (a.0 + k * dx, a.1 + k * dy);
+    ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt()
 }
 
 fn y(lane: usize) -> String {

@@ -3,12 +3,13 @@
 //! jump to, the leader each replica claimed, and what used the message budget. Replay only:
 //! a trace records what happened, so nothing here can change it.
 
-use super::spacetime::{finding_word, item_clicked, spacetime_svg};
+use super::spacetime::{finding_word, spacetime_svg};
 use super::trace_ring::TraceRingView;
 use crate::model::trace_ring::TraceRing;
 use crate::model::spacetime::{Diagram, Item, Window, LANE, WIDTH};
 use crate::model::trace_run::{TraceRun, Target};
 use kvtrace::Fate;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -22,6 +23,8 @@ const SPEEDS: [f64; 4] = [0.01, 0.1, 0.5, 2.0];
 /// The latency plot's range, in seconds (log scale): answers faster or slower are drawn at
 /// its edges.
 const LATENCY_RANGE: (f64, f64) = (1e-4, 10.0);
+/// How near a click must be to a dot of the latency plot to choose it, in pixels.
+const DOT_HIT_PX: f64 = 8.0;
 /// The latency plot's and the counts chart's heights, in their own units.
 const PLOT_H: f64 = 120.0;
 /// Bars of the counts chart, each this many seconds.
@@ -239,7 +242,7 @@ impl TraceView {
         let dead = run.dead_at(self.cursor);
         let side = run.partition_at(self.cursor);
         let h = d.height();
-        let on_click = ctx.link().batch_callback(|e: MouseEvent| item_clicked(&e).map(Msg::Select));
+        let on_select = ctx.link().callback(Msg::Select);
         html! {
             <div class="lanes" data-testid="spacetime">
                 <ol class="lane-labels" style={format!("height: {}px", h)}>
@@ -273,7 +276,7 @@ impl TraceView {
                         }
                     }) }
                 </ol>
-                { spacetime_svg(d, self.selected, Some(self.cursor), on_click) }
+                { spacetime_svg(d, self.selected, Some(self.cursor), on_select) }
             </div>
         }
     }
@@ -408,22 +411,51 @@ struct LatencyProps {
 fn LatencyPlot(props: &LatencyProps) -> Html {
     let run = &props.run.0;
     let (lo, hi) = LATENCY_RANGE;
-    let y = |s: f64| PLOT_H - (s.clamp(lo, hi).log10() - lo.log10()) / (hi.log10() - lo.log10()) * (PLOT_H - 10.0);
-    let x = |t: f64| t / run.end.max(1e-9) * WIDTH;
+    let y = move |s: f64| PLOT_H - (s.clamp(lo, hi).log10() - lo.log10()) / (hi.log10() - lo.log10()) * (PLOT_H - 10.0);
+    let end = run.end.max(1e-9);
+    let x = move |t: f64| t / end * WIDTH;
     let median = run.verdict.as_ref().and_then(|v| v.scores.iter().find(|s| s.metric == "median_latency")).and_then(|s| s.value);
-    let on_select = props.on_select.clone();
-    let on_click = Callback::from(move |e: MouseEvent| {
-        let chosen = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("[data-request]").ok().flatten())
-            .and_then(|el| el.get_attribute("data-request"))
-            .and_then(|i| i.parse().ok());
-        if let Some(i) = chosen {
-            on_select.emit(Item::Request(i));
-        }
-    });
     let points = run.latencies();
+    // Where each dot is, in the plot's units: a click chooses the nearest.
+    let placed: Rc<Vec<(f64, f64, usize)>> = Rc::new(
+        points.iter().map(|p| (x(p.t), p.answer.as_ref().map_or(3.0, |(_, took)| y(*took)), p.request)).collect(),
+    );
+    let on_click = {
+        let (placed, on_select) = (placed.clone(), props.on_select.clone());
+        Callback::from(move |e: MouseEvent| {
+            // Events reach components through one listener on the page, so the plot is found
+            // from the element clicked.
+            let svg = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.closest("svg").ok().flatten());
+            let Some(svg) = svg else { return };
+            let r = svg.get_bounding_client_rect();
+            if r.width() <= 0.0 || r.height() <= 0.0 {
+                return;
+            }
+            // Distances in pixels: the plot is stretched to its box.
+            let (sx, sy) = (r.width() / WIDTH, r.height() / PLOT_H);
+            let (cx, cy) = (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top());
+            let nearest = placed
+                .iter()
+                .map(|&(px, py, i)| (((px * sx - cx).powi(2) + (py * sy - cy).powi(2)).sqrt(), i))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((_, i)) = nearest.filter(|(d, _)| *d <= DOT_HIT_PX) {
+                on_select.emit(Item::Request(i));
+            }
+        })
+    };
+    // One path a kind of answer, each dot a zero-length segment with round ends: thousands
+    // of dots are five elements, not thousands.
+    let mut paths: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+    let mut followed = String::new();
+    for (p, &(px, py, i)) in points.iter().zip(placed.iter()) {
+        let kind = p.answer.as_ref().map_or("none", |(kind, _)| kind.as_str());
+        let entry = paths.entry(kind).or_default();
+        entry.0 += &format!("M{px:.2} {py:.2}h0");
+        entry.1 += 1;
+        if !props.needle.is_empty() && run.requests[i].mid.as_deref() == Some(props.needle.as_str()) {
+            followed += &format!("M{px:.2} {py:.2}h0");
+        }
+    }
     html! {
         <figure class="trace-plot" data-testid="trace-latency">
             <figcaption>{ "Latency of each request, by when it was sent (log scale, 0.1 ms to 10 s; green ok, orange redirect, red fail; unanswered along the top)" }
@@ -434,17 +466,12 @@ fn LatencyPlot(props: &LatencyProps) -> Html {
                 if let Some(m) = median {
                     <line class="median" x1="0" x2={WIDTH.to_string()} y1={y(m).to_string()} y2={y(m).to_string()} />
                 }
-                { for points.iter().map(|p| {
-                    let (class, py) = match &p.answer {
-                        Some((kind, took)) => (kind.as_str(), y(*took)),
-                        None => ("none", 3.0),
-                    };
-                    let followed = !props.needle.is_empty() && run.requests[p.request].mid.as_deref() == Some(props.needle.as_str());
-                    html! {
-                        <line class={classes!("dot", class.to_string(), followed.then_some("followed"))} data-request={p.request.to_string()}
-                            x1={x(p.t).to_string()} x2={x(p.t).to_string()} y1={py.to_string()} y2={py.to_string()} />
-                    }
+                { for paths.iter().map(|(kind, (d, count))| html! {
+                    <path class={classes!("dots", kind.to_string())} data-count={count.to_string()} d={d.clone()} />
                 }) }
+                if !followed.is_empty() {
+                    <path class="dots followed" d={followed} />
+                }
             </svg>
         </figure>
     }
