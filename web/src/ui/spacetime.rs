@@ -13,6 +13,9 @@ use yew::prelude::*;
 /// How near a click must be to a stroke to choose it, in pixels.
 const HIT_PX: f64 = 6.0;
 
+/// A batched stroke's ends `(x1, y1, x2, y2)` in the diagram's units, and what it stands for.
+type Segment = (f64, f64, f64, f64, Item);
+
 /// The diagram `d`, with `selected` outlined and a cursor at `cursor` (seconds) if given; a
 /// click on a stroke sends its item to `on_select`.
 ///
@@ -31,7 +34,7 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
             *d += &cross(s);
         }
     }
-    let batched: Rc<Vec<(f64, f64, f64, f64, Item)>> =
+    let batched: Rc<Vec<Segment>> =
         Rc::new(d.strokes.iter().filter(|s| !alone(s)).map(|s| (s.x1, s.y1, s.x2, s.y2, s.item)).collect());
     let on_click = Callback::from(move |e: MouseEvent| {
         if let Some(item) = item_clicked(&e).or_else(|| nearest(&e, &batched, h)) {
@@ -92,7 +95,7 @@ fn item_clicked(e: &MouseEvent) -> Option<Item> {
 }
 
 /// The batched stroke nearest a click, within `HIT_PX` on screen.
-fn nearest(e: &MouseEvent, strokes: &[(f64, f64, f64, f64, Item)], h: f64) -> Option<Item> {
+fn nearest(e: &MouseEvent, strokes: &[Segment], h: f64) -> Option<Item> {
     let svg = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("svg").ok()??;
     let r = svg.get_bounding_client_rect();
     if r.width() <= 0.0 || r.height() <= 0.0 {
