@@ -100,6 +100,10 @@ test('the partition and the scrubber: a replica cut off says so, a finding is a 
   await p.page.click('[data-testid="trace-latency"] .dots.none', { force: true });
   assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-following'), finding('unanswered').MID);
   assert.ok(await p.page.locator('[data-testid="trace-counts-over-time"] rect').count() > 0);
+  // By sender: a key per replica that sent anything counted.
+  await p.page.click('[data-testid="counts-by"]');
+  const keys = await p.page.$$eval('[data-testid="trace-counts-over-time"] .series-key', (ks) => ks.map((k) => k.textContent));
+  assert.ok(keys.length >= 1 && keys.every((k) => /^000[0-2]$/.test(k)), keys.join());
   // A stroke drawn in a batch is chosen by where it is: the first heartbeat-or-answer stroke.
   await p.page.fill('[data-testid="trace-follow"]', '');
   const point = await p.page.evaluate(() => {

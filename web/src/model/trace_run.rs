@@ -374,15 +374,16 @@ impl TraceRun {
             .collect()
     }
 
-    /// Counted datagrams per `bin` seconds, by type: `(type, counts)`, `counts[i]` for the
-    /// bin starting at `i * bin`.
-    pub fn counts_over_time(&self, bin: f64) -> Vec<(String, Vec<u64>)> {
+    /// Counted datagrams per `bin` seconds, by type or, with `by_sender`, by sender:
+    /// `(name, counts)`, `counts[i]` for the bin starting at `i * bin`.
+    pub fn counts_over_time(&self, bin: f64, by_sender: bool) -> Vec<(String, Vec<u64>)> {
         let bins = (self.end / bin).ceil().clamp(1.0, 10_000.0) as usize;
-        let mut by_type: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        let mut series: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         for m in self.msgs.iter().filter(|m| m.counted > 0) {
             let i = ((m.t / bin) as usize).min(bins - 1);
-            by_type.entry(&m.kind).or_insert_with(|| vec![0; bins])[i] += m.counted;
+            let name = if by_sender { self.replicas[m.from].as_str() } else { m.kind.as_str() };
+            series.entry(name).or_insert_with(|| vec![0; bins])[i] += m.counted;
         }
-        by_type.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        series.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
 }

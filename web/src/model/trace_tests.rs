@@ -146,7 +146,10 @@ fn each_request_has_its_first_answer_and_its_latency() {
     assert_eq!(kind, "ok");
     assert!((took - 0.002).abs() < 1e-9, "{took}");
     assert_eq!(l[1].answer, None, "m2 was never answered");
-    let bins = run.counts_over_time(1.0);
+    let by_sender = run.counts_over_time(1.0, true);
+    assert_eq!(by_sender.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["0000", "0001"]);
+    assert_eq!(by_sender[1].1[1], 1, "0001's reply in second 1");
+    let bins = run.counts_over_time(1.0, false);
     let hb = &bins.iter().find(|(k, _)| k == "hb").unwrap().1;
     assert_eq!(hb.len(), 11);
     assert_eq!((hb[1], hb[3], hb[8]), (2, 1, 2), "a broadcast counts once per copy");

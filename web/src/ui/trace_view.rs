@@ -477,11 +477,17 @@ fn LatencyPlot(props: &LatencyProps) -> Html {
     }
 }
 
-/// Counted datagrams per second, stacked by type: when the message budget went.
+/// Counted datagrams per second, stacked by type or by sender: when, and on what or by
+/// whom, the message budget went.
 #[component]
 fn CountsChart(props: &RunProps) -> Html {
     let run = &props.run.0;
-    let series = run.counts_over_time(COUNT_BIN);
+    let by_sender = use_state(|| false);
+    let toggle = {
+        let by_sender = by_sender.clone();
+        Callback::from(move |_: MouseEvent| by_sender.set(!*by_sender))
+    };
+    let series = run.counts_over_time(COUNT_BIN, *by_sender);
     let bins = series.first().map_or(0, |(_, v)| v.len());
     let totals: Vec<u64> = (0..bins).map(|i| series.iter().map(|(_, v)| v[i]).sum()).collect();
     let top = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
@@ -501,8 +507,11 @@ fn CountsChart(props: &RunProps) -> Html {
         }
     }
     html! {
-        <figure class="trace-plot" data-testid="trace-counts-over-time">
-            <figcaption>{ format!("Counted datagrams per second, by type (the busiest second: {top})") }
+        <figure class="trace-plot" data-testid="trace-counts-over-time" data-by={if *by_sender { "sender" } else { "type" }}>
+            <figcaption>{ format!("Counted datagrams per second, by {} (the busiest second: {top})", if *by_sender { "sender" } else { "type" }) }
+                <button class="small quiet" data-testid="counts-by" aria-pressed={by_sender.to_string()} onclick={toggle}>
+                    { if *by_sender { "by type" } else { "by sender" } }
+                </button>
                 <span class="series-legend">{ for series.iter().enumerate().map(|(k, (kind, _))| html! { <span class={format!("series-key series-{}", k % 6)}>{ kind.clone() }</span> }) }</span>
             </figcaption>
             <svg viewBox={format!("0 0 {WIDTH} {PLOT_H}")} preserveAspectRatio="none">
