@@ -90,6 +90,11 @@ test('the partition and the scrubber: a replica cut off says so, a finding is a 
   await p.page.selectOption('[data-testid="trace-zoom"]', { label: 'whole run' });
   assert.equal(await p.page.locator('.spacetime .mark.unanswered').count(), 1);
   assert.equal(await p.page.locator('.spacetime .mark.duplicate').count(), 1);
+  // A mark is a place to jump to: a click on the duplicate's mark seeks to it and follows it.
+  await p.page.click('.spacetime .mark.duplicate line.hit', { force: true });
+  assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-following'), finding('duplicate').MID);
+  assert.ok(Math.abs(Number(await p.page.getAttribute('[data-testid="trace"]', 'data-cursor')) - finding('duplicate').t) < 1e-6);
+  await p.page.selectOption('[data-testid="trace-zoom"]', { label: 'whole run' });
   // The latency plot: a dot per request sent, the one never answered along the top; a
   // click on it follows it.
   const requests = trace.split('\n').filter((l) => l.startsWith('{"ev":"request"')).length;

@@ -83,6 +83,8 @@ pub struct Mark {
     pub x: f64,
     pub label: String,
     pub kind: MarkKind,
+    /// For a finding, its index in `TraceRun::findings`.
+    pub finding: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,14 +192,16 @@ impl Diagram {
                     FaultKind::PartEasy | FaultKind::PartHard => MarkKind::Partition,
                     FaultKind::KillLeader | FaultKind::KillNonLeader => MarkKind::Kill,
                 },
+                finding: None,
             })
             .collect();
-        let findings: Vec<_> = run.findings.iter().filter(|f| window.contains(f.t)).collect();
+        let findings: Vec<_> = run.findings.iter().enumerate().filter(|(_, f)| window.contains(f.t)).collect();
         let every = findings.len().div_ceil(MAX_MARKS).max(1);
-        marks.extend(findings.iter().step_by(every).map(|f| Mark {
+        marks.extend(findings.iter().step_by(every).map(|&(i, f)| Mark {
             x: window.x(f.t),
             label: f.mid.clone().or_else(|| f.key.clone()).unwrap_or_default(),
             kind: MarkKind::Finding(f.kind),
+            finding: Some(i),
         }));
         let mut lanes = run.replicas.clone();
         lanes.push("clients".into());

@@ -97,7 +97,7 @@ fn the_diagram_draws_each_copy_and_follows_a_request() {
     assert_eq!(followed.len(), 1);
     assert_eq!(followed[0].item, Item::Request(1));
     assert!(all.strokes.last().unwrap().followed);
-    assert!(all.marks.iter().any(|m| m.kind == MarkKind::Finding(FindingKind::Unanswered) && m.label == "m2"));
+    assert!(all.marks.iter().any(|m| m.kind == MarkKind::Finding(FindingKind::Unanswered) && m.label == "m2" && m.finding == Some(0)));
     assert!(all.marks.iter().any(|m| m.kind == MarkKind::Kill));
     assert_eq!(all.dead, vec![(0, all.window.x(7.0))]);
     // A narrow window holds only what happened in it.

@@ -318,7 +318,7 @@ impl App {
                 <ol class="lane-labels" style={format!("height: {}px", diagram.height())}>
                     { for diagram.lanes.iter().map(|name| html! { <li style={format!("height: {LANE}px")}><b>{ name.clone() }</b></li> }) }
                 </ol>
-                { spacetime_svg(&diagram, None, None, Callback::noop()) }
+                { spacetime_svg(&diagram, None, None, Callback::noop(), Callback::noop()) }
             </div>
         }
     }

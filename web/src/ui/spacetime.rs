@@ -17,12 +17,13 @@ const HIT_PX: f64 = 6.0;
 type Segment = (f64, f64, f64, f64, Item);
 
 /// The diagram `d`, with `selected` outlined and a cursor at `cursor` (seconds) if given; a
-/// click on a stroke sends its item to `on_select`.
+/// click on a stroke sends its item to `on_select`, one on a finding's mark its index to
+/// `on_finding`.
 ///
 /// The followed and the selected strokes are elements of their own; the others are drawn as
 /// one path a kind (thousands of strokes are then five elements, which a browser redraws
 /// far faster), and a click on them chooses the nearest stroke by its geometry.
-pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, on_select: Callback<Item>) -> Html {
+pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, on_select: Callback<Item>, on_finding: Callback<usize>) -> Html {
     let h = d.height();
     let cursor_x = cursor.map_or(-1.0, |t| d.window.x(t));
     let alone = |s: &Stroke| s.followed || Some(s.item) == selected;
@@ -37,7 +38,9 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
     let batched: Rc<Vec<Segment>> =
         Rc::new(d.strokes.iter().filter(|s| !alone(s)).map(|s| (s.x1, s.y1, s.x2, s.y2, s.item)).collect());
     let on_click = Callback::from(move |e: MouseEvent| {
-        if let Some(item) = item_clicked(&e).or_else(|| nearest(&e, &batched, h)) {
+        if let Some(i) = finding_clicked(&e) {
+            on_finding.emit(i);
+        } else if let Some(item) = item_clicked(&e).or_else(|| nearest(&e, &batched, h)) {
             on_select.emit(item);
         }
     });
@@ -52,6 +55,18 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
             }) }
             { for d.dead.iter().map(|&(lane, x)| html! {
                 <rect class="dead" x={x.to_string()} width={(WIDTH - x).max(0.0).to_string()} y={(lane as f64 * LANE).to_string()} height={LANE.to_string()} />
+            }) }
+            // Marks under the strokes: a click on a stroke is about the stroke.
+            { for d.marks.iter().map(|m| html! {
+                <g class={classes!("mark", mark_class(m.kind), m.finding.is_some().then_some("finding-mark"))}
+                    data-finding={m.finding.map(|i| i.to_string())}>
+                    <title>{ m.label.clone() }</title>
+                    <line x1={m.x.to_string()} x2={m.x.to_string()} y1="0" y2={h.to_string()} />
+                    // A finding's mark is a target wider than its line.
+                    if m.finding.is_some() {
+                        <line class="hit" x1={m.x.to_string()} x2={m.x.to_string()} y1="0" y2={h.to_string()} />
+                    }
+                </g>
             }) }
             { for paths.iter().map(|(class, path)| html! {
                 <g class={classes!("stroke", *class)}><path d={path.clone()} /></g>
@@ -68,11 +83,6 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
                     </g>
                 }
             }) }
-            { for d.marks.iter().map(|m| html! {
-                <line class={classes!("mark", mark_class(m.kind))} x1={m.x.to_string()} x2={m.x.to_string()} y1="0" y2={h.to_string()}>
-                    <title>{ m.label.clone() }</title>
-                </line>
-            }) }
             if (0.0..=WIDTH).contains(&cursor_x) {
                 <line class="cursor" x1={cursor_x.to_string()} x2={cursor_x.to_string()} y1="0" y2={h.to_string()} />
             }
@@ -83,6 +93,12 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
 /// The cross at the end of a lost stroke.
 fn cross(s: &Stroke) -> String {
     format!("M{:.2} {:.2}l3 -4m-3 0l3 4", s.x2 - 1.5, s.y2 + 2.0)
+}
+
+/// The finding whose mark a click hit, if any.
+fn finding_clicked(e: &MouseEvent) -> Option<usize> {
+    let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+    el.closest("[data-finding]").ok()??.get_attribute("data-finding")?.parse().ok()
 }
 
 /// The stroke drawn as an element of its own that a click hit, if any.

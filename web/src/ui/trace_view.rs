@@ -243,6 +243,7 @@ impl TraceView {
         let side = run.partition_at(self.cursor);
         let h = d.height();
         let on_select = ctx.link().callback(Msg::Select);
+        let on_finding = ctx.link().callback(Msg::Finding);
         html! {
             <div class="lanes" data-testid="spacetime">
                 <ol class="lane-labels" style={format!("height: {}px", h)}>
@@ -276,7 +277,7 @@ impl TraceView {
                         }
                     }) }
                 </ol>
-                { spacetime_svg(d, self.selected, Some(self.cursor), on_select) }
+                { spacetime_svg(d, self.selected, Some(self.cursor), on_select, on_finding) }
             </div>
         }
     }
