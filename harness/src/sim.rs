@@ -169,11 +169,9 @@ pub fn run(config: &Config, opts: &Options) -> Result<Outcome, SimError> {
     let checks = stats::checks(config, &sim.counters);
     let scores = stats::scores(&config.benchmarks, &sim.counters);
     let end = sim.now();
-    let mut trace = sim.trace.take();
-    let findings: Vec<_> = sim.counters.findings.iter().cloned().chain(sim.clients.findings(&sim.net)).collect();
     let outcome = Outcome { name: config.name.clone(), seed, counters: sim.counters, checks, scores };
-    if let Some(mut trace) = trace.take() {
-        for finding in findings {
+    if let Some(mut trace) = sim.trace.take() {
+        for finding in outcome.counters.findings.iter().cloned().chain(sim.clients.findings(&sim.net)) {
             trace.finding(finding);
         }
         trace.verdict(report::verdict(end, &outcome));

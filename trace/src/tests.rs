@@ -109,3 +109,14 @@ fn a_trace_written_before_the_format_had_a_version_reads() {
     assert_eq!(parsed.lines.len(), 3);
     assert!(matches!(&parsed.lines[1].1, Line::Request(r) if r.due == Some(5.0) && r.to == 4));
 }
+
+#[test]
+fn the_names_of_fates_and_faults_are_the_names_written() {
+    use FaultKind::*;
+    for kind in [KillLeader, KillNonLeader, PartEasy, PartHard, PartEnd] {
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+    }
+    for fate in [Fate::Delivered, Fate::Dropped, Fate::Cut, Fate::Dead, Fate::Client, Fate::Mixed, Fate::Nowhere] {
+        assert_eq!(serde_json::to_value(fate).unwrap(), fate.name());
+    }
+}
