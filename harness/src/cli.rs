@@ -9,6 +9,7 @@ pub const USAGE: &str = "\
 usage: kvsim [--replica PATH] [--seed N] [--runs N] [--json FILE] [--trace DIR] [--quiet]
              [--markdown] [--hop-cost-us N | --ideal-clock] CONFIG.json|DIR ...
        kvsim [--markdown] --from-json FILE ...
+       kvsim --view TRACE [--port N] [--app DIR]
 
 Runs the replicated key-value store simulator on each config (a directory means
 every *.json in it, sorted) and grades the replicas like the course's simulator.
@@ -21,7 +22,7 @@ options:
       --json FILE     also write a JSON summary of every run to FILE
       --trace DIR     write each run to DIR/<config>.<run>.jsonl: every datagram,
                       request, fault and finding (harness/README.md, Traces); the
-                      browser app shows it (make demo, then drop the file on the page)
+                      browser app shows it (kvsim --view)
       --hop-cost-us N the busy time the simulator spends on each datagram it routes
                       and each request it sends, in microseconds (default 125)
       --ideal-clock   an idealised loop instead of the graded simulator's: wake
@@ -31,11 +32,19 @@ options:
                       print it after a single run too
       --from-json FILE  run nothing: print the closing table of the runs a --json
                       FILE recorded (repeatable; the files' runs in order)
+      --view TRACE    run nothing: serve the browser app and the trace TRACE on
+                      127.0.0.1 and print the address that opens it (until Ctrl-C)
+      --port N        the port --view listens on (default 8090; 0: any free one)
+      --app DIR       the built browser app --view serves (default dist, which
+                      `make web` builds)
   -q, --quiet         silence replica output and the event log
   -h, --help          show this help
 
 exit status: 0 if every config passed every check, 1 if any failed,
 2 for bad usage, unreadable configs or summaries, or replicas that cannot be started";
+
+/// The port `--view` listens on unless told: beside `trunk serve`'s 8080.
+pub const DEFAULT_VIEW_PORT: u16 = 8090;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Args {
@@ -57,6 +66,8 @@ pub enum Parsed {
     Run(Args),
     /// Print the closing table of saved JSON summaries.
     Table { markdown: bool, summaries: Vec<PathBuf> },
+    /// Serve the browser app and one trace.
+    View { trace: PathBuf, port: u16, app: PathBuf },
     Help,
 }
 
@@ -76,6 +87,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
     };
     let mut summaries = Vec::new();
     let (mut hop_cost, mut ideal) = (None, false);
+    let (mut view, mut port, mut app): (Option<PathBuf>, Option<u16>, Option<PathBuf>) = (None, None, None);
     let err = |e: lexopt::Error| e.to_string();
     while let Some(arg) = parser.next().map_err(err)? {
         match arg {
@@ -92,10 +104,22 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
             }
             Long("ideal-clock") => ideal = true,
             Long("from-json") => summaries.push(parser.value().map_err(err)?.into()),
+            Long("view") => view = Some(parser.value().map_err(err)?.into()),
+            Long("port") => port = Some(parser.value().map_err(err)?.parse().map_err(err)?),
+            Long("app") => app = Some(parser.value().map_err(err)?.into()),
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Value(path) => out.configs.push(path.into()),
             other => return Err(other.unexpected().to_string()),
         }
+    }
+    if let Some(trace) = view {
+        if !out.configs.is_empty() || !summaries.is_empty() {
+            return Err("--view runs nothing: give it one trace and no configs".into());
+        }
+        return Ok(Parsed::View { trace, port: port.unwrap_or(DEFAULT_VIEW_PORT), app: app.unwrap_or_else(|| "dist".into()) });
+    }
+    if port.is_some() || app.is_some() {
+        return Err("--port and --app go with --view".into());
     }
     if !summaries.is_empty() {
         if !out.configs.is_empty() {
@@ -178,6 +202,21 @@ mod tests {
         };
         assert_eq!(clock(&["a.json"]), Clock::default());
         assert_eq!(clock(&["--ideal-clock", "a.json"]), Clock::Ideal);
+    }
+
+    #[test]
+    fn view_serves_one_trace() {
+        assert_eq!(
+            parse_str(&["--view", "t/a.0.jsonl"]),
+            Ok(Parsed::View { trace: "t/a.0.jsonl".into(), port: DEFAULT_VIEW_PORT, app: "dist".into() })
+        );
+        assert_eq!(
+            parse_str(&["--view", "a.jsonl", "--port", "0", "--app", "web/dist"]),
+            Ok(Parsed::View { trace: "a.jsonl".into(), port: 0, app: "web/dist".into() })
+        );
+        assert!(parse_str(&["--view", "a.jsonl", "c.json"]).is_err());
+        assert!(parse_str(&["--port", "9000", "c.json"]).is_err());
+        assert!(parse_str(&["--view", "a.jsonl", "--port", "70000"]).is_err());
     }
 
     #[test]

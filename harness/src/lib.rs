@@ -21,4 +21,5 @@ pub mod sim;
 pub mod stats;
 pub mod table;
 pub mod trace;
+pub mod view;
 pub mod wire;

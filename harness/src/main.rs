@@ -4,7 +4,8 @@ use harness::sim::{self, Options, SimError};
 use harness::table::{self, Style};
 use harness::{report, signals};
 use serde_json::Value;
-use std::path::PathBuf;
+use harness::view::Viewer;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const EXIT_FAILED: u8 = 1;
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
     let args = match cli::parse(std::env::args_os().skip(1)) {
         Ok(Parsed::Run(args)) => args,
         Ok(Parsed::Table { markdown, summaries }) => return saved_table(&summaries, markdown),
+        Ok(Parsed::View { trace, port, app }) => return view(&trace, port, &app),
         Ok(Parsed::Help) => {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
@@ -84,8 +86,10 @@ fn main() -> ExitCode {
     }
     if let Some(dir) = &args.trace {
         eprintln!(
-            "kvsim: traces in {}/<config>.<run>.jsonl; to see one, open the browser app (make demo) \
-             and drop the file on the page, or choose it under Save / load, Open a kvsim trace",
+            "kvsim: traces in {}/<config>.<run>.jsonl; to see one in the browser app: \
+             kvsim --view {}/<config>.<run>.jsonl (after `make web`), or drop the file on the \
+             page of `make demo`",
+            dir.display(),
             dir.display()
         );
     }
@@ -93,6 +97,22 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILED)
+    }
+}
+
+/// `--view`: serves the app and the trace until the process is stopped.
+fn view(trace: &Path, port: u16, app: &Path) -> ExitCode {
+    match Viewer::bind(app, trace, port) {
+        Ok(viewer) => {
+            println!("{}", viewer.url());
+            eprintln!("kvsim: open the address above in a browser to see {}; Ctrl-C stops", trace.display());
+            viewer.serve();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kvsim: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
     }
 }
 
