@@ -3,37 +3,45 @@
 // findings as places to jump to and the datagrams of the request being followed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import readline from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assertHealthy, dist, useApp } from './harness.mjs';
+import { assertHealthy, dist, open, useApp } from './harness.mjs';
 
 const app = useApp();
 const root = path.resolve(dist, '..');
 const served = path.join(dist, 'traces-under-test');
 let trace;
 
+const bin = (name) => path.join(root, 'target/release', name);
+
+/// Runs kvsim on the toy replica in `mode` with `config`; returns the trace of run 0.
+function traced(name, config, mode) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-web-trace-'));
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(config));
+  try {
+    execFileSync(bin('kvsim'), ['--replica', bin('toy_replica'), '--quiet', '--seed', '1', '--trace', dir, path.join(dir, `${name}.json`)],
+      { env: { ...process.env, TOY_REPLICA_MODE: mode }, stdio: 'ignore' });
+  } catch (e) {
+    if (e.status !== 0 && e.status !== 1) throw e; // 1: a check failed, which this run may do
+  }
+  const text = fs.readFileSync(path.join(dir, `${name}.0.jsonl`), 'utf8');
+  fs.rmSync(dir, { recursive: true, force: true });
+  return text;
+}
+
 before(() => {
-  const bin = (name) => path.join(root, 'target/release', name);
   for (const b of ['kvsim', 'toy_replica']) {
     if (!fs.existsSync(bin(b))) throw new Error(`no ${bin(b)}: run cargo build --release -p harness first (web/tests/run.sh does)`);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-web-trace-'));
   const config = {
     lifetime: 2, replicas: 3, requests: 40, mix: 0.2, start_wait: 0.5, end_wait: 0.5,
     events: [{ type: 'part_easy', time: 0.5 }, { type: 'part_end', time: 1.0 }],
     tests: { benchmarks: { total_msgs: [50, 100, 200], failures: [0, 1, 2], duplicates: [0, 1, 2], median_latency: [0.0005, 0.005, 0.05] }, maximum_get_generation_fail_fraction: 1.0 },
   };
-  fs.writeFileSync(path.join(dir, 'flawed.json'), JSON.stringify(config));
-  try {
-    execFileSync(bin('kvsim'), ['--replica', bin('toy_replica'), '--quiet', '--seed', '1', '--trace', dir, path.join(dir, 'flawed.json')],
-      { env: { ...process.env, TOY_REPLICA_MODE: 'primary-flawed' }, stdio: 'ignore' });
-  } catch (e) {
-    if (e.status !== 0 && e.status !== 1) throw e; // 1: a check failed, which this run may do
-  }
-  trace = fs.readFileSync(path.join(dir, 'flawed.0.jsonl'), 'utf8');
-  fs.rmSync(dir, { recursive: true, force: true });
+  trace = traced('flawed', config, 'primary-flawed');
   fs.mkdirSync(served, { recursive: true });
   fs.writeFileSync(path.join(served, 'flawed.jsonl'), trace);
 });
@@ -173,4 +181,47 @@ test("the simulation's own run as a space-time diagram: messages from send to de
   // Closed, it draws nothing (the toggle event comes a moment after the click).
   await p.page.waitForFunction(() => document.querySelectorAll('[data-testid="sim-spacetime"] .stroke').length === 0);
   await assertHealthy(p);
+});
+
+test('kvsim --view serves a trace of seven replicas, and the page shows all seven', async () => {
+  const config = {
+    lifetime: 2, replicas: 7, requests: 60, mix: 0.5, start_wait: 0.5, end_wait: 0.5,
+    events: [{ type: 'part_easy', time: 0.6 }, { type: 'part_end', time: 1.1 }],
+    tests: { benchmarks: { total_msgs: [500, 1000, 2000], failures: [0, 1, 2], duplicates: [0, 1, 2], median_latency: [0.0005, 0.005, 0.05] }, maximum_get_generation_fail_fraction: 1.0 },
+  };
+  const text = traced('seven', config, 'primary');
+  const replicas = JSON.parse(text.split('\n')[0]).replicas;
+  assert.equal(replicas.length, 7);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-web-view-'));
+  const file = path.join(dir, 'seven.0.jsonl');
+  fs.writeFileSync(file, text);
+  const viewer = spawn(bin('kvsim'), ['--view', file, '--port', '0', '--app', dist], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let said = '';
+  viewer.stderr.on('data', (d) => { said += d; });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      readline.createInterface({ input: viewer.stdout }).once('line', resolve);
+      viewer.once('exit', (code) => reject(new Error(`kvsim --view exited with ${code}: ${said}`)));
+    });
+    const { origin, search } = new URL(url);
+    assert.equal(new URL(url).hostname, '127.0.0.1');
+    const p = await open(app.context, origin, search.slice(1), '[data-testid="trace"]');
+    await p.page.selectOption('[data-testid="trace-zoom"]', { label: 'whole run' });
+    assert.equal(await p.page.locator('[data-testid="trace"] .lane-labels li').count(), 8, 'seven replicas and the clients');
+    for (const r of replicas) {
+      assert.equal(await p.page.locator(`[data-testid="ring-${r}"]`).count(), 1, `${r} on the ring`);
+    }
+    // The primary claims to lead, and its datagrams reach every other lane.
+    await p.page.$eval('[data-testid="trace-time"]', (el) => { el.value = '0.55'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    assert.equal(await p.page.getAttribute(`[data-testid="ring-${replicas[0]}"]`, 'data-role'), 'leader');
+    // Its broadcasts reach every other lane: the strokes' ends fall on six lanes.
+    const ends = await p.page.$$eval('[data-testid="trace"] .stroke.peer path', (paths) => [...new Set(paths.flatMap((q) =>
+      [...q.getAttribute('d').matchAll(/M[\d.]+ ([\d.]+)L[\d.]+ ([\d.]+)/g)].filter((m) => m[1] !== m[2]).map((m) => m[2])))]);
+    assert.equal(ends.length, 6, `stroke ends on lanes ${ends}`);
+    assert.ok(['true', 'false'].includes(await p.page.getAttribute('[data-testid="trace-verdict"]', 'data-passed')), 'a verdict');
+    await assertHealthy(p);
+  } finally {
+    viewer.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
