@@ -177,6 +177,35 @@ test("the simulation's own run as a space-time diagram: messages from send to de
   const slanted = await p.page.$eval('[data-testid="sim-spacetime"] .stroke.peer path', (path) =>
     [...path.getAttribute('d').matchAll(/M([\d.]+) [\d.]+L([\d.]+) [\d.]+/g)].some((m) => Number(m[2]) - Number(m[1]) > 1));
   assert.ok(slanted);
+  // The window ends at the present, and follows it when the timeline travels.
+  const windowEnd = () => p.page.getAttribute('[data-testid="sim-spacetime-window"]', 'data-to').then(Number);
+  await p.page.click('[data-testid="play"]');
+  const paused = Number(await p.page.getAttribute('[data-testid="timeline"]', 'data-now'));
+  assert.equal(await windowEnd(), paused);
+  await p.page.keyboard.press(',');
+  const present = Number(await p.page.getAttribute('[data-testid="timeline"]', 'data-now'));
+  assert.ok(present < paused, 'stepped back');
+  assert.equal(await windowEnd(), present);
+  // A narrower window: fewer strokes.
+  const strokes = () => p.page.$$eval('[data-testid="sim-spacetime"] .stroke path', (ps) => ps.reduce((n, q) => n + (q.getAttribute('d').match(/M/g) || []).length, 0));
+  const wide = await strokes();
+  await p.page.selectOption('[data-testid="sim-spacetime-span"]', { label: '100 ms' });
+  assert.ok(await strokes() < wide, 'a 100 ms window draws fewer strokes than a second');
+  // A click on a message's stroke travels back to when it was sent and inspects it there.
+  await p.page.locator('[data-testid="sim-spacetime"] svg.spacetime').scrollIntoViewIfNeeded();
+  const point = await p.page.evaluate(() => {
+    const svg = document.querySelector('[data-testid="sim-spacetime"] svg.spacetime');
+    const [x1, y1, x2, y2] = svg.querySelector('.stroke.peer path').getAttribute('d').match(/M([\d.]+) ([\d.]+)L([\d.]+) ([\d.]+)/).slice(1).map(Number);
+    const r = svg.getBoundingClientRect();
+    const [w, h] = svg.getAttribute('viewBox').split(' ').slice(2).map(Number);
+    return { x: r.left + (x1 + (x2 - x1) * 0.3) * r.width / w, y: r.top + (y1 + (y2 - y1) * 0.3) * r.height / h };
+  });
+  await p.page.mouse.click(point.x, point.y);
+  const after = await windowEnd();
+  assert.ok(after < present, `travelled back: the window ends at ${after}, was ${present}`);
+  assert.equal(Number(await p.page.getAttribute('[data-testid="timeline"]', 'data-now')), after);
+  assert.equal(await p.page.locator('[data-testid="sim-spacetime"] .stroke.selected').count(), 1, 'the inspected message is outlined');
+  assert.equal(await p.page.locator('[data-testid="cluster"] .messages .selected').count(), 1, 'and in flight on the ring, selected');
   await p.page.click('[data-testid="sim-spacetime"] summary');
   // Closed, it draws nothing (the toggle event comes a moment after the click).
   await p.page.waitForFunction(() => document.querySelectorAll('[data-testid="sim-spacetime"] .stroke').length === 0);

@@ -43,6 +43,8 @@ pub enum Action {
     Notice(String),
     /// The space-time diagram was opened (true) or closed.
     SpaceTime(bool),
+    /// The space-time diagram's window, in virtual microseconds.
+    SpaceTimeSpan(Time),
     /// Moves the present to this virtual time (back by exact replay, forward by simulating).
     Seek(Time),
     /// Moves the present by this many microseconds (negative: back).

@@ -18,13 +18,11 @@ use super::partition::PartitionPanel;
 use super::safety::Safety;
 use super::scenario::{Narration, ScenarioMenu};
 use super::settings::Settings;
+use super::sim_spacetime::{sim_spacetime, DEFAULT_SPAN};
 use super::timeline::{timeline_bar, Cursor};
 use super::toolbar::{RunMenu, Toolbar};
 use super::tour::TourCard;
-use super::spacetime::spacetime_svg;
 use super::trace_view::{SharedTrace, TraceView};
-use crate::model::sim_trace::sim_trace;
-use crate::model::spacetime::{Diagram, Window, LANE};
 use crate::model::geometry::ring;
 use crate::model::log_strip::LogStrip;
 use crate::model::log_view::{log_column, log_columns};
@@ -42,7 +40,7 @@ use crate::model::{status_text, ClusterView};
 use gloo_render::AnimationFrame;
 use raft_core::check::{self, Report};
 use raft_core::sim::scenarios::{self, Scenario};
-use raft_core::sim::{InFlight, Intervention, Run, SimConfig};
+use raft_core::sim::{InFlight, Intervention, Run, SimConfig, MessageId};
 use raft_core::{NodeId, Time};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -83,6 +81,8 @@ pub struct App {
     tour: Option<Tour>,
     /// Whether the space-time diagram is open (it is drawn only then).
     spacetime: bool,
+    /// The space-time diagram's window.
+    spacetime_span: Time,
     /// A kvsim trace being viewed instead of the simulation, and how many were opened.
     trace: Option<SharedTrace>,
     trace_opened: u64,
@@ -112,8 +112,6 @@ pub struct App {
     _keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
 }
 
-/// How much of the run the space-time diagram shows, in virtual microseconds.
-const SPACETIME_SPAN: Time = 1_000_000;
 /// Where this browser remembers that the tour was taken or skipped.
 const TOUR_KEY: &str = "raft-web/tour";
 /// Virtual time the tour plays on at most to find a leader to point at.
@@ -304,25 +302,6 @@ impl App {
 
     /// Starts the tour on the run on screen, playing: it points at the leader first, so the
     /// run plays on (a few virtual seconds at most) until there is one.
-    /// The last second of the run as a space-time diagram: every message from its send to its
-    /// delivery (or loss), requests and answers, and a band where a node led.
-    fn spacetime_view(&self) -> Html {
-        let sim = self.sim();
-        let now = sim.now();
-        let from = now.saturating_sub(SPACETIME_SPAN);
-        let run = sim_trace(sim, from, now);
-        let window = Window { from: from as f64 / 1e6, to: (from + SPACETIME_SPAN) as f64 / 1e6 };
-        let diagram = Diagram::of(&run, window, "");
-        html! {
-            <div class="lanes">
-                <ol class="lane-labels" style={format!("height: {}px", diagram.height())}>
-                    { for diagram.lanes.iter().map(|name| html! { <li style={format!("height: {LANE}px")}><b>{ name.clone() }</b></li> }) }
-                </ol>
-                { spacetime_svg(&diagram, None, None, Callback::noop(), Callback::noop()) }
-            </div>
-        }
-    }
-
     fn start_tour(&mut self) {
         self.tour = Some(Tour::default());
         self.playing = true;
@@ -359,6 +338,14 @@ impl App {
         let names: Vec<String> = sim.clients().iter().map(|c| c.name.clone()).collect();
         let now = sim.now();
         history_plot(history, &report, &names, now.saturating_sub(HISTORY_WINDOW_US), now.max(1))
+    }
+
+    /// The message in the inspector, if one is.
+    fn inspected_message(&self) -> Option<MessageId> {
+        match &self.selected {
+            Some(Selected::Message(m)) => Some(m.id),
+            _ => None,
+        }
     }
 
     fn inspected(&self) -> Inspected {
@@ -579,6 +566,7 @@ impl Component for App {
             reveal_inspector: false,
             link: ctx.link().clone(),
             spacetime: false,
+            spacetime_span: DEFAULT_SPAN,
             trace: None,
             trace_opened: 0,
             _frame: None,
@@ -728,6 +716,7 @@ impl Component for App {
                 self.focus = Some("[data-testid=\"tour-start\"]");
             }
             Action::SpaceTime(open) => self.spacetime = open,
+            Action::SpaceTimeSpan(span) => self.spacetime_span = span,
             Action::Projector => {
                 self.projector = !self.projector;
                 browser::set_query("projector", self.projector.then_some("1"));
@@ -915,8 +904,8 @@ impl Component for App {
                     </div>
                     <details class="panel spacetime-panel" data-testid="sim-spacetime" open={self.spacetime}
                         ontoggle={on.reform(|e: Event| Action::SpaceTime(e.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open())))}>
-                        <summary>{ "Space-time diagram: the last second, a lane per node" }</summary>
-                        if self.spacetime { { self.spacetime_view() } }
+                        <summary>{ "Space-time diagram: a lane per node, up to the present" }</summary>
+                        if self.spacetime { { sim_spacetime(sim, self.spacetime_span, self.inspected_message(), &on) } }
                     </details>
                     <Logs columns={log_columns(sim, LOG_ROWS)} />
                     <footer class="foot">

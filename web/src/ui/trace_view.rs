@@ -522,7 +522,7 @@ fn CountsChart(props: &RunProps) -> Html {
     }
 }
 
-fn zoom_label(z: f64) -> String {
+pub(super) fn zoom_label(z: f64) -> String {
     if z.is_infinite() {
         "whole run".into()
     } else if z < 1.0 {
@@ -536,6 +536,6 @@ fn input_value(e: &InputEvent) -> String {
     e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
 }
 
-fn select_value(e: &Event) -> String {
+pub(super) fn select_value(e: &Event) -> String {
     e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
 }
