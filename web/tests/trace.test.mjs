@@ -79,6 +79,21 @@ test('a trace opens from the address, on its first finding, with the request it 
   // The lanes say who claims to lead; the counts say what the budget went on.
   assert.equal(await p.page.getAttribute('[data-testid="lane-0000"]', 'data-state'), 'claims to lead');
   assert.ok(await p.page.locator('[data-testid="trace-counts"] tr[data-type="replicate"]').count() === 1);
+  // The whole run on the timeline strip: a mark per finding (a click jumps to it), the
+  // partition and its end, the diagram's window shaded; a click elsewhere travels.
+  const strip = '[data-testid="trace-timeline"]';
+  assert.deepEqual(await p.page.$$eval(`${strip} [data-testid="timeline-finding"]`, (gs) => gs.map((g) => g.dataset.kind)), expected.map((f) => f.kind));
+  assert.equal(await p.page.locator(`${strip} .tl-mark.action`).count(), 2, 'the partition and its end');
+  await p.page.click(`${strip} [data-testid="timeline-finding"][data-kind="duplicate"] rect`, { force: true });
+  assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-following'), finding('duplicate').MID);
+  assert.ok(Math.abs(Number(await p.page.getAttribute('[data-testid="trace"]', 'data-cursor')) - finding('duplicate').t) < 1e-6);
+  const box = await p.page.locator(`${strip} svg.tl`).boundingBox();
+  await p.page.mouse.click(box.x + box.width * 0.9, box.y + box.height - 4);
+  const end = JSON.parse(trace.split('\n').filter(Boolean).find((l) => l.includes('"ev":"run"'))).end;
+  const travelled = Number(await p.page.getAttribute('[data-testid="trace"]', 'data-cursor'));
+  assert.ok(Math.abs(travelled - 0.9 * end) < 0.02 * end, `a click at 90% travels to ${travelled} of ${end}`);
+  const shade = await p.page.locator(`${strip} .tl-window`).boundingBox();
+  assert.ok(shade.x < box.x + box.width * 0.9 && shade.x + shade.width > box.x + box.width * 0.9 - 2, 'the window is shaded around the cursor');
   // Back to the simulation.
   await p.page.click('[data-testid="trace-close"]');
   await p.page.waitForSelector('[data-testid="cluster"] [data-node-id]');

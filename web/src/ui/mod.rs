@@ -23,6 +23,7 @@ mod timeline;
 mod toolbar;
 mod tour;
 mod trace_ring;
+mod trace_timeline;
 mod trace_view;
 
 pub fn start() {

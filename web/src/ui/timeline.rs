@@ -15,7 +15,7 @@ use yew::prelude::*;
 const H: f64 = 62.0;
 const WRITE_BINS: usize = 200;
 
-fn fraction_of(e: &MouseEvent) -> Option<f64> {
+pub(super) fn fraction_of(e: &MouseEvent) -> Option<f64> {
     let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
     let rect = el.get_bounding_client_rect();
     (rect.width() > 0.0).then(|| ((e.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0))
@@ -23,7 +23,13 @@ fn fraction_of(e: &MouseEvent) -> Option<f64> {
 
 /// A mark's glyph, drawn around x = 0 in pixels (the caller places it along the timeline).
 fn mark_glyph(kind: &MarkKind) -> Html {
-    let title = html! { <title>{ kind.label() }</title> };
+    titled_glyph(kind, kind.label())
+}
+
+/// `kind`'s glyph with its own title: the trace viewer's timeline draws kills and findings
+/// with the simulation's glyphs, in a trace's words.
+pub(super) fn titled_glyph(kind: &MarkKind, title: String) -> Html {
+    let title = html! { <title>{ title }</title> };
     match kind {
         MarkKind::Election { term, .. } => html! {
             <g class="tl-mark election"><path d="M0 22 l6 10 h-12 z" />{ title }
@@ -47,7 +53,7 @@ fn mark_glyph(kind: &MarkKind) -> Html {
 
 /// `glyph` placed at `percent` of the timeline's width: an inner viewport, so that the glyph
 /// keeps its shape at any width (the timeline stretches only positions, never drawings).
-fn at_percent(percent: f64, glyph: Html) -> Html {
+pub(super) fn at_percent(percent: f64, glyph: Html) -> Html {
     html! { <svg x={format!("{percent:.3}%")} overflow="visible">{ glyph }</svg> }
 }
 

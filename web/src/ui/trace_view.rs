@@ -5,6 +5,7 @@
 
 use super::spacetime::{finding_word, spacetime_svg};
 use super::trace_ring::TraceRingView;
+use super::trace_timeline::trace_timeline;
 use crate::model::trace_ring::TraceRing;
 use crate::model::spacetime::{Diagram, Item, Window, LANE, WIDTH};
 use crate::model::trace_run::{TraceRun, Target};
@@ -205,6 +206,7 @@ impl Component for TraceView {
                         <input type="search" data-testid="trace-follow" placeholder="a MID or a key" value={self.needle.clone()} oninput={on_follow} />
                     </label>
                 </div>
+                { trace_timeline(run, self.cursor, window, link.callback(Msg::Seek), link.callback(Msg::Finding)) }
                 <div class="trace-body">
                     <div class="trace-main">
                         { self.lanes(run, &diagram, ctx) }
