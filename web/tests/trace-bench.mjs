@@ -1,5 +1,5 @@
 // Measures the trace viewer on two traces: a 30 s run of our replica (advanced-2, seed 1)
-// and a chatty one (the toy primary-backup replica, 6,000 requests: every put broadcast).
+// and a chatty one (the toy primary-backup replica, 15,000 requests: every put broadcast).
 // Prints, for each, its size, the time from opening the page to the drawn trace, and the
 // time per scrubbing step (input to the next frame) at a 500 ms window and the whole run.
 // Run after web/tests/run.sh has built dist/ and the harness: node web/tests/trace-bench.mjs
@@ -26,7 +26,7 @@ function kvsim(config, replica, env = {}) {
 
 kvsim(path.join(configs, 'advanced-2.json'), path.join(root, '3700kvstore'));
 const chatty = path.join(tmp, 'chatty.json');
-fs.writeFileSync(chatty, JSON.stringify({ lifetime: 30, replicas: 5, requests: 6000, mix: 0.2, tests: { benchmarks: { total_msgs: [1, 2, 3], failures: [1, 2, 3], duplicates: [1, 2, 3], median_latency: [1, 2, 3] } } }));
+fs.writeFileSync(chatty, JSON.stringify({ lifetime: 30, replicas: 5, requests: 15000, mix: 0.2, tests: { benchmarks: { total_msgs: [1, 2, 3], failures: [1, 2, 3], duplicates: [1, 2, 3], median_latency: [1, 2, 3] } } }));
 kvsim(chatty, bin('toy_replica'), { TOY_REPLICA_MODE: 'primary' });
 
 const { server, url } = await serve();

@@ -11,6 +11,7 @@ use crate::model::sim_trace::sim_trace;
 use crate::model::spacetime::{Diagram, Item, Window, LANE};
 use raft_core::sim::{MessageId, Sim};
 use raft_core::Time;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// The windows offered, in virtual microseconds.
@@ -26,7 +27,7 @@ pub fn sim_spacetime(sim: &Sim, span: Time, selected: Option<MessageId>, on: &Ca
     let from = now.saturating_sub(span);
     let run = sim_trace(sim, from, now);
     let window = Window { from: from as f64 / S, to: (from + span) as f64 / S };
-    let diagram = Diagram::of(&run, window, "");
+    let diagram = Rc::new(Diagram::of(&run, window, ""));
     let id_of = |i: usize| run.msgs.get(i).and_then(|m| m.raw["id"].as_u64());
     let selected_item = selected.and_then(|id| (0..run.msgs.len()).find(|&i| id_of(i) == Some(id)).map(Item::Msg));
     let on_select = {
@@ -66,7 +67,7 @@ pub fn sim_spacetime(sim: &Sim, span: Time, selected: Option<MessageId>, on: &Ca
                 <ol class="lane-labels" style={format!("height: {}px", diagram.height())}>
                     { for diagram.lanes.iter().map(|name| html! { <li style={format!("height: {LANE}px")}><b>{ name.clone() }</b></li> }) }
                 </ol>
-                { spacetime_svg(&diagram, selected_item, Some(now as f64 / S), on_select, Callback::noop()) }
+                { spacetime_svg(diagram.clone(), selected_item, Some(now as f64 / S), on_select, Callback::noop()) }
             </div>
         </>
     }

@@ -13,37 +13,33 @@ use yew::prelude::*;
 /// How near a click must be to a stroke to choose it, in pixels.
 const HIT_PX: f64 = 6.0;
 
-/// A batched stroke's ends `(x1, y1, x2, y2)` in the diagram's units, and what it stands for.
-type Segment = (f64, f64, f64, f64, Item);
+/// A diagram shared with the stroke layer; two are equal when they are the same layout, so
+/// that moving the cursor over an unchanged window draws no stroke again.
+#[derive(Clone)]
+pub struct SharedDiagram(pub Rc<Diagram>);
+
+impl PartialEq for SharedDiagram {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// The diagram `d`, with `selected` outlined and a cursor at `cursor` (seconds) if given; a
 /// click on a stroke sends its item to `on_select`, one on a finding's mark its index to
 /// `on_finding`.
-///
-/// The followed and the selected strokes are elements of their own; the others are drawn as
-/// one path a kind (thousands of strokes are then five elements, which a browser redraws
-/// far faster), and a click on them chooses the nearest stroke by its geometry.
-pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, on_select: Callback<Item>, on_finding: Callback<usize>) -> Html {
+pub fn spacetime_svg(d: Rc<Diagram>, selected: Option<Item>, cursor: Option<f64>, on_select: Callback<Item>, on_finding: Callback<usize>) -> Html {
     let h = d.height();
     let cursor_x = cursor.map_or(-1.0, |t| d.window.x(t));
-    let alone = |s: &Stroke| s.followed || Some(s.item) == selected;
-    let mut paths: BTreeMap<&'static str, String> = BTreeMap::new();
-    for s in d.strokes.iter().filter(|s| !alone(s)) {
-        let d = paths.entry(stroke_class(s.kind)).or_default();
-        *d += &format!("M{:.2} {:.2}L{:.2} {:.2}", s.x1, s.y1, s.x2, s.y2);
-        if s.kind == StrokeKind::Lost {
-            *d += &cross(s);
-        }
-    }
-    let batched: Rc<Vec<Segment>> =
-        Rc::new(d.strokes.iter().filter(|s| !alone(s)).map(|s| (s.x1, s.y1, s.x2, s.y2, s.item)).collect());
-    let on_click = Callback::from(move |e: MouseEvent| {
-        if let Some(i) = finding_clicked(&e) {
-            on_finding.emit(i);
-        } else if let Some(item) = item_clicked(&e).or_else(|| nearest(&e, &batched, h)) {
-            on_select.emit(item);
-        }
-    });
+    let on_click = {
+        let d = d.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(i) = finding_clicked(&e) {
+                on_finding.emit(i);
+            } else if let Some(item) = item_clicked(&e).or_else(|| nearest(&e, &d, selected, h)) {
+                on_select.emit(item);
+            }
+        })
+    };
     html! {
         <svg class="spacetime" viewBox={format!("0 0 {WIDTH} {h}")} preserveAspectRatio="none" onclick={on_click}
             style={format!("height: {}px", h)}>
@@ -68,10 +64,40 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
                     }
                 </g>
             }) }
+            <StrokeLayer diagram={SharedDiagram(d.clone())} {selected} />
+            if (0.0..=WIDTH).contains(&cursor_x) {
+                <line class="cursor" x1={cursor_x.to_string()} x2={cursor_x.to_string()} y1="0" y2={h.to_string()} />
+            }
+        </svg>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StrokeLayerProps {
+    diagram: SharedDiagram,
+    selected: Option<Item>,
+}
+
+/// Every stroke. The followed and the selected are elements of their own; the others are
+/// drawn as one path a kind (thousands of strokes are then five elements, which a browser
+/// redraws far faster), and a click on them chooses the nearest stroke by its geometry.
+#[component]
+fn StrokeLayer(props: &StrokeLayerProps) -> Html {
+    let (d, selected) = (&props.diagram.0, props.selected);
+    let mut paths: BTreeMap<&'static str, String> = BTreeMap::new();
+    for s in d.strokes.iter().filter(|s| !alone(s, selected)) {
+        let d = paths.entry(stroke_class(s.kind)).or_default();
+        *d += &format!("M{:.2} {:.2}L{:.2} {:.2}", s.x1, s.y1, s.x2, s.y2);
+        if s.kind == StrokeKind::Lost {
+            *d += &cross(s);
+        }
+    }
+    html! {
+        <g class="strokes">
             { for paths.iter().map(|(class, path)| html! {
                 <g class={classes!("stroke", *class)}><path d={path.clone()} /></g>
             }) }
-            { for d.strokes.iter().filter(|s| alone(s)).map(|s| {
+            { for d.strokes.iter().filter(|s| alone(s, selected)).map(|s| {
                 let class = classes!("stroke", stroke_class(s.kind), s.followed.then_some("followed"), (Some(s.item) == selected).then_some("selected"));
                 let item = match s.item { Item::Msg(i) => format!("m:{i}"), Item::Request(i) => format!("r:{i}") };
                 html! {
@@ -83,11 +109,13 @@ pub fn spacetime_svg(d: &Diagram, selected: Option<Item>, cursor: Option<f64>, o
                     </g>
                 }
             }) }
-            if (0.0..=WIDTH).contains(&cursor_x) {
-                <line class="cursor" x1={cursor_x.to_string()} x2={cursor_x.to_string()} y1="0" y2={h.to_string()} />
-            }
-        </svg>
+        </g>
     }
+}
+
+/// Whether a stroke is drawn as an element of its own: the followed and the selected.
+fn alone(s: &Stroke, selected: Option<Item>) -> bool {
+    s.followed || Some(s.item) == selected
 }
 
 /// The cross at the end of a lost stroke.
@@ -111,7 +139,7 @@ fn item_clicked(e: &MouseEvent) -> Option<Item> {
 }
 
 /// The batched stroke nearest a click, within `HIT_PX` on screen.
-fn nearest(e: &MouseEvent, strokes: &[Segment], h: f64) -> Option<Item> {
+fn nearest(e: &MouseEvent, d: &Diagram, selected: Option<Item>, h: f64) -> Option<Item> {
     let svg = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("svg").ok()??;
     let r = svg.get_bounding_client_rect();
     if r.width() <= 0.0 || r.height() <= 0.0 {
@@ -120,9 +148,10 @@ fn nearest(e: &MouseEvent, strokes: &[Segment], h: f64) -> Option<Item> {
     // In pixels: the diagram is stretched to its box.
     let (sx, sy) = (r.width() / WIDTH, r.height() / h);
     let (px, py) = (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top());
-    strokes
+    d.strokes
         .iter()
-        .map(|&(x1, y1, x2, y2, item)| (segment_distance((px, py), (x1 * sx, y1 * sy), (x2 * sx, y2 * sy)), item))
+        .filter(|s| !alone(s, selected))
+        .map(|s| (segment_distance((px, py), (s.x1 * sx, s.y1 * sy), (s.x2 * sx, s.y2 * sy)), s.item))
         .filter(|(d, _)| *d <= HIT_PX)
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, item)| item)

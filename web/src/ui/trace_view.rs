@@ -11,6 +11,7 @@ use crate::model::spacetime::{Diagram, Item, Window, LANE, WIDTH};
 use crate::model::trace_run::{TraceRun, Target};
 use kvtrace::Fate;
 use std::collections::BTreeMap;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -75,6 +76,10 @@ pub struct TraceView {
     speed: f64,
     /// While playing: the next frame, and the time of the last one (ms).
     playing: Option<(gloo_render::AnimationFrame, Option<f64>)>,
+    /// The last diagram laid out, with its window and needle: with the whole run on screen
+    /// the window stays put while the cursor moves, and laying out tens of thousands of
+    /// datagrams again would take most of a frame.
+    diagram: RefCell<Option<(Window, String, Rc<Diagram>)>>,
 }
 
 impl Component for TraceView {
@@ -93,6 +98,7 @@ impl Component for TraceView {
             selected: None,
             speed: SPEEDS[1],
             playing: None,
+            diagram: RefCell::new(None),
         }
     }
 
@@ -158,7 +164,7 @@ impl Component for TraceView {
         let run = &ctx.props().run.0;
         let link = ctx.link();
         let window = Window::around(self.cursor, self.zoom, run.end);
-        let diagram = Diagram::of(run, window, &self.needle);
+        let diagram = self.diagram(run, window);
         let close = ctx.props().on_close.reform(|_: MouseEvent| ());
         let on_seek = link.callback(|e: InputEvent| Msg::Seek(input_value(&e).parse().unwrap_or(0.0)));
         let on_zoom = link.callback(|e: Event| Msg::Zoom(select_value(&e).parse().unwrap_or(f64::INFINITY)));
@@ -233,13 +239,26 @@ impl Component for TraceView {
 }
 
 impl TraceView {
+    /// The diagram of `window`, following the needle: laid out again only when either changed.
+    fn diagram(&self, run: &TraceRun, window: Window) -> Rc<Diagram> {
+        let mut cache = self.diagram.borrow_mut();
+        match &*cache {
+            Some((w, needle, d)) if *w == window && *needle == self.needle => d.clone(),
+            _ => {
+                let d = Rc::new(Diagram::of(run, window, &self.needle));
+                *cache = Some((window, self.needle.clone(), d.clone()));
+                d
+            }
+        }
+    }
+
     fn frame(&self, ctx: &Context<Self>) -> gloo_render::AnimationFrame {
         let link = ctx.link().clone();
         gloo_render::request_animation_frame(move |ts| link.send_message(Msg::Frame(ts)))
     }
 
     /// The lanes: labels with what each replica claimed at the cursor, and the diagram.
-    fn lanes(&self, run: &TraceRun, d: &Diagram, ctx: &Context<Self>) -> Html {
+    fn lanes(&self, run: &TraceRun, d: &Rc<Diagram>, ctx: &Context<Self>) -> Html {
         let claims = run.claims_at(self.cursor);
         let dead = run.dead_at(self.cursor);
         let side = run.partition_at(self.cursor);
@@ -279,7 +298,7 @@ impl TraceView {
                         }
                     }) }
                 </ol>
-                { spacetime_svg(d, self.selected, Some(self.cursor), on_select, on_finding) }
+                { spacetime_svg(d.clone(), self.selected, Some(self.cursor), on_select, on_finding) }
             </div>
         }
     }
