@@ -39,7 +39,7 @@ fn leader_with_log(log_len: u64) -> (Node, Time) {
         let Op::Put { key, value } = put(i) else { unreachable!() };
         log.append(Entry::new(1, Command::Put { key, value }));
     }
-    let state = PersistentState { term: 1, voted_for: None, log };
+    let state = PersistentState { term: 1, voted_for: None, log, snapshot: None };
     let mut node = Node::restart(1, vec![2, 3, 4, 5], config, 1, 0, state).expect("valid config");
     let mut now = 10_000_000;
     node.timeout_now(now);

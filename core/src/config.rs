@@ -57,8 +57,9 @@ pub struct Config {
     /// memory or the leader's heartbeats.
     #[serde(alias = "max_held_requests")]
     pub max_waiting_requests: usize,
-    /// Upper bound of the log's size in memory (the sum of [`crate::log::Entry::memory_size`]).
-    /// There is no compaction yet, so this bounds what a node holds for good: a leader answers
+    /// Upper bound of the log's size in memory (the sum of [`crate::log::Entry::memory_size`]
+    /// of the entries not compacted). Without compaction this bounds what a node holds for
+    /// good: a leader answers
     /// puts `Fail` once its log is within 1/64 of it, and a follower takes entries only up to
     /// it. The 64th left is room for the no-op entries of later leaders (§8), which are
     /// appended whatever the size: a thousand elections' worth at least (`MIN_LOG_BYTES`);
@@ -73,6 +74,11 @@ pub struct Config {
     /// commit moves again.
     #[serde(default)]
     pub hold_puts_after_stall_us: u64,
+    /// §7: once this many applied entries follow the last snapshot, a node snapshots its
+    /// state machine and drops them from its log (0: never). A follower whose next entry a
+    /// leader has dropped gets the snapshot instead (InstallSnapshot).
+    #[serde(default)]
+    pub snapshot_after_entries: u64,
     /// Whether the node records trace events (a visualizer wants them, a server may not).
     pub trace: bool,
 }
@@ -127,6 +133,7 @@ impl Config {
             // A commit takes a round trip of a millisecond or so, a few with losses resent;
             // a tenth of a second without one means the majority is out of reach.
             hold_puts_after_stall_us: 100_000,
+            snapshot_after_entries: 0,
             trace: false,
         }
     }
@@ -151,6 +158,7 @@ impl Config {
             max_waiting_requests: 1_000,
             max_log_bytes: 16 << 20,
             hold_puts_after_stall_us: 0,
+            snapshot_after_entries: 0,
             trace: true,
         }
     }

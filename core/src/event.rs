@@ -26,6 +26,12 @@ pub enum Event {
     /// A follower's log failed the AppendEntries consistency check (§5.3).
     AppendRejected { leader: NodeId, prev_log_index: Index },
     CommitAdvanced { from: Index, to: Index },
+    /// §7: the entries up to `index` (of `term`) were replaced by a snapshot of the state
+    /// machine.
+    Compacted { index: Index, term: Term },
+    /// §7: a follower took the leader's snapshot, which ends at `index` in `term`; its state
+    /// machine and commit index are now the snapshot's.
+    SnapshotInstalled { index: Index, term: Term },
     Applied { index: Index },
     /// A request waits until a leader is known.
     RequestHeld { client: String, id: String },

@@ -37,6 +37,13 @@ pub struct KvStore {
     map: BTreeMap<String, String>,
 }
 
+/// A store holding these pairs (a snapshot read from the wire, say).
+impl FromIterator<(String, String)> for KvStore {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> KvStore {
+        KvStore { map: pairs.into_iter().collect() }
+    }
+}
+
 impl KvStore {
     pub fn apply(&mut self, command: &Command) {
         if let Command::Put { key, value } = command {

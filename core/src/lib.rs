@@ -112,6 +112,7 @@ pub mod message;
 pub mod node;
 pub mod policy;
 pub mod rng;
+pub mod snapshot;
 pub mod sim;
 pub mod types;
 
@@ -124,4 +125,5 @@ pub use message::{AppendResult, Body, Message, MessageKind};
 pub use node::{Effect, Node, PersistentState, RoleKind};
 pub use policy::{Fanout, Selection};
 pub use rng::Rng;
+pub use snapshot::Snapshot;
 pub use types::{Index, NodeId, Term, Time, MAX_TERM, MAX_TERM_JUMP};

@@ -1,7 +1,8 @@
-//! The messages nodes exchange: the RPCs of the paper (§5, Figure 2) plus pre-vote
-//! (thesis §9.6), each with its reply.
+//! The messages nodes exchange: the RPCs of the paper (§5, Figure 2; §7, InstallSnapshot)
+//! plus pre-vote (thesis §9.6), each with its reply.
 
 use crate::log::Entry;
+use crate::snapshot::Snapshot;
 use crate::types::{Index, NodeId, Term, Time};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,11 @@ pub enum Body {
         sent_at: Time,
     },
     AppendEntriesReply { result: AppendResult, sent_at: Time },
+    /// §7: the leader's snapshot, for a follower whose next entry the leader has compacted
+    /// away. Sent whole (the paper sends it in chunks, for a transport that needs them).
+    /// The follower answers as it answers an AppendEntries: its log now matches the
+    /// leader's up to the snapshot's last index.
+    InstallSnapshot { snapshot: Snapshot, sent_at: Time },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +61,7 @@ impl Body {
             Body::AppendEntries { entries, .. } if entries.is_empty() => MessageKind::Heartbeat,
             Body::AppendEntries { .. } => MessageKind::AppendEntries,
             Body::AppendEntriesReply { .. } => MessageKind::AppendEntriesReply,
+            Body::InstallSnapshot { .. } => MessageKind::InstallSnapshot,
         }
     }
 }
@@ -69,6 +76,7 @@ pub enum MessageKind {
     Heartbeat,
     AppendEntries,
     AppendEntriesReply,
+    InstallSnapshot,
 }
 
 impl MessageKind {
@@ -81,6 +89,7 @@ impl MessageKind {
             MessageKind::Heartbeat => "Heartbeat",
             MessageKind::AppendEntries => "AppendEntries",
             MessageKind::AppendEntriesReply => "AppendEntriesReply",
+            MessageKind::InstallSnapshot => "InstallSnapshot",
         }
     }
 }

@@ -595,7 +595,7 @@ fn test_vote_is_persisted_before_it_is_sent() {
     let effects = node.take_effects();
     let (persist, output) = persist_then_output(&effects);
     let (at, persist) = persist.expect("the vote is persisted");
-    assert_eq!(persist, Effect::Persist { term: 2, voted_for: Some(1), log_from: 1 });
+    assert_eq!(persist, Effect::Persist { term: 2, voted_for: Some(1), log_from: 1, snapshot: false });
     assert!(at < output.expect("the vote reply"), "persisted before the reply: {effects:?}");
     // Nothing changed since: a second message asks for no write.
     node.receive(LATE, vote_msg(2, 3, 2, (0, 0)));
@@ -612,7 +612,7 @@ fn test_entries_are_persisted_before_they_are_acknowledged() {
     let effects = node.take_effects();
     let (persist, output) = persist_then_output(&effects);
     let (at, persist) = persist.expect("the new entries are persisted");
-    assert_eq!(persist, Effect::Persist { term: 3, voted_for: None, log_from: 2 });
+    assert_eq!(persist, Effect::Persist { term: 3, voted_for: None, log_from: 2, snapshot: false });
     assert!(at < output.expect("the acknowledgement"), "{effects:?}");
     assert_eq!(terms_of(node.log()), [1, 3, 3]);
 }
@@ -626,14 +626,14 @@ fn test_candidate_and_leader_persist_before_they_send() {
     let effects = node.take_effects();
     let (persist, output) = persist_then_output(&effects);
     let (at, persist) = persist.expect("the new term and the vote are persisted");
-    assert_eq!(persist, Effect::Persist { term: 1, voted_for: Some(1), log_from: 1 });
+    assert_eq!(persist, Effect::Persist { term: 1, voted_for: Some(1), log_from: 1, snapshot: false });
     assert!(at < output.expect("the vote requests"), "{effects:?}");
     node.receive(LATE, vote_reply(2, 1, 1, true));
     assert!(node.is_leader());
     let effects = node.take_effects();
     let (persist, output) = persist_then_output(&effects);
     let (at, persist) = persist.expect("the no-op is persisted");
-    assert_eq!(persist, Effect::Persist { term: 1, voted_for: Some(1), log_from: 1 });
+    assert_eq!(persist, Effect::Persist { term: 1, voted_for: Some(1), log_from: 1, snapshot: false });
     assert!(at < output.expect("the AppendEntries"), "{effects:?}");
 }
 

@@ -59,7 +59,7 @@ fn nodes_can_start_from_given_logs() {
     let mut log = RaftLog::default();
     log.append(Entry::new(1, Command::Put { key: "a".into(), value: "1".into() }));
     let mut config = SimConfig::teaching(2);
-    config.initial = vec![PersistentState { term: 1, voted_for: None, log: log.clone() }; 3];
+    config.initial = vec![PersistentState { term: 1, voted_for: None, log: log.clone(), snapshot: None }; 3];
     let mut sim = Sim::new(config.clone()).unwrap();
     assert_eq!(sim.node(1).unwrap().log(), &log);
     assert_eq!(sim.node(4).unwrap().log().last_index(), 0, "nodes not listed start empty");
@@ -96,7 +96,7 @@ fn conflicting_initial_logs_are_reported_as_violations() {
     let state = |v: &str| {
         let mut log = RaftLog::default();
         log.append(entry(v));
-        PersistentState { term: 1, voted_for: None, log }
+        PersistentState { term: 1, voted_for: None, log, snapshot: None }
     };
     config.initial = vec![state("1"), state("2")];
     let sim = Sim::new(config).unwrap();

@@ -15,7 +15,8 @@
 //! answering a request twice, and one answer per request is asserted.
 //!
 //! - `teaching`: the browser's preset (150–300 ms elections) on 10–40 ms links, with its
-//!   toggles (pre-vote, fanout, read mode) drawn from the seed.
+//!   toggles (pre-vote, fanout, read mode, log compaction every 2–40 entries or none) drawn
+//!   from the seed.
 //! - `graded`: the replica's preset exactly as shipped (3–6 s elections) on the graded
 //!   simulator's network: 0.15–0.4 ms hops, 8 clients, the loss levels of its configs.
 //!
@@ -25,7 +26,7 @@
 
 use raft_core::check::{self, Verdict};
 use raft_core::sim::{Intervention, Sim, SimConfig};
-use raft_core::{Fanout, NodeId, ReadMode, Rng, Time};
+use raft_core::{Fanout, MessageKind, NodeId, ReadMode, Rng, Time};
 
 /// A preset and the world it is meant for.
 struct Preset {
@@ -79,6 +80,9 @@ fn teaching(seed: u64, rng: &mut Rng) -> SimConfig {
     config.clients.count = 3;
     config.clients.think_min_us = 50_000;
     config.clients.think_max_us = 300_000;
+    // §7: half the runs compact their logs, some so often that a node coming back from a
+    // crash or a partition needs the leader's snapshot.
+    config.raft.snapshot_after_entries = if rng.chance(0.5) { rng.range(2, 40) } else { 0 };
     config
 }
 
@@ -132,6 +136,8 @@ struct Totals {
     reads: u64,
     messages: u64,
     lost: u64,
+    /// Seeds in which a leader sent a follower its snapshot (§7).
+    snapshot_seeds: usize,
 }
 
 fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), String> {
@@ -142,6 +148,7 @@ fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), Str
     totals.reads += stats.reads_answered;
     totals.messages += stats.messages_sent;
     totals.lost += stats.messages_lost;
+    totals.snapshot_seeds += usize::from(stats.sent_by_kind.get(&MessageKind::InstallSnapshot).is_some_and(|&n| n > 0));
     if let Some(v) = sim.violations().first() {
         return Err(format!("{} violated at {} us on node {}: {}", v.invariant.name(), v.at, v.node, v.detail));
     }
@@ -181,9 +188,10 @@ fn run_preset(preset: &Preset) {
             })
         })
         .collect();
-    let Totals { writes, reads, messages, lost, early_read_seeds } = totals;
+    let Totals { writes, reads, messages, lost, early_read_seeds, snapshot_seeds } = totals;
     println!(
-        "{}: {} seeds, {} failed; {writes} writes and {reads} reads answered, {messages} messages sent, {lost} lost",
+        "{}: {} seeds, {} failed; {writes} writes and {reads} reads answered, {messages} messages sent, {lost} lost; \
+         InstallSnapshot sent in {snapshot_seeds} seeds",
         preset.name,
         seeds.len(),
         failures.len()
@@ -194,6 +202,10 @@ fn run_preset(preset: &Preset) {
         println!("{}: a read showed its client's unanswered put in {n} seeds (first: {})", preset.name, first.join(", "));
     }
     assert!(failures.is_empty(), "{} of {} seeds failed:\n{}", failures.len(), seeds.len(), failures.join("\n"));
+    // The teaching runs that compact must reach InstallSnapshot, or they prove nothing of it.
+    if preset.name == "teaching" && seeds.len() >= 100 {
+        assert!(snapshot_seeds * 10 >= seeds.len(), "InstallSnapshot in only {snapshot_seeds} of {} seeds", seeds.len());
+    }
 }
 
 #[test]

@@ -10,14 +10,16 @@
 //! | `rvr`  | RequestVoteReply    | `t`, `g`                                                    |
 //! | `ae`   | AppendEntries       | `t`, `pi` prev index, `pt` prev term, `c` commit, `s` sent at, `e` entries |
 //! | `aer`  | AppendEntriesReply  | `t`, `s`, and `m` match index, or `r` rejected index, `ci` conflict index, `ct` conflict term |
+//! | `is`   | InstallSnapshot     | `t`, `s`, `li` last index, `lt` last term, `tr` term runs `[[first index, term], ...]`, `kv` the store `{key: value, ...}` |
 //!
 //! An entry is `[term]` (the leader's no-op) or `[term, key, value]` (a put).
 //! Client requests are `get` (`MID`, `key`) and `put` (`MID`, `key`, `value`); replies are
 //! `ok` (`MID`, and `value` for a get), `fail` and `redirect` (`MID`).
 
 use raft_core::{
-    AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome,
+    AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome, Snapshot,
 };
+use std::collections::BTreeMap;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -76,6 +78,7 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
         Body::RequestVoteReply { .. } => "rvr",
         Body::AppendEntries { .. } => "ae",
         Body::AppendEntriesReply { .. } => "aer",
+        Body::InstallSnapshot { .. } => "is",
     };
     let mut o = Object::envelope(msg.from, &format_id(msg.to), leader, kind);
     o.number("t", msg.term);
@@ -105,6 +108,13 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
                     }
                 }
             }
+        }
+        Body::InstallSnapshot { snapshot, sent_at } => {
+            o.number("s", *sent_at);
+            o.number("li", snapshot.last_index);
+            o.number("lt", snapshot.last_term);
+            o.json("tr", &snapshot.terms);
+            o.json("kv", &snapshot.kv.iter().collect::<BTreeMap<_, _>>());
         }
     }
     o.end()
@@ -187,6 +197,12 @@ impl Object {
     fn number(&mut self, key: &str, value: u64) {
         self.key(key);
         self.buf.extend_from_slice(value.to_string().as_bytes());
+    }
+
+    /// Any value serde writes, as JSON.
+    fn json(&mut self, key: &str, value: &impl serde::Serialize) {
+        self.key(key);
+        serde_json::to_writer(&mut self.buf, value).expect("maps of strings and lists of numbers serialize");
     }
 
     fn bool(&mut self, key: &str, value: bool) {
@@ -323,7 +339,7 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
             };
             Ok(Incoming::Client(ClientRequest { client: src.into_owned(), id, op }))
         }
-        "pv" | "pvr" | "rv" | "rvr" | "ae" | "aer" => {
+        "pv" | "pvr" | "rv" | "rvr" | "ae" | "aer" | "is" => {
             let from = parse_id(&src).ok_or_else(|| DecodeError::BadId { field: "src", value: src.into_owned() })?;
             let term = number(f.t, "t")?;
             let body = match &*kind {
@@ -336,6 +352,15 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                     prev_log_term: number(f.pt, "pt")?,
                     entries: entries(f.e, "e")?,
                     leader_commit: number(f.c, "c")?,
+                    sent_at: number(f.s, "s")?,
+                },
+                "is" => Body::InstallSnapshot {
+                    snapshot: Snapshot {
+                        last_index: number(f.li, "li")?,
+                        last_term: number(f.lt, "lt")?,
+                        terms: typed(f.tr, "tr", "an array of [index, term] pairs")?,
+                        kv: typed::<BTreeMap<String, String>>(f.kv, "kv", "an object of strings")?.into_iter().collect(),
+                    },
                     sent_at: number(f.s, "s")?,
                 },
                 _ => Body::AppendEntriesReply { result: append_result(&f)?, sent_at: number(f.s, "s")? },
@@ -390,6 +415,10 @@ struct Fields<'a> {
     ci: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
     ct: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    tr: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    kv: Option<&'a RawValue>,
 }
 
 /// A field that is there, `null` included (which `Option`'s own reading would take for absent).
@@ -562,6 +591,15 @@ mod tests {
                     conflict_term: None,
                 },
                 sent_at: 1,
+            },
+            Body::InstallSnapshot {
+                snapshot: Snapshot {
+                    last_index: 12,
+                    last_term: 3,
+                    terms: vec![(1, 1), (7, 3)],
+                    kv: [("k\"ey".to_string(), "v ✓".to_string()), (String::new(), String::new())].into_iter().collect(),
+                },
+                sent_at: 9,
             },
         ]
     }

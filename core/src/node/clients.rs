@@ -61,10 +61,11 @@ impl Requests {
         self.owed_ids.get(&request.client).is_some_and(|ids| ids.contains(&request.id))
     }
 
-    /// The puts owed for entries at indexes `from..=to`, whatever their term, removed.
-    fn take_owed_between(&mut self, from: Index, to: Index) -> Vec<ClientRequest> {
+    /// The puts owed for entries at indexes `from..=to`, whatever their term, removed, each
+    /// with the index and term of its entry.
+    pub fn take_owed_between(&mut self, from: Index, to: Index) -> Vec<(Index, Term, ClientRequest)> {
         let keys: Vec<_> = self.owed.range((from, Term::MIN)..=(to, Term::MAX)).map(|(&k, _)| k).collect();
-        keys.into_iter().filter_map(|(index, term)| self.take_owed(index, term)).collect()
+        keys.into_iter().filter_map(|(index, term)| Some((index, term, self.take_owed(index, term)?))).collect()
     }
 }
 
@@ -201,7 +202,7 @@ impl Node {
     /// appended again, if this node leads). A put is owed only for an entry past the commit
     /// index when it was appended, so looking at the newly committed range finds them all.
     pub(super) fn settle_lost_puts(&mut self, now: Time, from: Index, to: Index) {
-        for request in self.requests.take_owed_between(from, to) {
+        for (_, _, request) in self.requests.take_owed_between(from, to) {
             self.handle_client_request(now, request);
         }
     }

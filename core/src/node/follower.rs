@@ -19,6 +19,18 @@ pub(super) struct Append {
 impl Node {
     /// An AppendEntries from the leader of our term.
     pub(super) fn handle_append_entries(&mut self, now: Time, leader: NodeId, append: Append) {
+        self.heard_from_leader(now, leader);
+        let Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at } = append;
+        let result = self.check_and_append(now, prev_log_index, prev_log_term, entries, leader_commit);
+        if let AppendResult::Reject { .. } = result {
+            self.trace(Event::AppendRejected { leader, prev_log_index });
+        }
+        self.send(leader, Body::AppendEntriesReply { result, sent_at });
+    }
+
+    /// The leader of our term spoke to us (an AppendEntries or an InstallSnapshot): it is
+    /// alive, so our election timer starts again (§5.2).
+    pub(super) fn heard_from_leader(&mut self, now: Time, leader: NodeId) {
         match self.role {
             Role::Follower { leader: Some(l) } if l == leader => {
                 self.last_leader_contact = Some(now);
@@ -32,22 +44,27 @@ impl Node {
             // A follower that did not know the leader recognises it (§5.2).
             _ => self.become_follower(now, self.term, Some(leader)),
         }
-        let Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at } = append;
-        let result = self.check_and_append(now, prev_log_index, prev_log_term, entries, leader_commit);
-        if let AppendResult::Reject { .. } = result {
-            self.trace(Event::AppendRejected { leader, prev_log_index });
-        }
-        self.send(leader, Body::AppendEntriesReply { result, sent_at });
     }
 
     fn check_and_append(
         &mut self,
         now: Time,
-        prev_log_index: Index,
-        prev_log_term: Term,
-        entries: Vec<Entry>,
+        mut prev_log_index: Index,
+        mut prev_log_term: Term,
+        mut entries: Vec<Entry>,
         leader_commit: Index,
     ) -> AppendResult {
+        // §7: entries up to the log's start are in our snapshot; they are committed, so the
+        // leader's are the same (§5.4). Check from the start instead.
+        let (start, start_term) = self.log.start();
+        if prev_log_index < start {
+            let covered = start - prev_log_index;
+            if entries.len() as Index <= covered {
+                return AppendResult::Success { match_index: prev_log_index + entries.len() as Index };
+            }
+            entries.drain(..covered as usize);
+            (prev_log_index, prev_log_term) = (start, start_term);
+        }
         // §5.3: reply false if the log has no entry at prev_log_index with prev_log_term.
         match self.log.term_at(prev_log_index) {
             None => {

@@ -174,10 +174,17 @@ impl Node {
     /// (up to `Config::max_append_bytes`), else none (a heartbeat).
     fn send_append(&mut self, to: NodeId, now: Time) {
         let last = self.log.last_index();
+        let (start, start_term) = self.log.start();
         let config = &self.config;
         let Role::Leader(l) = &mut self.role else { return };
         let since = l.since;
         let p = l.progress.get_mut(&to).expect("progress for every peer");
+        // §7: the entry it needs next is compacted away, so it needs the snapshot (unless
+        // one is on its way: then this is a heartbeat).
+        if p.next_index <= start && (p.state == ProgressState::Replicate || p.can_send_entries(config.max_inflight)) {
+            self.send_snapshot(to, now);
+            return;
+        }
         let entries = if p.has_unsent(last) && p.can_send_entries(config.max_inflight) {
             self.log.slice_from(p.next_index, config.max_append_bytes)
         } else {
@@ -191,8 +198,12 @@ impl Node {
         if unanswered && silent_for >= config.election_timeout_min_us && now >= p.heartbeat_at() {
             p.probe_interval = p.probe_interval.saturating_mul(2).min(config.max_probe_interval_us);
         }
-        let prev_log_index = p.next_index - 1;
-        let prev_log_term = self.log.term_at(prev_log_index).expect("next_index is at most last_index + 1");
+        // While a snapshot is on its way the entry before next_index may be compacted: a
+        // heartbeat then names the log's start, which every follower's log matches or lacks.
+        let (prev_log_index, prev_log_term) = match p.next_index - 1 {
+            prev if prev < start => (start, start_term),
+            prev => (prev, self.log.term_at(prev).expect("next_index is at most last_index + 1")),
+        };
         p.sent(now, (!entries.is_empty()).then(|| prev_log_index + entries.len() as Index));
         let leader_commit = self.commit_index;
         self.send(to, Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at: now });

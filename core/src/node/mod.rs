@@ -12,6 +12,7 @@
 //! - `progress.rs`: the leader's view of one follower (nextIndex, matchIndex).
 //! - `clients.rs`: client requests: puts, redirects, held requests, one answer each.
 //! - `reads.rs`: linearizable reads by lease or ReadIndex (thesis §6.4).
+//! - `snapshots.rs`: log compaction and InstallSnapshot (§7).
 
 mod campaign;
 mod clients;
@@ -21,6 +22,7 @@ mod leader;
 mod progress;
 mod quorum;
 mod reads;
+mod snapshots;
 
 pub use progress::{Progress, ProgressState};
 pub use quorum::majority;
@@ -32,6 +34,7 @@ use crate::kv::KvStore;
 use crate::log::{Entry, RaftLog};
 use crate::message::{AppendResult, Body, Message};
 use crate::rng::Rng;
+use crate::snapshot::Snapshot;
 use crate::types::{Index, NodeId, Term, Time, MAX_TERM, MAX_TERM_JUMP};
 use campaign::Campaign;
 use clients::Requests;
@@ -45,9 +48,11 @@ pub enum Effect {
     /// Write the persistent state to stable storage before carrying out any later effect:
     /// the messages and replies after it may rely on it (Figure 2: persistent state is
     /// "updated on stable storage before responding to RPCs"). `term` and `voted_for` are
-    /// the current ones; the log changed from index `log_from` on: keep the entries before
-    /// it, and replace the rest with `Node::log()` from there (nothing, if it is past the end).
-    Persist { term: Term, voted_for: Option<NodeId>, log_from: Index },
+    /// the current ones. If `snapshot`, the snapshot changed: write `Node::snapshot()`, and
+    /// drop the entries it covers (the log starts after it, as `Node::log()` does). Then the
+    /// log changed from index `log_from` on: keep the entries before it, and replace the rest
+    /// with `Node::log()` from there (nothing, if it is past the end).
+    Persist { term: Term, voted_for: Option<NodeId>, log_from: Index, snapshot: bool },
     Send(Message),
     Reply(ClientReply),
     Trace(Event),
@@ -61,6 +66,9 @@ pub struct PersistentState {
     pub term: Term,
     pub voted_for: Option<NodeId>,
     pub log: RaftLog,
+    /// The last snapshot (§7): the log holds the entries after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +99,8 @@ pub struct Node {
     commit_index: Index,
     last_applied: Index,
     kv: KvStore,
+    /// The state machine as of the log's start (§7), if the log was ever compacted.
+    snapshot: Option<Snapshot>,
     role: Role,
     rng: Rng,
     election_deadline: Time,
@@ -108,6 +118,8 @@ pub struct Node {
     /// index) the log has changed since.
     persisted: (Term, Option<NodeId>),
     log_changed_from: Option<Index>,
+    /// Whether the snapshot changed since the last `Effect::Persist`.
+    snapshot_changed: bool,
     effects: Vec<Effect>,
 }
 
@@ -135,16 +147,28 @@ impl Node {
         if peers.contains(&id) {
             return Err(ConfigError(format!("node {id} lists itself among its peers")));
         }
+        let PersistentState { term, voted_for, log, snapshot } = persistent;
+        // §7: the log starts where the snapshot ends, and the state machine is the snapshot's.
+        let covered = snapshot.as_ref().map_or((0, 0), |s| (s.last_index, s.last_term));
+        if log.start() != covered || !snapshot.as_ref().is_none_or(Snapshot::is_consistent) {
+            return Err(ConfigError(format!(
+                "node {id}'s log starts after entry {:?} but its snapshot ends at {covered:?}",
+                log.start()
+            )));
+        }
+        let applied = covered.0;
+        let kv = snapshot.as_ref().map(|s| s.kv.clone()).unwrap_or_default();
         let mut node = Node {
             id,
             peers,
             config,
-            term: persistent.term,
-            voted_for: persistent.voted_for,
-            log: persistent.log,
-            commit_index: 0,
-            last_applied: 0,
-            kv: KvStore::default(),
+            term,
+            voted_for,
+            log,
+            commit_index: applied,
+            last_applied: applied,
+            kv,
+            snapshot,
             role: Role::Follower { leader: None },
             rng: Rng::new(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             election_deadline: 0,
@@ -153,8 +177,9 @@ impl Node {
             last_leader_contact: Some(now),
             requests: Requests::default(),
             cut_off: false,
-            persisted: (persistent.term, persistent.voted_for),
+            persisted: (term, voted_for),
             log_changed_from: None,
+            snapshot_changed: false,
             effects: Vec::new(),
         };
         node.reset_election_timer(now);
@@ -184,6 +209,8 @@ impl Node {
                 let in_order = entries.iter().all(|e| std::mem::replace(&mut newest, e.term) <= e.term);
                 in_order && newest <= term && prev_log_index.checked_add(entries.len() as Index).is_some()
             }
+            // A snapshot covers a log a leader of `term` holds: no newer term than that.
+            Body::InstallSnapshot { snapshot, .. } => snapshot.last_term <= term && snapshot.is_consistent(),
             _ => true,
         }
     }
@@ -219,11 +246,15 @@ impl Node {
     }
 
     fn step_follower(&mut self, now: Time, from: NodeId, body: Body) {
-        if let Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at } = body {
-            let append = follower::Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at };
-            self.handle_append_entries(now, from, append);
+        match body {
+            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, sent_at } => {
+                let append = follower::Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at };
+                self.handle_append_entries(now, from, append);
+            }
+            Body::InstallSnapshot { snapshot, sent_at } => self.handle_install_snapshot(now, from, snapshot, sent_at),
+            // Replies to a campaign or a leadership we have left: nothing to do.
+            _ => {}
         }
-        // Replies to a campaign or a leadership we have left: nothing to do.
     }
 
     fn step_candidate(&mut self, now: Time, from: NodeId, term: Term, body: Body) {
@@ -231,7 +262,7 @@ impl Node {
             Body::PreVoteReply { granted } => self.handle_vote_reply(now, from, term, granted, true),
             Body::RequestVoteReply { granted } => self.handle_vote_reply(now, from, term, granted, false),
             // §5.2: a candidate that hears from a leader of its term recognises it.
-            Body::AppendEntries { .. } => {
+            Body::AppendEntries { .. } | Body::InstallSnapshot { .. } => {
                 self.become_follower(now, self.term, Some(from));
                 self.step_follower(now, from, body);
             }
@@ -320,6 +351,10 @@ impl Node {
     pub fn kv(&self) -> &KvStore {
         &self.kv
     }
+    /// The last snapshot (§7), if the log was ever compacted: the log starts after it.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_ref()
+    }
     pub fn election_deadline(&self) -> Time {
         self.election_deadline
     }
@@ -367,7 +402,7 @@ impl Node {
 
     /// What survives a crash of this node.
     pub fn persistent_state(&self) -> PersistentState {
-        PersistentState { term: self.term, voted_for: self.voted_for, log: self.log.clone() }
+        PersistentState { term: self.term, voted_for: self.voted_for, log: self.log.clone(), snapshot: self.snapshot.clone() }
     }
 
     // ----- shared helpers -----
@@ -405,12 +440,13 @@ impl Node {
 
     /// Asks for the persistent state to be written if it changed since it last was.
     fn persist(&mut self) {
-        if self.persisted == (self.term, self.voted_for) && self.log_changed_from.is_none() {
+        if self.persisted == (self.term, self.voted_for) && self.log_changed_from.is_none() && !self.snapshot_changed {
             return;
         }
         let log_from = self.log_changed_from.take().unwrap_or(self.log.last_index() + 1);
         self.persisted = (self.term, self.voted_for);
-        self.effects.push(Effect::Persist { term: self.term, voted_for: self.voted_for, log_from });
+        let snapshot = std::mem::take(&mut self.snapshot_changed);
+        self.effects.push(Effect::Persist { term: self.term, voted_for: self.voted_for, log_from, snapshot });
     }
 
     /// Appends to the log, noting the change for the next `Effect::Persist`.
@@ -479,6 +515,11 @@ impl Node {
                 };
                 self.send(msg.from, Body::AppendEntriesReply { result, sent_at })
             }
+            Body::InstallSnapshot { snapshot, sent_at } => {
+                let index = snapshot.last_index;
+                let result = AppendResult::Reject { rejected_index: index, conflict_index: index, conflict_term: None };
+                self.send(msg.from, Body::AppendEntriesReply { result, sent_at })
+            }
             _ => {} // a stale reply: nothing to do
         }
     }
@@ -507,6 +548,7 @@ impl Node {
             self.commit_index = to;
             self.apply_committed();
             self.settle_lost_puts(now, from + 1, to);
+            self.maybe_compact();
         }
     }
 }

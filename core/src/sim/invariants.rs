@@ -128,6 +128,11 @@ impl Invariants {
 
     /// Checks what node `id` did in one step, given the events it emitted and its state after.
     pub fn after_step(&mut self, at: Time, id: NodeId, node: &Node, events: &[Event]) {
+        for event in events {
+            if let Event::SnapshotInstalled { index, .. } = event {
+                self.on_snapshot(at, id, node, *index);
+            }
+        }
         let changed_from = events
             .iter()
             .filter_map(|e| match e {
@@ -148,10 +153,38 @@ impl Invariants {
         }
     }
 
+    /// A node installed a snapshot that ends at `index` (§7): it must hold only what was
+    /// committed, so its log's prefix is the committed one up to there.
+    fn on_snapshot(&mut self, at: Time, id: NodeId, node: &Node, index: Index) {
+        let known = self.committed.len() as Index - 1;
+        if index > known {
+            self.report(at, Invariant::StateMachineSafety, id, format!("node {id} installed a snapshot up to {index}, past what was committed ({known})"));
+            return;
+        }
+        self.prefix[id as usize - 1] = self.committed[..=index as usize].to_vec();
+        let from = std::mem::replace(&mut self.commit_index[id as usize - 1], index);
+        if index < from {
+            self.report(at, Invariant::MonotonicCommit, id, format!("node {id}'s commit index went back from {from} to {index}"));
+        }
+        self.rehash(at, id, node, index + 1);
+    }
+
     fn rehash(&mut self, at: Time, id: NodeId, node: &Node, from: Index) {
         let log = node.log();
         let hashes = &mut self.prefix[id as usize - 1];
         hashes.truncate(from as usize);
+        // Entries appended and compacted in the same step are no longer held: compaction
+        // covers only committed entries, so their hashes are the committed ones.
+        let start = log.start().0 as usize;
+        while hashes.len() <= start {
+            let Some(&h) = self.committed.get(hashes.len()) else {
+                let index = hashes.len();
+                self.report(at, Invariant::StateMachineSafety, id, format!("node {id} compacted entry {index}, which was not committed"));
+                return;
+            };
+            hashes.push(h);
+        }
+        let from = from.max(log.first_index());
         let mut found = None;
         for index in from..=log.last_index() {
             let entry = log.get(index).expect("index within the log");

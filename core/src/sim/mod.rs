@@ -477,15 +477,19 @@ impl Sim {
         let believed_leader = node.leader();
         // The node's disk: what it asked to persist survives a crash, nothing else does.
         let written = effects.iter().filter_map(|e| match e {
-            Effect::Persist { term, voted_for, log_from } => Some((*term, *voted_for, *log_from)),
+            Effect::Persist { term, voted_for, log_from, snapshot } => Some((*term, *voted_for, *log_from, *snapshot)),
             _ => None,
         });
-        if let Some((term, voted_for, log_from)) = written.reduce(|a, b| (b.0, b.1, a.2.min(b.2))) {
+        if let Some((term, voted_for, log_from, snapshot)) = written.reduce(|a, b| (b.0, b.1, a.2.min(b.2), a.3 || b.3)) {
             let disk = &mut self.disks[id as usize - 1];
             disk.term = term;
             disk.voted_for = voted_for;
+            if let Some(s) = node.snapshot().filter(|_| snapshot) {
+                disk.log.start_after(s.last_index, s.last_term);
+                disk.snapshot = Some(s.clone());
+            }
             disk.log.truncate_from(log_from);
-            for entry in node.log().entries().iter().skip(log_from.saturating_sub(1) as usize) {
+            for entry in node.log().entries_from(log_from) {
                 disk.log.append(entry.clone());
             }
         }

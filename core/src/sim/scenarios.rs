@@ -358,7 +358,7 @@ fn log_of(terms: &[Term]) -> RaftLog {
 }
 
 fn state(term: Term, voted_for: Option<NodeId>, terms: &[Term]) -> PersistentState {
-    PersistentState { term, voted_for, log: log_of(terms) }
+    PersistentState { term, voted_for, log: log_of(terms), snapshot: None }
 }
 
 fn quiet(mut config: SimConfig) -> SimConfig {

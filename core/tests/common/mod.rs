@@ -71,7 +71,7 @@ pub fn node_with_log(
     voted_for: Option<NodeId>,
     terms: &[Term],
 ) -> Node {
-    let state = PersistentState { term, voted_for, log: log_of(terms) };
+    let state = PersistentState { term, voted_for, log: log_of(terms), snapshot: None };
     Node::restart(id, peers_of(id, size), config, SEED, 0, state).expect("valid config")
 }
 

@@ -256,6 +256,18 @@ impl Narrator {
                 let which = if first == last { format!("entry {first}") } else { format!("entries {first}–{last}") };
                 return Some((Category::Replication, format!("leader {node} appends {which} in term {term}: {what}")));
             }
+            Event::Compacted { index, term } => {
+                return Some((
+                    Category::Replication,
+                    format!("node {node} snapshots its state machine up to entry {index} (term {term}) and drops those entries from its log (§7)"),
+                ))
+            }
+            Event::SnapshotInstalled { index, term } => {
+                return Some((
+                    Category::Replication,
+                    format!("node {node} installs the leader's snapshot up to entry {index} (term {term}): its state machine and log now start there (§7)"),
+                ))
+            }
             Event::LogTruncated { from } => {
                 return Some((
                     Category::Replication,

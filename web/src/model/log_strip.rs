@@ -73,6 +73,7 @@ mod tests {
             last_index: rows.len() as Index,
             rows,
             hidden: 0,
+            snapshot: None,
             progress: Vec::new(),
             kv: Vec::new(),
         }

@@ -31,8 +31,10 @@ pub struct LogColumn {
     pub last_index: Index,
     /// The newest entries, oldest first.
     pub rows: Vec<LogRow>,
-    /// How many older entries are not shown.
+    /// How many older entries the log holds but are not shown.
     pub hidden: usize,
+    /// The last entry a snapshot covers, and its term (§7): the log holds only what follows.
+    pub snapshot: Option<(Index, Term)>,
     /// Set on a leader only.
     pub progress: Vec<FollowerProgress>,
     /// The state machine, key by key (empty while crashed: it is rebuilt from the log).
@@ -57,6 +59,7 @@ pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
                 last_index: node.log().last_index(),
                 rows,
                 hidden,
+                snapshot: node.snapshot().map(|s| (s.last_index, s.last_term)),
                 progress: node
                     .progress()
                     .map(|p| {
@@ -73,17 +76,21 @@ pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
             }
         }
         Some(NodeSlot::Down { state, .. }) => {
-            // The log survived on disk; what was committed is volatile and must be relearned.
-            let (rows, hidden) = rows(&state.log, 0, max_rows);
+            // The log survived on disk; what was committed is volatile and must be relearned,
+            // but for what the snapshot covers.
+            let snapshot = state.snapshot.as_ref().map(|s| (s.last_index, s.last_term));
+            let committed = snapshot.map_or(0, |s| s.0);
+            let (rows, hidden) = rows(&state.log, committed, max_rows);
             LogColumn {
                 node: id,
                 role: RoleGlyph::Crashed,
                 term: state.term,
-                commit_index: 0,
+                commit_index: committed,
                 last_applied: 0,
                 last_index: state.log.last_index(),
                 rows,
                 hidden,
+                snapshot,
                 progress: Vec::new(),
                 kv: Vec::new(),
             }
@@ -97,6 +104,7 @@ pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
             last_index: 0,
             rows: Vec::new(),
             hidden: 0,
+            snapshot: None,
             progress: Vec::new(),
             kv: Vec::new(),
         },
@@ -105,13 +113,14 @@ pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
 
 fn rows(log: &RaftLog, commit_index: Index, max_rows: usize) -> (Vec<LogRow>, usize) {
     let entries = log.entries();
+    let first = log.first_index();
     let skip = entries.len().saturating_sub(max_rows);
     let rows = entries
         .iter()
         .enumerate()
         .skip(skip)
         .map(|(i, e)| {
-            let index = i as Index + 1;
+            let index = first + i as Index;
             LogRow { index, term: e.term, command: command_text(&e.command), committed: index <= commit_index }
         })
         .collect();

@@ -22,6 +22,8 @@ pub enum GlyphKind {
     Heartbeat,
     AppendOk,
     AppendReject,
+    /// §7: a leader's snapshot, for a follower too far behind.
+    Snapshot,
 }
 
 impl GlyphKind {
@@ -37,6 +39,7 @@ impl GlyphKind {
             Body::AppendEntries { entries, .. } => GlyphKind::AppendEntries(entries.len()),
             Body::AppendEntriesReply { result: AppendResult::Success { .. }, .. } => GlyphKind::AppendOk,
             Body::AppendEntriesReply { result: AppendResult::Reject { .. }, .. } => GlyphKind::AppendReject,
+            Body::InstallSnapshot { .. } => GlyphKind::Snapshot,
         }
     }
 
@@ -53,6 +56,7 @@ impl GlyphKind {
             GlyphKind::Heartbeat => "heartbeat",
             GlyphKind::AppendOk => "append-ok",
             GlyphKind::AppendReject => "append-reject",
+            GlyphKind::Snapshot => "install-snapshot",
         }
     }
 
@@ -65,6 +69,7 @@ impl GlyphKind {
             GlyphKind::PreVoteDenied | GlyphKind::VoteDenied | GlyphKind::AppendReject => "✗".into(),
             GlyphKind::AppendEntries(n) => format!("+{n}"),
             GlyphKind::Heartbeat => "♥".into(),
+            GlyphKind::Snapshot => "snap".into(),
         }
     }
 
@@ -109,6 +114,7 @@ pub fn kind_words(kind: MessageKind) -> &'static str {
         MessageKind::Heartbeat => "heartbeat",
         MessageKind::AppendEntries => "AppendEntries",
         MessageKind::AppendEntriesReply => "AppendEntries reply",
+        MessageKind::InstallSnapshot => "InstallSnapshot",
     }
 }
 
@@ -177,6 +183,12 @@ pub fn label(m: &InFlight) -> String {
         Body::AppendEntriesReply { result: AppendResult::Reject { rejected_index, .. }, .. } => {
             format!("AppendEntries reply, term {term}: reject at {rejected_index}")
         }
+        Body::InstallSnapshot { snapshot, .. } => format!(
+            "InstallSnapshot, term {term}: the state up to entry {} ({} key{})",
+            snapshot.last_index,
+            snapshot.kv.len(),
+            if snapshot.kv.len() == 1 { "" } else { "s" }
+        ),
     };
     format!("#{} {from} → {to}: {what}", m.id)
 }
@@ -188,6 +200,9 @@ fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {
         no
     }
 }
+
+/// The keys of a snapshot the inspector lists at most.
+const SNAPSHOT_ROWS: usize = 12;
 
 /// Every field of a message, for the inspector.
 /// The rows of a message's inspector. `now` is given while the message is in flight; one
@@ -248,6 +263,20 @@ pub fn fields(m: &InFlight, now: Option<Time>) -> Vec<(String, String)> {
                 }
             }
             add("echoes leader clock", t(*sent_at));
+        }
+        Body::InstallSnapshot { snapshot, sent_at } => {
+            add("last included index", snapshot.last_index.to_string());
+            add("last included term", snapshot.last_term.to_string());
+            add("leader clock", t(*sent_at));
+            let runs: Vec<String> = snapshot.terms.iter().map(|(i, t)| format!("term {t} from {i}")).collect();
+            add("terms covered", runs.join(", "));
+            add("keys", snapshot.kv.len().to_string());
+            for (k, v) in snapshot.kv.iter().take(SNAPSHOT_ROWS) {
+                add(&format!("key {k}"), v.clone());
+            }
+            if snapshot.kv.len() > SNAPSHOT_ROWS {
+                add("…", format!("and {} more keys", snapshot.kv.len() - SNAPSHOT_ROWS));
+            }
         }
     }
     out

@@ -52,6 +52,9 @@ pub fn message_shape(kind: GlyphKind) -> Html {
         html! { <circle class="glyph" r="10" /> }
     } else if kind == GlyphKind::Heartbeat {
         html! { <rect class="glyph" x="-10" y="-7" width="20" height="14" rx="3" /> }
+    } else if kind == GlyphKind::Snapshot {
+        // A document with a folded corner: the whole state machine, not entries.
+        html! { <path class="glyph" d="M -17 -12 H 11 L 17 -6 V 12 H -17 Z" /> }
     } else {
         html! { <rect class="glyph" x="-15" y="-9" width="30" height="18" rx="3" /> }
     };
@@ -72,5 +75,6 @@ pub fn message_classes(kind: GlyphKind) -> Classes {
         if kind.is_reply() { "reply" } else { "request" },
         kind.is_negative().then_some("negative"),
         (kind == GlyphKind::Heartbeat).then_some("heartbeat"),
+        (kind == GlyphKind::Snapshot).then_some("snapshot"),
     )
 }

@@ -30,6 +30,7 @@ pub fn Legend() -> Html {
         (GlyphKind::Heartbeat, "heartbeat (no entries)"),
         (GlyphKind::AppendOk, "append success"),
         (GlyphKind::AppendReject, "append rejected"),
+        (GlyphKind::Snapshot, "InstallSnapshot: the leader's state, for a follower too far behind (§7)"),
     ];
     html! {
         <details class="legend">

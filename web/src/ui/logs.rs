@@ -41,6 +41,11 @@ fn column(c: &LogColumn) -> Html {
             <table class="log" aria-label={format!("log of node {}", c.node)}>
                 <thead><tr><th scope="col">{ "#" }</th><th scope="col">{ "term" }</th><th scope="col">{ "command" }</th></tr></thead>
                 <tbody>
+                    if let Some((index, term)) = c.snapshot {
+                        <tr class="snapshot-row" data-testid="snapshot-marker" data-index={index.to_string()}>
+                            <td colspan="3">{ format!("▣ snapshot: entries 1–{index} (last term {term}) compacted, §7") }</td>
+                        </tr>
+                    }
                     if c.hidden > 0 {
                         <tr class="hidden-rows"><td colspan="3">{ format!("… {} earlier", c.hidden) }</td></tr>
                     }

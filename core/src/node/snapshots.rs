@@ -1,0 +1,77 @@
+//! Log compaction and InstallSnapshot (§7). A node snapshots its state machine once
+//! `Config::snapshot_after_entries` applied entries follow its last snapshot, and drops those
+//! entries from its log: only applied ones, so compaction never drops an entry that is not
+//! committed. A leader sends its snapshot to a follower whose next entry it has dropped.
+
+use super::progress::ProgressState;
+use super::{Node, Role};
+use crate::client::Outcome;
+use crate::event::Event;
+use crate::message::{AppendResult, Body};
+use crate::snapshot::Snapshot;
+use crate::types::{NodeId, Time};
+
+impl Node {
+    /// Snapshots the state machine as of the last applied entry, if enough entries have been
+    /// applied since the last snapshot.
+    pub(super) fn maybe_compact(&mut self) {
+        let every = self.config.snapshot_after_entries;
+        let (start, _) = self.log.start();
+        if every == 0 || self.last_applied.saturating_sub(start) < every {
+            return;
+        }
+        let upto = self.last_applied;
+        let covered = &self.log.entries()[..(upto - start) as usize];
+        let snapshot = Snapshot::extend(self.snapshot.as_ref(), covered, upto, self.kv.clone());
+        let term = snapshot.last_term;
+        self.log.compact_to(upto);
+        self.snapshot = Some(snapshot);
+        self.snapshot_changed = true;
+        self.trace(Event::Compacted { index: upto, term });
+    }
+
+    /// §7: sends `to` the snapshot, once at a time, as a probe: the next goes after its
+    /// answer or a retransmit timeout.
+    pub(super) fn send_snapshot(&mut self, to: NodeId, now: Time) {
+        let Some(snapshot) = self.snapshot.clone() else { return };
+        let Role::Leader(l) = &mut self.role else { return };
+        let p = l.progress.get_mut(&to).expect("progress for every peer");
+        if p.state == ProgressState::Replicate {
+            p.probe_from(p.next_index);
+        }
+        p.sent(now, Some(snapshot.last_index));
+        self.send(to, Body::InstallSnapshot { snapshot, sent_at: now });
+    }
+
+    /// §7, on a follower: the leader's snapshot. If it goes past what this node has
+    /// committed, it replaces the state machine and the log up to its end (the entries
+    /// after it are kept if the log holds its last entry). Either way the log now matches
+    /// the leader's up to the snapshot's end, which the answer says.
+    pub(super) fn handle_install_snapshot(&mut self, now: Time, leader: NodeId, snapshot: Snapshot, sent_at: Time) {
+        self.heard_from_leader(now, leader);
+        let (index, term) = (snapshot.last_index, snapshot.last_term);
+        if index > self.commit_index {
+            // Puts this node owes for entries the snapshot covers: each took effect if the
+            // snapshot has an entry of its term there, else it was replaced (§5.4.2) and goes
+            // back to request handling, as `settle_lost_puts` does.
+            let owed = self.requests.take_owed_between(self.commit_index + 1, index);
+            self.log.start_after(index, term);
+            self.log_changed(index + 1);
+            self.kv = snapshot.kv.clone();
+            self.commit_index = index;
+            self.last_applied = index;
+            self.snapshot = Some(snapshot);
+            self.snapshot_changed = true;
+            self.trace(Event::SnapshotInstalled { index, term });
+            for (at, of_term, request) in owed {
+                if self.snapshot.as_ref().and_then(|s| s.term_at(at)) == Some(of_term) {
+                    self.answer(request, Outcome::Written);
+                } else {
+                    self.handle_client_request(now, request);
+                }
+            }
+        }
+        let result = AppendResult::Success { match_index: index };
+        self.send(leader, Body::AppendEntriesReply { result, sent_at });
+    }
+}

@@ -1,0 +1,170 @@
+//! Log compaction and InstallSnapshot (§7), one test per rule.
+
+mod common;
+
+use common::*;
+use raft_core::*;
+
+/// The paper's configuration, compacting every `every` applied entries.
+fn compacting(every: u64) -> Config {
+    let mut c = paper_config();
+    c.snapshot_after_entries = every;
+    c
+}
+
+/// `n` puts of `k{i} = v{i}` to the leader `id`, each answered before the next.
+fn puts(net: &mut Network, id: NodeId, n: usize) {
+    for i in 0..n {
+        let answers = net.put(id, &format!("k{i}"), &format!("v{i}"));
+        assert_eq!(outcomes(&answers), [Outcome::Written], "put {i}");
+    }
+}
+
+fn snapshots_sent(net: &Network, mark: usize, to: NodeId) -> usize {
+    net.sent_since(mark).iter().filter(|m| m.to == to && matches!(m.body, Body::InstallSnapshot { .. })).count()
+}
+
+/// §7: once enough entries are applied a node snapshots its state machine and keeps only
+/// the entries after it; the snapshot is the state machine as of its last entry.
+#[test]
+fn test_compaction_replaces_applied_entries_with_a_snapshot_of_the_state_machine() {
+    let mut net = Network::new(3, compacting(5));
+    net.elect(1);
+    puts(&mut net, 1, 12);
+    // Followers learn the last commit with the next heartbeat.
+    net.advance(net.config.heartbeat_interval_us);
+    for id in net.ids() {
+        let node = net.node(id);
+        let (start, _) = node.log().start();
+        assert!(start >= 5 && start <= node.commit_index(), "node {id}: start {start}, commit {}", node.commit_index());
+        let snapshot = node.snapshot().expect("a snapshot");
+        assert_eq!((snapshot.last_index, Some(snapshot.last_term)), (start, node.log().term_at(start)));
+        // The snapshot holds what its entries wrote, and the store all twelve puts.
+        let in_snapshot = snapshot.kv.len();
+        assert!(in_snapshot >= 4 && in_snapshot < 12, "node {id}: {in_snapshot} keys in the snapshot");
+        assert_eq!(node.kv().len(), 12);
+        assert_eq!(node.log().first_index(), start + 1);
+        assert_eq!(node.log().last_index(), 13, "the no-op and twelve puts");
+    }
+}
+
+/// §7: a node snapshots only what it has applied, so compaction never drops an entry that
+/// is not committed, however low the threshold.
+#[test]
+fn test_compaction_never_drops_an_uncommitted_entry() {
+    let mut net = Network::new(3, compacting(1));
+    net.elect(1);
+    puts(&mut net, 1, 3);
+    net.isolate(1);
+    for i in 0..4 {
+        net.submit(1, put_op(&format!("cut{i}"), "x"));
+    }
+    net.deliver_all();
+    let leader = net.node(1);
+    assert_eq!(leader.commit_index(), 4, "nothing commits without a majority");
+    assert_eq!(leader.log().start().0, 4, "compacted to the commit index, not beyond");
+    assert_eq!(leader.log().entries().len(), 4, "the four uncommitted puts are all held");
+}
+
+/// §7: a follower so far behind that the leader has compacted the entries it needs gets
+/// the snapshot, then the entries after it, and ends with the leader's state machine.
+#[test]
+fn test_a_follower_far_behind_catches_up_through_a_snapshot() {
+    let mut net = Network::new(3, compacting(4));
+    net.elect(1);
+    net.isolate(3);
+    puts(&mut net, 1, 10);
+    assert!(net.node(1).log().start().0 > net.node(3).log().last_index(), "the leader dropped what node 3 needs");
+    let mark = net.sent.len();
+    net.heal();
+    net.advance(net.config.heartbeat_interval_us * 3);
+    net.advance(net.config.heartbeat_interval_us);
+    assert_eq!(snapshots_sent(&net, mark, 3), 1, "one snapshot, then entries");
+    let (leader, follower) = (net.node(1), net.node(3));
+    assert_eq!(follower.kv(), leader.kv());
+    assert_eq!(follower.commit_index(), leader.commit_index());
+    assert_eq!(follower.log().last_index(), leader.log().last_index());
+    assert!(follower.snapshot().is_some_and(|s| s.last_index == follower.log().start().0));
+    // And it goes on replicating normally.
+    puts(&mut net, 1, 1);
+    net.advance(net.config.heartbeat_interval_us);
+    assert_eq!(net.node(3).kv().get("k0"), Some(&"v0".to_string()));
+    assert_eq!(net.node(3).commit_index(), net.node(1).commit_index());
+}
+
+/// §7: what a node persists includes its snapshot; restarted, it recovers its state
+/// machine from the snapshot and the log after it, with the snapshot's entries committed.
+#[test]
+fn test_a_restarted_node_recovers_from_its_snapshot_and_log() {
+    let mut net = Network::new(3, compacting(4));
+    net.elect(1);
+    puts(&mut net, 1, 9);
+    let before = net.node(2);
+    let state = before.persistent_state();
+    let start = state.log.start().0;
+    assert_eq!(state.snapshot.as_ref().map(|s| s.last_index), Some(start));
+    let restarted = Node::restart(2, peers_of(2, 3), compacting(4), SEED, net.now, state.clone()).unwrap();
+    assert_eq!(restarted.commit_index(), start, "what the snapshot covers was committed");
+    assert_eq!(restarted.log(), before.log());
+    assert_eq!(restarted.snapshot(), before.snapshot());
+    let snapshot = state.snapshot.clone().unwrap();
+    assert_eq!(restarted.kv(), &snapshot.kv, "the rest is applied once the commit index is learnt again");
+    // A snapshot that does not meet the log is refused, not half-loaded.
+    let mut torn = state.clone();
+    torn.snapshot = None;
+    assert!(Node::restart(2, peers_of(2, 3), compacting(4), SEED, 0, torn).is_err());
+}
+
+/// §7: "If existing log entry has same index and term as snapshot's last included entry,
+/// retain log entries following it and reply"; otherwise the whole log is discarded.
+#[test]
+fn test_install_snapshot_keeps_the_entries_after_it_only_if_the_log_holds_its_last_entry() {
+    let snapshot = |last_index, last_term, terms: Vec<(Index, Term)>| Snapshot { last_index, last_term, terms, kv: KvStore::default() };
+    let install = |node: &mut Node, s: Snapshot| {
+        node.receive(LATE, Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: s, sent_at: 7 } });
+        sends(&node.take_effects())
+    };
+    let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1, 2, 3, 3]);
+    let answer = install(&mut node, snapshot(3, 2, vec![(1, 1), (3, 2)]));
+    assert_eq!((node.log().start(), node.log().last_index(), node.commit_index()), ((3, 2), 5, 3));
+    assert_eq!(answer[0].body, Body::AppendEntriesReply { result: AppendResult::Success { match_index: 3 }, sent_at: 7 });
+
+    let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1, 1, 1]);
+    install(&mut node, snapshot(3, 2, vec![(1, 1), (3, 2)]));
+    assert_eq!((node.log().start(), node.log().last_index()), ((3, 2), 3), "entry 3 differs: the log is discarded");
+}
+
+/// §7, §5.1: a snapshot from an older term is refused with our term, and one older than
+/// what a follower has committed changes nothing (its answer still says where it matches).
+#[test]
+fn test_a_stale_or_old_snapshot_changes_nothing() {
+    let s = Snapshot { last_index: 2, last_term: 1, terms: vec![(1, 1)], kv: KvStore::default() };
+    let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1, 2]);
+    node.receive(LATE, Message { from: 2, to: 1, term: 2, body: Body::InstallSnapshot { snapshot: s.clone(), sent_at: 0 } });
+    let answer = sends(&node.take_effects());
+    assert!(matches!(answer[0].body, Body::AppendEntriesReply { result: AppendResult::Reject { .. }, .. }) && answer[0].term == 3);
+    assert_eq!(node.log().start(), (0, 0));
+
+    // Node 1 follows leader 2 of term 3 and has committed entry 3.
+    node.receive(LATE, append_msg(2, 1, 3, (3, 2), vec![], 3));
+    node.take_effects();
+    node.receive(LATE, Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: s, sent_at: 0 } });
+    let answer = sends(&node.take_effects());
+    assert_eq!(answer[0].body, Body::AppendEntriesReply { result: AppendResult::Success { match_index: 2 }, sent_at: 0 });
+    assert_eq!((node.log().start(), node.commit_index(), node.log().last_index()), ((0, 0), 3, 3));
+}
+
+/// A snapshot whose term runs could not describe a log is dropped unread (a forged one).
+#[test]
+fn test_an_impossible_snapshot_is_ignored() {
+    let forged = Snapshot { last_index: 9, last_term: 2, terms: vec![(1, 5), (4, 2)], kv: KvStore::default() };
+    let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1]);
+    let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: forged, sent_at: 0 } };
+    assert!(!node.is_possible(&msg));
+    node.receive(LATE, msg);
+    assert!(sends(&node.take_effects()).is_empty());
+    assert_eq!(node.log().start(), (0, 0));
+}
+
+/// A time well after start-up.
+const LATE: Time = 10_000_000;
