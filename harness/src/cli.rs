@@ -41,7 +41,8 @@ options:
   -h, --help          show this help
 
 exit status: 0 if every config passed every check, 1 if any failed,
-2 for bad usage, unreadable configs or summaries, or replicas that cannot be started";
+2 for bad usage, unreadable configs or summaries, replicas that cannot be started, or
+(--view) a folder without the app, a file that is not a trace or a port in use";
 
 /// The port `--view` listens on unless told: beside `trunk serve`'s 8080.
 pub const DEFAULT_VIEW_PORT: u16 = 8090;
@@ -89,7 +90,16 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
     let (mut hop_cost, mut ideal) = (None, false);
     let (mut view, mut port, mut app): (Option<PathBuf>, Option<u16>, Option<PathBuf>) = (None, None, None);
     let err = |e: lexopt::Error| e.to_string();
+    // Options that only a run (or a table) reads: --view refuses them rather than ignore them.
+    let mut run_options = Vec::new();
     while let Some(arg) = parser.next().map_err(err)? {
+        match &arg {
+            Long(name @ ("replica" | "seed" | "runs" | "json" | "trace" | "quiet" | "markdown" | "hop-cost-us" | "ideal-clock" | "from-json")) => {
+                run_options.push(format!("--{name}"))
+            }
+            Short(c @ ('r' | 'q')) => run_options.push(format!("-{c}")),
+            _ => {}
+        }
         match arg {
             Short('r') | Long("replica") => out.replica = parser.value().map_err(err)?.into(),
             Long("seed") => out.seed = Some(parser.value().map_err(err)?.parse().map_err(err)?),
@@ -104,6 +114,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
             }
             Long("ideal-clock") => ideal = true,
             Long("from-json") => summaries.push(parser.value().map_err(err)?.into()),
+            Long("view") if view.is_some() => return Err("--view serves one trace: give it once".into()),
             Long("view") => view = Some(parser.value().map_err(err)?.into()),
             Long("port") => port = Some(parser.value().map_err(err)?.parse().map_err(err)?),
             Long("app") => app = Some(parser.value().map_err(err)?.into()),
@@ -113,8 +124,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String>
         }
     }
     if let Some(trace) = view {
-        if !out.configs.is_empty() || !summaries.is_empty() {
+        if !out.configs.is_empty() {
             return Err("--view runs nothing: give it one trace and no configs".into());
+        }
+        if let Some(option) = run_options.first() {
+            return Err(format!("--view runs nothing: {option} does not go with it (only --port and --app do)"));
         }
         return Ok(Parsed::View { trace, port: port.unwrap_or(DEFAULT_VIEW_PORT), app: app.unwrap_or_else(|| "dist".into()) });
     }
@@ -217,6 +231,10 @@ mod tests {
         assert!(parse_str(&["--view", "a.jsonl", "c.json"]).is_err());
         assert!(parse_str(&["--port", "9000", "c.json"]).is_err());
         assert!(parse_str(&["--view", "a.jsonl", "--port", "70000"]).is_err());
+        assert!(parse_str(&["--view", "a.jsonl", "--seed", "3"]).is_err());
+        assert!(parse_str(&["-q", "--view", "a.jsonl"]).is_err());
+        assert!(parse_str(&["--view", "a.jsonl", "--view", "b.jsonl"]).is_err());
+        assert!(parse_str(&["--view", "a.jsonl", "--from-json", "s.json"]).is_err());
     }
 
     #[test]

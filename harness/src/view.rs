@@ -9,6 +9,7 @@ use tiny_http::{Header, Method, Response, Server};
 
 /// Where the app fetches the trace from: the path of the address `url` prints.
 const TRACE_PATH: &str = "trace.jsonl";
+const TEXT: &str = "text/plain; charset=utf-8";
 
 pub struct Viewer {
     server: Server,
@@ -49,27 +50,51 @@ impl Viewer {
     /// Answers requests until the process ends.
     pub fn serve(&self) {
         for request in self.server.incoming_requests() {
-            let (status, kind, body) = match request.method() {
-                Method::Get | Method::Head => self.answer(request.url()),
-                _ => (405, "text/plain; charset=utf-8", b"only GET and HEAD\n".to_vec()),
+            let host = request.headers().iter().find(|h| h.field.equiv("Host")).map(|h| h.value.as_str().to_owned());
+            let (status, kind, body) = if !self.is_our_host(host.as_deref()) {
+                (403, TEXT, b"this server answers only to its own address\n".to_vec())
+            } else {
+                match request.method() {
+                    Method::Get | Method::Head => self.answer(request.url()),
+                    _ => (405, TEXT, b"only GET and HEAD\n".to_vec()),
+                }
             };
-            let header = Header::from_bytes("Content-Type", kind).expect("content types are ASCII");
+            let header = |k: &str, v: &str| Header::from_bytes(k, v).expect("our headers are ASCII");
+            let mut response = Response::from_data(body)
+                .with_status_code(status)
+                .with_header(header("Content-Type", kind))
+                .with_header(header("X-Content-Type-Options", "nosniff"));
+            if status == 405 {
+                response.add_header(header("Allow", "GET, HEAD"));
+            }
             // A client that went away is its own business: keep serving the others.
-            let _ = request.respond(Response::from_data(body).with_status_code(status).with_header(header));
+            let _ = request.respond(response);
         }
+    }
+
+    /// Whether a request names this server as it listens, 127.0.0.1 or localhost with its
+    /// port: a page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) does
+    /// not get the trace.
+    fn is_our_host(&self, host: Option<&str>) -> bool {
+        let port = self.port();
+        host.is_some_and(|h| h == format!("127.0.0.1:{port}") || h == format!("localhost:{port}"))
     }
 
     /// The status, content type and body for the path of `url`.
     fn answer(&self, url: &str) -> (u16, &'static str, Vec<u8>) {
         let path = url.split(['?', '#']).next().unwrap_or("/");
+        // The trace is text whatever its file is called: it holds what a replica wrote.
         let file = if path == format!("/{TRACE_PATH}") {
-            Some(self.trace.clone())
+            Some((self.trace.clone(), TEXT))
         } else {
-            app_file(&self.app, path)
+            app_file(&self.app, path).map(|f| {
+                let kind = content_type(&f);
+                (f, kind)
+            })
         };
-        match file.map(|f| (fs::read(&f), content_type(&f))) {
+        match file.map(|(f, kind)| (fs::read(f), kind)) {
             Some((Ok(body), kind)) => (200, kind, body),
-            _ => (404, "text/plain; charset=utf-8", b"not found\n".to_vec()),
+            _ => (404, TEXT, b"not found\n".to_vec()),
         }
     }
 }
@@ -101,7 +126,7 @@ fn content_type(file: &Path) -> &'static str {
         Some("png") => "image/png",
         Some("svg") => "image/svg+xml",
         Some("ico") => "image/x-icon",
-        _ => "text/plain; charset=utf-8",
+        _ => TEXT,
     }
 }
 

@@ -24,13 +24,24 @@ fn kvsim(args: &[&std::ffi::OsStr]) -> Command {
 
 /// The status line and body of GET `path` at `port`.
 fn get(port: u16, path: &str) -> (String, String) {
+    let (status, _, body) = request(port, "GET", path, &format!("localhost:{port}"));
+    (status, body)
+}
+
+/// The status line, the content type and the body of a request.
+fn request(port: u16, method: &str, path: &str, host: &str) -> (String, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the viewer listens");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
     let status = text.lines().next().unwrap_or_default().to_string();
+    let kind = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Type: ").or_else(|| l.strip_prefix("content-type: ")))
+        .unwrap_or_default()
+        .to_string();
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
-    (status, body)
+    (status, kind, body)
 }
 
 #[test]
@@ -40,8 +51,10 @@ fn serves_the_app_and_the_trace_and_nothing_else() {
     std::fs::create_dir_all(app.join("assets")).unwrap();
     std::fs::write(app.join("index.html"), "<title>app</title>").unwrap();
     std::fs::write(app.join("assets/a.css"), "b{}").unwrap();
+    std::fs::write(app.join("web_bg.wasm"), "\0asm").unwrap();
     std::fs::write(dir.path().join("secret.txt"), "no").unwrap();
-    let trace = dir.path().join("run.0.jsonl");
+    // Named as a page would be: it must still be served as text, never run as one.
+    let trace = dir.path().join("run.0.html");
     std::fs::write(&trace, format!("{TRACE}\n")).unwrap();
 
     let child = kvsim(&["--view".as_ref(), trace.as_os_str(), "--port".as_ref(), "0".as_ref(), "--app".as_ref(), app.as_os_str()])
@@ -60,12 +73,17 @@ fn serves_the_app_and_the_trace_and_nothing_else() {
 
     assert_eq!(get(port, "/"), ("HTTP/1.1 200 OK".into(), "<title>app</title>".into()));
     assert_eq!(get(port, "/assets/a.css?v=1").1, "b{}");
-    let (status, body) = get(port, &format!("/{trace_path}"));
-    assert_eq!((status.as_str(), body.trim()), ("HTTP/1.1 200 OK", TRACE));
+    let (status, kind, body) = request(port, "GET", &format!("/{trace_path}"), &format!("127.0.0.1:{port}"));
+    assert_eq!((status.as_str(), kind.as_str(), body.trim()), ("HTTP/1.1 200 OK", "text/plain; charset=utf-8", TRACE));
+    assert_eq!(request(port, "GET", "/web_bg.wasm", &format!("localhost:{port}")).1, "application/wasm");
+    assert_eq!(request(port, "GET", "/", &format!("localhost:{port}")).1, "text/html; charset=utf-8");
+    assert!(request(port, "POST", "/", &format!("localhost:{port}")).0.contains("405"));
+    // Another name for 127.0.0.1 (a rebinding page's) gets nothing.
+    assert!(request(port, "GET", &format!("/{trace_path}"), &format!("evil.example:{port}")).0.contains("403"));
     // A trace written anew is served anew.
     std::fs::write(&trace, "{}\n").unwrap();
     assert_eq!(get(port, &format!("/{trace_path}")).1, "{}\n");
-    for outside in ["/../secret.txt", "/%2e%2e/secret.txt", "/missing.js"] {
+    for outside in ["/../secret.txt", "/assets/../../secret.txt", "/.hidden", "/missing.js"] {
         assert!(get(port, outside).0.contains("404"), "{outside} must not be served");
     }
 }

@@ -83,7 +83,8 @@ test('a trace opens from the address, on its first finding, with the request it 
   // partition and its end, the diagram's window shaded; a click elsewhere travels.
   const strip = '[data-testid="trace-timeline"]';
   assert.deepEqual(await p.page.$$eval(`${strip} [data-testid="timeline-finding"]`, (gs) => gs.map((g) => g.dataset.kind)), expected.map((f) => f.kind));
-  assert.equal(await p.page.locator(`${strip} .tl-mark.action`).count(), 2, 'the partition and its end');
+  assert.equal(await p.page.locator(`${strip} .tl-mark.action`).count(), 1, 'the partition');
+  assert.equal(await p.page.locator(`${strip} .tl-mark.restart`).count(), 1, 'and its end');
   await p.page.click(`${strip} [data-testid="timeline-finding"][data-kind="duplicate"] rect`, { force: true });
   assert.equal(await p.page.getAttribute('[data-testid="trace"]', 'data-following'), finding('duplicate').MID);
   assert.ok(Math.abs(Number(await p.page.getAttribute('[data-testid="trace"]', 'data-cursor')) - finding('duplicate').t) < 1e-6);
@@ -258,10 +259,11 @@ test('kvsim --view serves a trace of seven replicas, and the page shows all seve
     // The primary claims to lead, and its datagrams reach every other lane.
     await p.page.$eval('[data-testid="trace-time"]', (el) => { el.value = '0.55'; el.dispatchEvent(new Event('input', { bubbles: true })); });
     assert.equal(await p.page.getAttribute(`[data-testid="ring-${replicas[0]}"]`, 'data-role'), 'leader');
-    // Its broadcasts reach every other lane: the strokes' ends fall on six lanes.
-    const ends = await p.page.$$eval('[data-testid="trace"] .stroke.peer path', (paths) => [...new Set(paths.flatMap((q) =>
-      [...q.getAttribute('d').matchAll(/M[\d.]+ ([\d.]+)L[\d.]+ ([\d.]+)/g)].filter((m) => m[1] !== m[2]).map((m) => m[2])))]);
-    assert.equal(ends.length, 6, `stroke ends on lanes ${ends}`);
+    // Its broadcasts reach every other lane: the strokes that start on its lane end on six.
+    const first = (await p.page.locator('[data-testid="trace"] .lane').first().getAttribute('y1'));
+    const ends = await p.page.$$eval('[data-testid="trace"] .stroke.peer path', (paths, y0) => [...new Set(paths.flatMap((q) =>
+      [...q.getAttribute('d').matchAll(/M[\d.]+ ([\d.]+)L[\d.]+ ([\d.]+)/g)].filter((m) => Number(m[1]) === Number(y0)).map((m) => m[2])))], first);
+    assert.equal(ends.length, 6, `strokes from ${replicas[0]} end on lanes ${ends}`);
     assert.ok(['true', 'false'].includes(await p.page.getAttribute('[data-testid="trace-verdict"]', 'data-passed')), 'a verdict');
     await assertHealthy(p);
   } finally {

@@ -4,7 +4,7 @@
 //! datagram; each stroke leans a fixed step to the right only to show its direction.
 
 use super::trace_run::{Target, TraceRun};
-use kvtrace::{Fate, FaultKind, FindingKind};
+use kvtrace::{Fate, FaultKind, Finding, FindingKind};
 
 /// The diagram's width in its own units (its x axis is stretched to the page's width).
 pub const WIDTH: f64 = 1000.0;
@@ -98,6 +98,24 @@ pub enum MarkKind {
 /// Marks drawn at most (a replica that answers nothing leaves thousands of findings).
 pub const MAX_MARKS: usize = 300;
 
+impl MarkKind {
+    /// The mark of a fault of the config.
+    pub fn of_fault(kind: FaultKind) -> MarkKind {
+        match kind {
+            FaultKind::PartEnd => MarkKind::Heal,
+            FaultKind::PartEasy | FaultKind::PartHard => MarkKind::Partition,
+            FaultKind::KillLeader | FaultKind::KillNonLeader => MarkKind::Kill,
+        }
+    }
+}
+
+/// The findings to mark, at most `MAX_MARKS`, every few taken evenly when there are more:
+/// `(index into the run's findings, finding)`.
+pub fn marked_findings<'a>(findings: impl ExactSizeIterator<Item = (usize, &'a Finding)> + 'a) -> impl Iterator<Item = (usize, &'a Finding)> + 'a {
+    let every = findings.len().div_ceil(MAX_MARKS).max(1);
+    findings.step_by(every)
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagram {
     pub window: Window,
@@ -187,17 +205,12 @@ impl Diagram {
             .map(|f| Mark {
                 x: window.x(f.t),
                 label: f.kind.name().into(),
-                kind: match f.kind {
-                    FaultKind::PartEnd => MarkKind::Heal,
-                    FaultKind::PartEasy | FaultKind::PartHard => MarkKind::Partition,
-                    FaultKind::KillLeader | FaultKind::KillNonLeader => MarkKind::Kill,
-                },
+                kind: MarkKind::of_fault(f.kind),
                 finding: None,
             })
             .collect();
         let findings: Vec<_> = run.findings.iter().enumerate().filter(|(_, f)| window.contains(f.t)).collect();
-        let every = findings.len().div_ceil(MAX_MARKS).max(1);
-        marks.extend(findings.iter().step_by(every).map(|&(i, f)| Mark {
+        marks.extend(marked_findings(findings.into_iter()).map(|(i, f)| Mark {
             x: window.x(f.t),
             label: f.mid.clone().or_else(|| f.key.clone()).unwrap_or_default(),
             kind: MarkKind::Finding(f.kind),

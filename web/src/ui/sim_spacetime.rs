@@ -58,7 +58,7 @@ pub fn sim_spacetime(sim: &Sim, span: Time, selected: Option<MessageId>, on: &Ca
                     </select>
                 </label>
                 <span class="muted" data-testid="sim-spacetime-window" data-to={now.to_string()}>
-                    { format!("{:.3} s to {:.3} s, the present at the right edge. A click on a message travels back to when it was sent and inspects it.", window.from, window.to) }
+                    { format!("{:.3} s to {:.3} s; the line is the present. A click on a message travels back to when it was sent and inspects it.", window.from, window.to) }
                     if from < oldest && sim.events_discarded() > 0 { { format!(" Events before {:.3} s are no longer kept.", oldest as f64 / S) } }
                     if diagram.left_out > 0 { { format!(" {} strokes left out, evenly: choose a shorter window to see them all.", diagram.left_out) } }
                 </span>

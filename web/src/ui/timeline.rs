@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The timeline's height in pixels; positions along it are percentages of its width.
-const H: f64 = 62.0;
+pub(super) const H: f64 = 62.0;
 const WRITE_BINS: usize = 200;
 
 pub(super) fn fraction_of(e: &MouseEvent) -> Option<f64> {

@@ -4,18 +4,12 @@
 //! A click or a drag travels; a click on a finding's mark jumps to it.
 
 use super::spacetime::finding_word;
-use super::timeline::{at_percent, fraction_of, titled_glyph};
-use crate::model::spacetime::Window;
+use super::timeline::{at_percent, fraction_of, titled_glyph, H};
+use crate::model::spacetime::{self, marked_findings, Window};
 use crate::model::timeline::MarkKind;
 use crate::model::trace_run::TraceRun;
-use kvtrace::FaultKind;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-/// The strip's height in pixels, as the simulation's.
-const H: f64 = 62.0;
-/// Finding marks drawn at most (the list and the trace have them all).
-const MAX_MARKS: usize = 300;
 
 /// The finding whose mark `e` is on, if it is on one.
 fn finding_at(e: &MouseEvent) -> Option<usize> {
@@ -64,14 +58,17 @@ pub fn trace_timeline(run: &TraceRun, cursor: f64, window: Window, on_seek: Call
                 <rect class="tl-window" x={pc(x(window.from))} width={pc((x(window.to) - x(window.from)).max(0.2))} y="16" height={(H - 16.0).to_string()} />
                 { for run.faults.iter().map(|f| {
                     let names: Vec<&str> = f.replicas.iter().filter_map(|&r| run.replicas.get(r).map(String::as_str)).collect();
-                    let (kind, title) = match f.kind {
-                        FaultKind::KillLeader | FaultKind::KillNonLeader => (MarkKind::Crash { node: 0 }, format!("{} killed at {:.3} s", names.join(", "), f.t)),
-                        FaultKind::PartEnd => (MarkKind::Action(String::new()), format!("the partition healed at {:.3} s", f.t)),
+                    // The simulation's glyphs: a cross for a kill, a diamond for a partition,
+                    // a ring for its end.
+                    let (kind, title) = match spacetime::MarkKind::of_fault(f.kind) {
+                        spacetime::MarkKind::Kill if names.is_empty() => (MarkKind::Crash { node: 0 }, format!("{} at {:.3} s: no one to kill", f.kind, f.t)),
+                        spacetime::MarkKind::Kill => (MarkKind::Crash { node: 0 }, format!("{} killed at {:.3} s ({})", names.join(", "), f.t, f.kind)),
+                        spacetime::MarkKind::Heal => (MarkKind::Restart { node: 0 }, format!("the partition healed at {:.3} s", f.t)),
                         _ => (MarkKind::Action(String::new()), format!("{} at {:.3} s: majority side {}", f.kind, f.t, names.join(", "))),
                     };
                     at_percent(x(f.t), titled_glyph(&kind, title))
                 }) }
-                { for run.findings.iter().enumerate().take(MAX_MARKS).map(|(i, f)| html! {
+                { for marked_findings(run.findings.iter().enumerate()).map(|(i, f)| html! {
                     <g class={classes!("tl-finding", finding_word(f.kind))} data-finding={i.to_string()} data-testid="timeline-finding" data-kind={finding_word(f.kind)}>
                         { at_percent(x(f.t), titled_glyph(&MarkKind::Violation(String::new()), format!("{} at {:.3} s: {}", finding_word(f.kind), f.t, f.detail))) }
                     </g>

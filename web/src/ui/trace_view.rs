@@ -78,7 +78,8 @@ pub struct TraceView {
     playing: Option<(gloo_render::AnimationFrame, Option<f64>)>,
     /// The last diagram laid out, with its window and needle: with the whole run on screen
     /// the window stays put while the cursor moves, and laying out tens of thousands of
-    /// datagrams again would take most of a frame.
+    /// datagrams again would take most of a frame. The run is not part of the key: the
+    /// page makes a new viewer for each trace it opens (keyed by it in app.rs).
     diagram: RefCell<Option<(Window, String, Rc<Diagram>)>>,
 }
 
