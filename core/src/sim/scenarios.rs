@@ -70,13 +70,14 @@ pub fn by_id(id: &str) -> Option<Scenario> {
         "disruptive-rejoin" => disruptive_rejoin(false),
         "disruptive-rejoin-prevote" => disruptive_rejoin(true),
         "lagging-follower" => lagging_follower(),
+        "snapshot-catch-up" => snapshot_catch_up(),
         "unsafe-read" => unsafe_read(),
         _ => return None,
     })
 }
 
 /// Every scenario's id and title, in menu order: a menu needs no run built.
-pub const MENU: [(&str, &str); 9] = [
+pub const MENU: [(&str, &str); 10] = [
     ("leader-crash", "Leader crash and re-election"),
     ("split-vote", "Split vote"),
     ("stale-leader", "Partitioned old leader"),
@@ -85,6 +86,7 @@ pub const MENU: [(&str, &str); 9] = [
     ("disruptive-rejoin", "Disruptive rejoin (pre-vote off)"),
     ("disruptive-rejoin-prevote", "Rejoin with pre-vote on"),
     ("lagging-follower", "Lagging follower catches up"),
+    ("snapshot-catch-up", "A follower too far behind gets a snapshot"),
     ("unsafe-read", "Unsafe local reads"),
 ];
 
@@ -688,6 +690,75 @@ fn lagging_follower() -> Scenario {
                 "Caught up",
                 "The leader's AppendEntries from the follower's last acknowledged entry arrived with \
                  everything it missed: its log matches the leader's again.",
+            ),
+        ]
+    })
+}
+
+/// §7: the lagging follower again, but the leader compacts its log every few entries, so
+/// what the follower needs is gone by the time it comes back.
+fn snapshot_catch_up() -> Scenario {
+    let mut config = SimConfig::teaching(9);
+    config.raft.snapshot_after_entries = 5;
+    let (crash, restart) = (1_500 * MS, 6_500 * MS);
+    let leader = leader_at(&config, crash);
+    let lagger = other_than(&config, leader);
+    Scenario {
+        id: "snapshot-catch-up",
+        title: title("snapshot-catch-up"),
+        narration: "Every node snapshots its state machine every five applied entries and drops those \
+            entries from its log (§7). A follower is down for five seconds while clients keep writing. \
+            When it comes back, the entries it needs next are no longer in the leader's log: the leader \
+            sends its snapshot instead (InstallSnapshot), then the entries after it.",
+        watch: &[
+            "the snapshot line at the top of each log: the entries it covers are gone from the log",
+            "the InstallSnapshot message (snap) to the restarted follower, then ordinary AppendEntries",
+        ],
+        run: run(
+            config,
+            vec![(crash, Intervention::Crash { node: lagger }), (restart, Intervention::Restart { node: lagger })],
+        ),
+        until: 8 * S,
+        beats: Vec::new(),
+    }
+    .told(|r, start| {
+        let crashed = r.intervened(crash, &Intervention::Crash { node: lagger });
+        let compacted = r.when(crashed, |sim| {
+            let Some(super::NodeSlot::Down { state, .. }) = sim.slot(lagger) else { return false };
+            sim.leader().and_then(|l| sim.node(l)).is_some_and(|n| n.log().start().0 > state.log.last_index())
+        });
+        let restarted = r.intervened(restart, &Intervention::Restart { node: lagger });
+        let installed = r.event(restarted, |e| matches!(event_of(e, lagger), Some(Event::SnapshotInstalled { .. })));
+        let caught = r.when(installed, |sim| caught_up(sim, lagger));
+        vec![
+            beat(
+                start,
+                "Clients writing",
+                "Clients keep writing through the leader, and every node compacts its log every five \
+                 applied entries. In a moment a follower crashes.",
+            ),
+            beat(
+                compacted,
+                "Its entries are gone",
+                "The follower is down, and the leader has compacted past the last entry the follower \
+                 holds on disk: it can no longer send it the entries it needs next.",
+            ),
+            beat(
+                restarted,
+                "Back, too far behind",
+                "The follower restarts far behind. The leader's next message to it is its snapshot.",
+            ),
+            beat(
+                installed,
+                "Snapshot installed",
+                "The follower replaced its state machine and log with the leader's snapshot (§7); it \
+                 keeps no entry the snapshot covers.",
+            ),
+            beat(
+                caught,
+                "Caught up",
+                "AppendEntries from the snapshot's end brought the rest: its log ends where the \
+                 leader's does.",
             ),
         ]
     })

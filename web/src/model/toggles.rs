@@ -37,6 +37,22 @@ pub fn fanout_from(name: &str) -> Option<Fanout> {
     Fanout::all().into_iter().find(|&f| fanout_name(f) == name)
 }
 
+/// The compaction thresholds offered (§7): applied entries between snapshots, 0 for never.
+pub const COMPACTIONS: [u64; 4] = [0, 5, 10, 20];
+
+pub fn compaction_name(every: u64) -> String {
+    if every == 0 {
+        "never".into()
+    } else {
+        format!("every {every} entries")
+    }
+}
+
+/// `config` snapshotting every `every` applied entries (0: never).
+pub fn with_compaction(config: &Config, every: u64) -> Config {
+    Config { snapshot_after_entries: every, ..config.clone() }
+}
+
 /// `config` replicating new entries with `fanout`.
 pub fn with_fanout(config: &Config, fanout: Fanout) -> Config {
     Config { fanout, ..config.clone() }
@@ -119,5 +135,15 @@ mod tests {
             assert_eq!((c.fanout, c.validate()), (f, Ok(())));
         }
         assert_eq!(fanout_from("everyone"), None);
+    }
+
+    #[test]
+    fn compaction_thresholds_stay_valid() {
+        for every in COMPACTIONS {
+            let c = with_compaction(&Config::teaching(), every);
+            assert_eq!((c.snapshot_after_entries, c.validate()), (every, Ok(())));
+        }
+        assert_eq!(compaction_name(0), "never");
+        assert_eq!(compaction_name(5), "every 5 entries");
     }
 }

@@ -42,7 +42,7 @@ fn column(c: &LogColumn) -> Html {
                 <thead><tr><th scope="col">{ "#" }</th><th scope="col">{ "term" }</th><th scope="col">{ "command" }</th></tr></thead>
                 <tbody>
                     if let Some((index, term)) = c.snapshot {
-                        <tr class="snapshot-row" data-testid="snapshot-marker" data-index={index.to_string()}>
+                        <tr class="snapshot-row" data-testid="snapshot-marker" data-covers={index.to_string()}>
                             <td colspan="3">{ format!("▣ snapshot: entries 1–{index} (last term {term}) compacted, §7") }</td>
                         </tr>
                     }

@@ -3,8 +3,8 @@
 
 use super::action::Action;
 use crate::model::toggles::{
-    fanout_from, fanout_name, flip, is_on, read_mode_from, read_mode_name, with_fanout, with_read_mode, Toggle,
-    READ_MODES,
+    compaction_name, fanout_from, fanout_name, flip, is_on, read_mode_from, read_mode_name, with_compaction, with_fanout,
+    with_read_mode, Toggle, COMPACTIONS, READ_MODES,
 };
 use raft_core::{Config, Fanout};
 use wasm_bindgen::JsCast;
@@ -27,6 +27,7 @@ pub fn Settings(props: &SettingsProps) -> Html {
     let raft = &props.raft;
     let on_read = on_select(&props.on, raft, |raft, name| read_mode_from(name).map(|m| with_read_mode(raft, m)));
     let on_fanout = on_select(&props.on, raft, |raft, name| fanout_from(name).map(|f| with_fanout(raft, f)));
+    let on_compaction = on_select(&props.on, raft, |raft, every| every.parse().ok().map(|n| with_compaction(raft, n)));
     html! {
         <section class="panel settings" aria-labelledby="settings-h" data-testid="settings">
             <h2 id="settings-h">{ "Protocol switches" }</h2>
@@ -63,6 +64,16 @@ pub fn Settings(props: &SettingsProps) -> Html {
                         </select>
                     </label>
                     <span class="hint">{ "a quorum saves messages: new entries go at once to just enough followers for a commit, the rest get them with their next heartbeat" }</span>
+                </li>
+                <li>
+                    <label class="switch">{ "Snapshot the log" }
+                        <select data-testid="compaction" onchange={on_compaction}>
+                            { for COMPACTIONS.iter().map(|&n| html! {
+                                <option value={n.to_string()} selected={raft.snapshot_after_entries == n}>{ compaction_name(n) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <span class="hint">{ "§7: a node replaces applied entries with a snapshot of its state machine; a follower too far behind gets the leader's snapshot (InstallSnapshot)" }</span>
                 </li>
             </ul>
             <p class="hint">{ "A change replays this run's seed and actions with the new setting, up to the same moment." }</p>

@@ -93,8 +93,11 @@ pub(super) fn your_answer(kind: &SimEventKind) -> Option<&Outcome> {
     }
 }
 
-/// Whether `node` runs in the leader's term with the leader's log: it missed nothing.
+/// Whether `node` runs in the leader's term with the leader's log: it missed nothing. Logs
+/// that end in the same entry (index and term) are the same (§5.3, Log Matching), however
+/// far each was compacted.
 pub(super) fn caught_up(sim: &Sim, node: NodeId) -> bool {
     let (Some(leader), Some(n)) = (sim.leader().and_then(|l| sim.node(l)), sim.node(node)) else { return false };
-    n.term() == leader.term() && n.log() == leader.log()
+    let end = |n: &crate::node::Node| (n.log().last_index(), n.log().last_term());
+    n.term() == leader.term() && end(n) == end(leader)
 }

@@ -681,3 +681,36 @@ fn unsafe_read_beats() {
     assert!(report.bad_keys().any(|k| k.key == "x"));
     story.end();
 }
+
+#[test]
+fn snapshot_catch_up_beats() {
+    let mut story = Story::new("snapshot-catch-up");
+    let Intervention::Crash { node: lagger } = story.s.run.interventions[0].what else { panic!() };
+    let on_disk = |sim: &Sim| match sim.slot(lagger).unwrap() {
+        NodeSlot::Down { state, .. } => state.log.last_index(),
+        NodeSlot::Up(_) => panic!("node {lagger} is up"),
+    };
+    let leader_start = |sim: &Sim| sim.node(sim.leader().unwrap()).unwrap().log().start().0;
+    story.at("Clients writing");
+    let sim = story.before("Its entries are gone");
+    assert!(leader_start(sim) <= on_disk(sim), "the leader still holds what the follower needs");
+    let sim = story.at("Its entries are gone");
+    assert!(leader_start(sim) > on_disk(sim), "the leader compacted past the follower's last entry");
+    let sim = story.at("Back, too far behind");
+    assert!(sim.node(lagger).is_some());
+    let sim = story.before("Snapshot installed");
+    assert!(sim.node(lagger).unwrap().snapshot().is_none_or(|s| s.last_index < leader_start(sim)));
+    let sim = story.at("Snapshot installed");
+    let (leader, _) = leader_term(sim);
+    let got = sim.node(lagger).unwrap().snapshot().expect("a snapshot").last_index;
+    assert!(got <= sim.node(leader).unwrap().commit_index());
+    assert_eq!(sim.node(lagger).unwrap().log().start().0, got);
+    let sent = sim.stats().sent_by_kind.get(&crate::message::MessageKind::InstallSnapshot).copied().unwrap_or(0);
+    assert!(sent >= 1, "the leader sent its snapshot");
+    let sim = story.at("Caught up");
+    let (leader, _) = leader_term(sim);
+    let (l, f) = (sim.node(leader).unwrap(), sim.node(lagger).unwrap());
+    assert_eq!((f.log().last_index(), f.log().last_term()), (l.log().last_index(), l.log().last_term()));
+    assert_eq!(f.kv(), l.kv(), "the same state machine once both applied the same entries");
+    story.end();
+}
