@@ -99,6 +99,11 @@ fn run(config: SimConfig, list: Vec<(Time, Intervention)>) -> Run {
     Run { config, interventions: list.into_iter().map(|(at, what)| Stamped { at, what }).collect() }
 }
 
+/// `node` crashes at `crash` and comes back at `restart`.
+fn down_between(node: NodeId, crash: Time, restart: Time) -> Vec<(Time, Intervention)> {
+    vec![(crash, Intervention::Crash { node }), (restart, Intervention::Restart { node })]
+}
+
 /// Who leads at `t` in a run of `config` without interventions.
 fn leader_at(config: &SimConfig, t: Time) -> NodeId {
     let mut sim = Sim::new(config.clone()).expect("scenario configs are valid");
@@ -153,10 +158,7 @@ fn leader_crash() -> Scenario {
             "the first node to time out: pre-vote, then RequestVote in a higher term",
             "the restarted node learns the new term and receives the entries it missed",
         ],
-        run: run(
-            config,
-            vec![(crash, Intervention::Crash { node: leader }), (restart, Intervention::Restart { node: leader })],
-        ),
+        run: run(config, down_between(leader, crash, restart)),
         until: 5 * S,
         beats: Vec::new(),
     }
@@ -656,10 +658,7 @@ fn lagging_follower() -> Scenario {
             "next and match for the down node under the leader's log: they stay at its last acknowledged entry",
             "the large AppendEntries (+n) to the down node, lost until one arrives after the restart",
         ],
-        run: run(
-            config,
-            vec![(crash, Intervention::Crash { node: lagger }), (restart, Intervention::Restart { node: lagger })],
-        ),
+        run: run(config, down_between(lagger, crash, restart)),
         until: 8 * S,
         beats: Vec::new(),
     }
@@ -714,10 +713,7 @@ fn snapshot_catch_up() -> Scenario {
             "the snapshot line at the top of each log: the entries it covers are gone from the log",
             "the InstallSnapshot message (snap) to the restarted follower, then ordinary AppendEntries",
         ],
-        run: run(
-            config,
-            vec![(crash, Intervention::Crash { node: lagger }), (restart, Intervention::Restart { node: lagger })],
-        ),
+        run: run(config, down_between(lagger, crash, restart)),
         until: 8 * S,
         beats: Vec::new(),
     }
