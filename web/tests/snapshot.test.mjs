@@ -57,6 +57,11 @@ test('a follower too far behind gets the leader\'s snapshot, drawn as its own me
   assert.ok(after[crashed] >= m[leader], 'it holds the leader\'s snapshot');
   assert.ok(firstRow.every((i) => i > after[crashed]), `its log holds only entries after the snapshot: ${firstRow}`);
   assert.match(await done.page.textContent('[data-testid="feed"]'), /installs the leader's snapshot/);
+  // The grid beside the ring marks what the snapshot holds, not a gap: every index of the
+  // window up to the snapshot's end is a snapshot cell in the follower's row.
+  const strip = await done.page.$$eval(`[data-testid="strip-${crashed}"] td[data-index]`, (tds) => tds.map((t) => [Number(t.dataset.index), t.dataset.compacted === 'true']));
+  assert.ok(strip.some(([, c]) => c), 'snapshot cells in the window');
+  for (const [i, compacted] of strip) assert.equal(compacted, i <= after[crashed], `index ${i}`);
   await assertHealthy(done);
 });
 

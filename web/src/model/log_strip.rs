@@ -14,6 +14,9 @@ pub struct StripRow {
     pub commit_index: Index,
     /// One cell per index of the window, oldest first; `None` where this log has no entry.
     pub cells: Vec<Option<LogRow>>,
+    /// The last index its snapshot covers (§7; 0: none): the log holds no entry up to there,
+    /// yet has them all, in the snapshot.
+    pub snapshot: Index,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +43,7 @@ impl LogStrip {
                 term: c.term,
                 commit_index: c.commit_index,
                 cells: (first..=last).map(|i| c.rows.iter().find(|r| r.index == i).cloned()).collect(),
+                snapshot: c.snapshot.map_or(0, |(index, _)| index),
             })
             .collect();
         LogStrip { first, last, rows }

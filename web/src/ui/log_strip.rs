@@ -26,6 +26,9 @@ pub fn LogStripView(props: &LogStripProps) -> Html {
                 <p class="strip-key">
                     <span class="cell committed">{ "2" }</span>{ " committed " }
                     <span class="cell">{ "2" }</span>{ " not yet · the number is the entry's term" }
+                    if s.rows.iter().any(|r| r.snapshot > 0) {
+                        { " · " }<span class="cell compacted">{ "▣" }</span>{ " in a snapshot" }
+                    }
                 </p>
             </header>
             // Two arrangements of the same cells; the style sheet shows the one that fits: a row
@@ -54,7 +57,7 @@ fn by_node(s: &LogStrip) -> Html {
                     <tr class={format!("role-{}", r.role.name())} data-testid={format!("strip-{}", r.node)}
                         data-commit-index={r.commit_index.to_string()}>
                         <th scope="row" class="strip-node" title={node_title(r)}>{ node_label(r) }</th>
-                        { for r.cells.iter().zip(s.indexes()).map(|(c, i)| cell(c.as_ref(), i, newest)) }
+                        { for r.cells.iter().zip(s.indexes()).map(|(c, i)| cell(c.as_ref(), i, newest, i <= r.snapshot)) }
                     </tr>
                 }) }
             </tbody>
@@ -81,7 +84,7 @@ fn by_index(s: &LogStrip) -> Html {
                     { for s.indexes().enumerate().map(|(k, i)| html! {
                         <tr data-fold={fold(newest - i)}>
                             <th scope="row" class="strip-index">{ i }</th>
-                            { for s.rows.iter().map(|r| cell(r.cells[k].as_ref(), i, newest)) }
+                            { for s.rows.iter().map(|r| cell(r.cells[k].as_ref(), i, newest, i <= r.snapshot)) }
                         </tr>
                     }) }
                 </tbody>
@@ -104,13 +107,20 @@ fn node_label(r: &StripRow) -> Html {
     }
 }
 
-fn cell(entry: Option<&LogRow>, i: Index, newest: Index) -> Html {
+/// The cell of index `i`: its entry, or a mark where a snapshot replaced it (`compacted`),
+/// or nothing.
+fn cell(entry: Option<&LogRow>, i: Index, newest: Index, compacted: bool) -> Html {
     let fold = fold(newest - i);
     match entry {
         Some(e) => html! {
             <td data-fold={fold} data-index={i.to_string()} data-committed={e.committed.to_string()}
                 title={format!("index {i}, term {}: {}{}", e.term, e.command, if e.committed { " (committed)" } else { " (not committed)" })}>
                 <span class={classes!("cell", format!("term-{}", e.term % TINTS), e.committed.then_some("committed"))}>{ e.term }</span>
+            </td>
+        },
+        None if compacted => html! {
+            <td data-fold={fold} data-index={i.to_string()} data-compacted="true" title={format!("index {i}: in this node's snapshot (§7)")}>
+                <span class="cell compacted">{ "▣" }</span>
             </td>
         },
         None => html! { <td data-fold={fold} /> },
