@@ -194,7 +194,7 @@ impl Diagram {
             .collect();
         let dead = run
             .deaths()
-            .into_iter()
+            .iter()
             .enumerate()
             .filter_map(|(lane, d)| d.filter(|&d| d <= window.to).map(|d| (lane, window.x(d).max(0.0))))
             .collect();

@@ -91,6 +91,8 @@ pub struct TraceRun {
     sent: Vec<Vec<usize>>,
     /// Per replica, the spans in which it claimed to lead (see `self_claims`).
     self_claims: Vec<Vec<(f64, f64)>>,
+    /// Per replica, when it was killed (see `deaths`).
+    deaths: Vec<Option<f64>>,
 }
 
 impl TraceRun {
@@ -136,6 +138,7 @@ impl TraceRun {
             counts: BTreeMap::new(),
             sent: vec![Vec::new(); replicas.len()],
             self_claims: Vec::new(),
+            deaths: Vec::new(),
         };
         for (number, line) in parsed.lines {
             let t = line.t();
@@ -205,6 +208,7 @@ impl TraceRun {
             counts: BTreeMap::new(),
             sent: vec![Vec::new(); n],
             self_claims: Vec::new(),
+            deaths: Vec::new(),
         }
         .finish()
     }
@@ -228,6 +232,7 @@ impl TraceRun {
                 run.counts.entry(m.kind.clone()).or_insert_with(|| vec![0; n])[m.from] += m.counted;
             }
         }
+        run.deaths = run.kills();
         run.self_claims = run.spans_claiming_to_lead();
         self
     }
@@ -278,7 +283,11 @@ impl TraceRun {
     }
 
     /// When each replica was killed, if it was.
-    pub fn deaths(&self) -> Vec<Option<f64>> {
+    pub fn deaths(&self) -> &[Option<f64>] {
+        &self.deaths
+    }
+
+    fn kills(&self) -> Vec<Option<f64>> {
         let mut died = vec![None; self.replicas.len()];
         for f in self.faults.iter().filter(|f| f.kind.is_kill()) {
             for &r in &f.replicas {
@@ -290,7 +299,7 @@ impl TraceRun {
 
     /// The replicas killed by `t`.
     pub fn dead_at(&self, t: f64) -> Vec<bool> {
-        self.deaths().into_iter().map(|d| d.is_some_and(|d| d <= t)).collect()
+        self.deaths.iter().map(|d| d.is_some_and(|d| d <= t)).collect()
     }
 
     /// The majority side of the partition in force at `t`, if one is.
@@ -314,7 +323,7 @@ impl TraceRun {
     }
 
     fn spans_claiming_to_lead(&self) -> Vec<Vec<(f64, f64)>> {
-        let deaths = self.deaths();
+        let deaths = &self.deaths;
         self.claims
             .iter()
             .enumerate()
