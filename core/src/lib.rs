@@ -126,4 +126,4 @@ pub use node::{Effect, Node, PersistentState, RoleKind};
 pub use policy::{Fanout, Selection};
 pub use rng::Rng;
 pub use snapshot::Snapshot;
-pub use types::{Index, NodeId, Term, Time, MAX_TERM, MAX_TERM_JUMP};
+pub use types::{Index, NodeId, Term, Time, MAX_INDEX, MAX_TERM, MAX_TERM_JUMP};

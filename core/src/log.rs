@@ -165,7 +165,7 @@ impl RaftLog {
     }
 
     /// Entries from `from` on, at least one if there is any, at most `max_bytes` (estimated).
-    /// None if `from` is compacted: the follower needs the snapshot instead.
+    /// None (an empty list) if `from` is compacted: the follower needs the snapshot instead.
     pub fn slice_from(&self, from: Index, max_bytes: usize) -> Vec<Entry> {
         let mut bytes = 0;
         let mut out = Vec::new();

@@ -16,6 +16,10 @@ pub const MAX_TERM: Term = (1 << 53) - 1;
 pub const MAX_TERM_JUMP: Term = 1 << 20;
 /// A position in the replicated log, counted from 1; 0 means "before the first entry".
 pub type Index = u64;
+/// The highest log index a node accepts from a message: no log gets there honestly (a
+/// billion entries a second for a hundred days), every index below it stays exact in any
+/// JSON reader, and a log there still has room to count past its end.
+pub const MAX_INDEX: Index = (1 << 53) - 1;
 /// Time as the owner counts it, in microseconds. The core never reads a clock: the native
 /// replica passes wall-clock time, the simulator passes virtual time.
 pub type Time = u64;

@@ -180,3 +180,28 @@ fn arbitrary_forged_messages_never_panic_a_node() {
         assert_eq!(answers, [Outcome::Written], "seed {seed}");
     }
 }
+
+/// A snapshot ending past `MAX_INDEX` no honest leader sends (its log could not count on),
+/// and entries below a follower's snapshot must be the committed ones: a forged message of
+/// either kind changes nothing and panics nothing.
+#[test]
+fn forged_snapshots_and_entries_below_a_snapshot_are_refused() {
+    let mut node = node_with_log(1, 3, modern_config(), 3, None, &[1, 1]);
+    for last_index in [Index::MAX, MAX_INDEX + 1] {
+        let snapshot = Snapshot { last_index, last_term: 3, terms: vec![(1, 3)], kv: KvStore::default() };
+        let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot, sent_at: 0 } };
+        assert!(!node.is_possible(&msg));
+        node.receive(10_000_000, msg);
+        assert_eq!(node.log().start(), (0, 0));
+    }
+    // A follower whose snapshot ends at entry 5 of term 3 is sent entries of term 1 that
+    // would cover it: refused, and its log keeps its terms in order.
+    let mut log = RaftLog::default();
+    log.start_after(5, 3);
+    let snapshot = Snapshot { last_index: 5, last_term: 3, terms: vec![(1, 3)], kv: KvStore::default() };
+    let state = PersistentState { term: 3, voted_for: None, log, snapshot: Some(snapshot) };
+    let mut node = Node::restart(1, peers_of(1, 3), modern_config(), SEED, 0, state).unwrap();
+    let entries = (0..7).map(|_| Entry::new(1, Command::Noop)).collect();
+    node.receive(10_000_000, append_msg(2, 1, 3, (0, 0), entries, 0));
+    assert_eq!((node.log().start(), node.log().last_index()), ((5, 3), 5), "nothing appended");
+}

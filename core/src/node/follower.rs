@@ -62,6 +62,11 @@ impl Node {
             if entries.len() as Index <= covered {
                 return AppendResult::Success { match_index: prev_log_index + entries.len() as Index };
             }
+            // The leader's entry at our start is the committed one we snapshotted: one of
+            // another term is no honest leader's, and would put our log out of term order.
+            if entries[covered as usize - 1].term != start_term {
+                return AppendResult::Reject { rejected_index: prev_log_index, conflict_index: start + 1, conflict_term: None };
+            }
             entries.drain(..covered as usize);
             (prev_log_index, prev_log_term) = (start, start_term);
         }

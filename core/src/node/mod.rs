@@ -35,7 +35,7 @@ use crate::log::{Entry, RaftLog};
 use crate::message::{AppendResult, Body, Message};
 use crate::rng::Rng;
 use crate::snapshot::Snapshot;
-use crate::types::{Index, NodeId, Term, Time, MAX_TERM, MAX_TERM_JUMP};
+use crate::types::{Index, NodeId, Term, Time, MAX_INDEX, MAX_TERM, MAX_TERM_JUMP};
 use campaign::Campaign;
 use clients::Requests;
 use leader::Leadership;
@@ -150,7 +150,10 @@ impl Node {
         let PersistentState { term, voted_for, log, snapshot } = persistent;
         // §7: the log starts where the snapshot ends, and the state machine is the snapshot's.
         let covered = snapshot.as_ref().map_or((0, 0), |s| (s.last_index, s.last_term));
-        if log.start() != covered || !snapshot.as_ref().is_none_or(Snapshot::is_consistent) {
+        if !snapshot.as_ref().is_none_or(Snapshot::is_consistent) {
+            return Err(ConfigError(format!("node {id}'s snapshot names terms no log could have")));
+        }
+        if log.start() != covered {
             return Err(ConfigError(format!(
                 "node {id}'s log starts after entry {:?} but its snapshot ends at {covered:?}",
                 log.start()
@@ -194,7 +197,8 @@ impl Node {
     /// term to campaign in, and a log term above the message's own term (a leader's entries
     /// and a candidate's last entry are never newer than its term) would win every election
     /// with a log no leader can commit behind. A leader's entries never go back in term (the
-    /// log keeps its terms in order, which its searches rely on).
+    /// log keeps its terms in order, which its searches rely on), and no log reaches
+    /// `MAX_INDEX`.
     /// [`Node::receive`] drops a message for which this is false; a host may ask first, to
     /// log the drop.
     pub fn is_possible(&self, msg: &Message) -> bool {
@@ -207,10 +211,12 @@ impl Node {
             Body::AppendEntries { prev_log_index, prev_log_term, entries, .. } => {
                 let mut newest = *prev_log_term;
                 let in_order = entries.iter().all(|e| std::mem::replace(&mut newest, e.term) <= e.term);
-                in_order && newest <= term && prev_log_index.checked_add(entries.len() as Index).is_some()
+                in_order && newest <= term && prev_log_index.checked_add(entries.len() as Index).is_some_and(|end| end <= MAX_INDEX)
             }
             // A snapshot covers a log a leader of `term` holds: no newer term than that.
-            Body::InstallSnapshot { snapshot, .. } => snapshot.last_term <= term && snapshot.is_consistent(),
+            Body::InstallSnapshot { snapshot, .. } => {
+                snapshot.last_term <= term && snapshot.last_index <= MAX_INDEX && snapshot.is_consistent()
+            }
             _ => true,
         }
     }
@@ -286,6 +292,9 @@ impl Node {
     /// Lets time pass: fires whatever deadline is due. Call it whenever `now` has reached
     /// [`Node::next_deadline`]; calling it more often is harmless.
     pub fn tick(&mut self, now: Time) {
+        if self.compaction_due() {
+            self.compact();
+        }
         match self.role {
             Role::Leader(_) => self.leader_tick(now),
             _ if now >= self.election_deadline => self.on_election_timeout(now),
@@ -303,6 +312,9 @@ impl Node {
 
     /// The earliest time at which [`Node::tick`] has something to do.
     pub fn next_deadline(&self) -> Time {
+        if self.compaction_due() {
+            return 0; // at once, as a step of its own (see `snapshots.rs`)
+        }
         match &self.role {
             Role::Leader(l) => self.leader_deadline(l),
             Role::PreCandidate(c) | Role::Candidate(c) => {
@@ -495,7 +507,7 @@ impl Node {
                 false
             }
             _ => {
-                let leader = matches!(msg.body, Body::AppendEntries { .. }).then_some(msg.from);
+                let leader = matches!(msg.body, Body::AppendEntries { .. } | Body::InstallSnapshot { .. }).then_some(msg.from);
                 self.become_follower(now, msg.term, leader);
                 true
             }
@@ -548,7 +560,6 @@ impl Node {
             self.commit_index = to;
             self.apply_committed();
             self.settle_lost_puts(now, from + 1, to);
-            self.maybe_compact();
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Progress {
     pub probe_interval: u64,
     /// Retransmissions since it last answered; each one doubles the next timeout.
     pub misses: u32,
+    /// The last index of the snapshot on its way to it (§7), until an answer reaches it.
+    pub snapshot_sent: Option<Index>,
 }
 
 impl Progress {
@@ -49,6 +51,7 @@ impl Progress {
             acked_sent_at: None,
             probe_interval: heartbeat_interval,
             misses: 0,
+            snapshot_sent: None,
         }
     }
 
@@ -124,8 +127,27 @@ impl Progress {
         self.last_sent_at.map_or(0, |t| t.saturating_add(self.probe_interval))
     }
 
-    /// Records a successful append up to `index`; returns whether `match_index` moved.
+    /// Records a snapshot ending at `last_index` sent at `now`: a probe, answered when the
+    /// follower has installed it.
+    pub fn sent_snapshot(&mut self, now: Time, last_index: Index) {
+        self.probe_from(self.next_index);
+        self.sent(now, Some(last_index));
+        self.snapshot_sent = Some(last_index);
+    }
+
+    /// Records a successful append up to `index`; returns whether `match_index` moved. While
+    /// a snapshot is on its way, an answer short of it (to an AppendEntries sent before) moves
+    /// the match index but not the probe: the next message is still the snapshot's answer.
     pub fn acknowledge(&mut self, index: Index) -> bool {
+        match self.snapshot_sent {
+            Some(s) if index < s => {
+                let moved = index > self.match_index;
+                self.match_index = self.match_index.max(index);
+                return moved;
+            }
+            Some(_) => self.snapshot_sent = None,
+            None => {}
+        }
         if self.state == ProgressState::Probe {
             self.state = ProgressState::Replicate;
             self.probe_sent_at = None;

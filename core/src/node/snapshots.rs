@@ -2,8 +2,11 @@
 //! `Config::snapshot_after_entries` applied entries follow its last snapshot, and drops those
 //! entries from its log: only applied ones, so compaction never drops an entry that is not
 //! committed. A leader sends its snapshot to a follower whose next entry it has dropped.
+//!
+//! Compaction is a step of its own: once due, `next_deadline` is now and `tick` compacts,
+//! then asks for the snapshot to be written. So the entries of one step are written (and a
+//! checker sees them) before any of them can be compacted away.
 
-use super::progress::ProgressState;
 use super::{Node, Role};
 use crate::client::Outcome;
 use crate::event::Event;
@@ -12,15 +15,20 @@ use crate::snapshot::Snapshot;
 use crate::types::{NodeId, Time};
 
 impl Node {
-    /// Snapshots the state machine as of the last applied entry, if enough entries have been
-    /// applied since the last snapshot.
-    pub(super) fn maybe_compact(&mut self) {
+    /// Whether enough entries have been applied since the last snapshot to take another.
+    pub(super) fn compaction_due(&self) -> bool {
         let every = self.config.snapshot_after_entries;
+        every > 0 && self.last_applied.saturating_sub(self.log.start().0) >= every
+    }
+
+    /// Snapshots the state machine as of the last applied entry and drops the entries it
+    /// covers, then asks for the snapshot to be written.
+    pub(super) fn compact(&mut self) {
         let (start, _) = self.log.start();
-        if every == 0 || self.last_applied.saturating_sub(start) < every {
+        let upto = self.last_applied;
+        if upto <= start {
             return;
         }
-        let upto = self.last_applied;
         let covered = &self.log.entries()[..(upto - start) as usize];
         let snapshot = Snapshot::extend(self.snapshot.as_ref(), covered, upto, self.kv.clone());
         let term = snapshot.last_term;
@@ -28,6 +36,7 @@ impl Node {
         self.snapshot = Some(snapshot);
         self.snapshot_changed = true;
         self.trace(Event::Compacted { index: upto, term });
+        self.persist();
     }
 
     /// §7: sends `to` the snapshot, once at a time, as a probe: the next goes after its
@@ -35,11 +44,7 @@ impl Node {
     pub(super) fn send_snapshot(&mut self, to: NodeId, now: Time) {
         let Some(snapshot) = self.snapshot.clone() else { return };
         let Role::Leader(l) = &mut self.role else { return };
-        let p = l.progress.get_mut(&to).expect("progress for every peer");
-        if p.state == ProgressState::Replicate {
-            p.probe_from(p.next_index);
-        }
-        p.sent(now, Some(snapshot.last_index));
+        l.progress.get_mut(&to).expect("progress for every peer").sent_snapshot(now, snapshot.last_index);
         self.send(to, Body::InstallSnapshot { snapshot, sent_at: now });
     }
 

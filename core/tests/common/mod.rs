@@ -277,6 +277,11 @@ impl Network {
 
     // ----- delivery and time -----
 
+    /// Forgets every message sent and not delivered yet.
+    pub fn drop_queued(&mut self) {
+        self.queue.clear();
+    }
+
     /// Delivers one message now, past any cut (for hand-made messages).
     pub fn inject(&mut self, m: Message) {
         let to = m.to;
