@@ -67,6 +67,10 @@ pub struct Invariants {
     /// first known committed.
     committed: Vec<u64>,
     commit_term: Vec<Term>,
+    /// The state machine of the committed log, applied in order (§5.4.3), and the hash of
+    /// its contents after each committed index: a snapshot must hold exactly that (§7).
+    applied: BTreeMap<String, String>,
+    state_hashes: Vec<u64>,
     commit_index: Vec<Index>,
     violations: Vec<Violation>,
 }
@@ -95,12 +99,25 @@ fn chain(prev: u64, entry: &Entry) -> u64 {
     h
 }
 
+/// One key's value, hashed.
+fn pair_hash(key: &str, value: &str) -> u64 {
+    let h = fnv(EMPTY, &(key.len() as u64).to_le_bytes());
+    fnv(fnv(h, key.as_bytes()), value.as_bytes())
+}
+
+/// A state machine's contents, hashed whatever the order: the sum of its pairs' hashes, so
+/// that a put updates it in constant time.
+fn state_hash<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> u64 {
+    pairs.fold(0u64, |h, (k, v)| h.wrapping_add(pair_hash(k, v)))
+}
+
 impl Invariants {
     pub fn new(nodes: usize) -> Invariants {
         Invariants {
             prefix: vec![vec![EMPTY]; nodes],
             committed: vec![EMPTY],
             commit_term: vec![0],
+            state_hashes: vec![0],
             commit_index: vec![0; nodes],
             ..Default::default()
         }
@@ -147,7 +164,10 @@ impl Invariants {
         for event in events {
             match event {
                 Event::BecameLeader { term } => self.on_leader(at, id, *term),
-                Event::CommitAdvanced { to, .. } => self.on_commit(at, id, node.term(), *to),
+                Event::CommitAdvanced { to, .. } => self.on_commit(at, id, node, *to),
+                Event::Compacted { index, .. } | Event::SnapshotInstalled { index, .. } => {
+                    self.check_snapshot(at, id, node, *index)
+                }
                 _ => {}
             }
         }
@@ -226,7 +246,21 @@ impl Invariants {
         }
     }
 
-    fn on_commit(&mut self, at: Time, id: NodeId, term: Term, to: Index) {
+    /// §7: a node's snapshot is the state machine of the committed log up to its index.
+    fn check_snapshot(&mut self, at: Time, id: NodeId, node: &Node, index: Index) {
+        let (Some(snapshot), Some(&expected)) = (node.snapshot(), self.state_hashes.get(index as usize)) else { return };
+        if snapshot.last_index == index && state_hash(snapshot.kv.iter()) != expected {
+            self.report(
+                at,
+                Invariant::StateMachineSafety,
+                id,
+                format!("node {id}'s snapshot up to {index} differs from the state machine of the committed log"),
+            );
+        }
+    }
+
+    fn on_commit(&mut self, at: Time, id: NodeId, node: &Node, to: Index) {
+        let term = node.term();
         let from = std::mem::replace(&mut self.commit_index[id as usize - 1], to);
         if to < from {
             self.report(at, Invariant::MonotonicCommit, id, format!("node {id}'s commit index went back from {from} to {to}"));
@@ -248,6 +282,15 @@ impl Invariants {
                 Some(&h) => {
                     self.committed.push(h);
                     self.commit_term.push(term);
+                    // Compaction is a step of its own, so what a node commits it still holds.
+                    let mut state = *self.state_hashes.last().expect("the empty state's hash");
+                    if let Some(Command::Put { key, value }) = node.log().get(index).map(|e| &e.command) {
+                        if let Some(old) = self.applied.insert(key.clone(), value.clone()) {
+                            state = state.wrapping_sub(pair_hash(key, &old));
+                        }
+                        state = state.wrapping_add(pair_hash(key, value));
+                    }
+                    self.state_hashes.push(state);
                 }
                 None => {
                     self.report(at, Invariant::StateMachineSafety, id, format!("node {id} committed {to} beyond its log"));
@@ -255,5 +298,27 @@ impl Invariants {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hash kept up to date put by put is the hash of the resulting state machine,
+    /// whatever the order of its keys and however often a key is overwritten.
+    #[test]
+    fn a_state_hash_kept_by_puts_is_the_hash_of_the_state() {
+        let puts = [("a", "1"), ("b", "2"), ("a", "3"), ("c", ""), ("b", "2"), ("a", "1")];
+        let (mut map, mut h) = (BTreeMap::new(), 0u64);
+        for (k, v) in puts {
+            if let Some(old) = map.insert(k.to_string(), v.to_string()) {
+                h = h.wrapping_sub(pair_hash(k, &old));
+            }
+            h = h.wrapping_add(pair_hash(k, v));
+            assert_eq!(h, state_hash(map.iter()));
+        }
+        let other: BTreeMap<String, String> = [("a", "1"), ("b", "2")].map(|(k, v)| (k.into(), v.into())).into();
+        assert_ne!(h, state_hash(other.iter()), "a missing key changes the hash");
     }
 }
