@@ -22,6 +22,7 @@ use super::sim_spacetime::{sim_spacetime, DEFAULT_SPAN};
 use super::timeline::{timeline_bar, Cursor};
 use super::toolbar::{RunMenu, Toolbar};
 use super::tour::TourCard;
+use super::shared::Shared;
 use super::trace_view::{SharedTrace, TraceView};
 use crate::model::geometry::ring;
 use crate::model::log_strip::LogStrip;
@@ -747,7 +748,7 @@ impl Component for App {
             },
             Action::OpenTrace(text) => match TraceRun::parse(&text) {
                 Ok(run) => {
-                    self.trace = Some(SharedTrace(Rc::new(run)));
+                    self.trace = Some(Shared(Rc::new(run)));
                     self.trace_opened += 1;
                     self.playing = false;
                 }

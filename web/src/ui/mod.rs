@@ -17,6 +17,7 @@ mod partition;
 mod safety;
 mod scenario;
 mod settings;
+mod shared;
 mod sim_spacetime;
 mod spacetime;
 mod timeline;

@@ -4,6 +4,7 @@
 //! lays it out).
 
 use crate::model::spacetime::{Diagram, Item, MarkKind, Stroke, StrokeKind, LANE, WIDTH};
+use super::shared::Shared;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use kvtrace::FindingKind;
@@ -12,17 +13,6 @@ use yew::prelude::*;
 
 /// How near a click must be to a stroke to choose it, in pixels.
 const HIT_PX: f64 = 6.0;
-
-/// A diagram shared with the stroke layer; two are equal when they are the same layout, so
-/// that moving the cursor over an unchanged window draws no stroke again.
-#[derive(Clone)]
-pub struct SharedDiagram(pub Rc<Diagram>);
-
-impl PartialEq for SharedDiagram {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
 
 /// The diagram `d`, with `selected` outlined and a cursor at `cursor` (seconds) if given; a
 /// click on a stroke sends its item to `on_select`, one on a finding's mark its index to
@@ -64,7 +54,7 @@ pub fn spacetime_svg(d: Rc<Diagram>, selected: Option<Item>, cursor: Option<f64>
                     }
                 </g>
             }) }
-            <StrokeLayer diagram={SharedDiagram(d.clone())} {selected} />
+            <StrokeLayer diagram={Shared(d.clone())} {selected} />
             if (0.0..=WIDTH).contains(&cursor_x) {
                 <line class="cursor" x1={cursor_x.to_string()} x2={cursor_x.to_string()} y1="0" y2={h.to_string()} />
             }
@@ -74,7 +64,7 @@ pub fn spacetime_svg(d: Rc<Diagram>, selected: Option<Item>, cursor: Option<f64>
 
 #[derive(Properties, PartialEq)]
 struct StrokeLayerProps {
-    diagram: SharedDiagram,
+    diagram: Shared<Diagram>,
     selected: Option<Item>,
 }
 

@@ -3,6 +3,7 @@
 //! jump to, the leader each replica claimed, and what used the message budget. Replay only:
 //! a trace records what happened, so nothing here can change it.
 
+use super::shared::Shared;
 use super::spacetime::{finding_word, spacetime_svg};
 use super::trace_ring::TraceRingView;
 use super::trace_timeline::trace_timeline;
@@ -34,16 +35,8 @@ const COUNT_BIN: f64 = 1.0;
 /// Findings listed at most (the trace has them all).
 const MAX_FINDINGS_LISTED: usize = 300;
 
-/// A trace shared with the viewer; two are equal when they are the same trace, so that a
-/// redraw of the page does not compare tens of thousands of datagrams.
-#[derive(Clone)]
-pub struct SharedTrace(pub Rc<TraceRun>);
-
-impl PartialEq for SharedTrace {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
+/// A trace shared with the viewer and its plots.
+pub type SharedTrace = Shared<TraceRun>;
 
 #[derive(Properties, PartialEq)]
 pub struct TraceViewProps {
