@@ -30,14 +30,15 @@ pub fn sim_spacetime(sim: &Sim, span: Time, selected: Option<MessageId>, on: &Ca
     let diagram = Rc::new(Diagram::of(&run, window, ""));
     let id_of = |i: usize| run.msgs.get(i).and_then(|m| m.raw["id"].as_u64());
     let selected_item = selected.and_then(|id| (0..run.msgs.len()).find(|&i| id_of(i) == Some(id)).map(Item::Msg));
+    // The click handler keeps the run and looks up what was clicked only on a click: while
+    // the panel is open this is built every frame.
+    let run = Rc::new(run);
     let on_select = {
-        let on = on.clone();
-        let picked: Vec<(Time, Option<MessageId>)> = run.msgs.iter().map(|m| (micros(m.t), m.raw["id"].as_u64())).collect();
-        let requests: Vec<Time> = run.requests.iter().map(|r| micros(r.t)).collect();
+        let (on, run) = (on.clone(), run.clone());
         Callback::from(move |item: Item| {
             let (at, id) = match item {
-                Item::Msg(i) => picked.get(i).copied().unwrap_or((now, None)),
-                Item::Request(i) => (requests.get(i).copied().unwrap_or(now), None),
+                Item::Msg(i) => run.msgs.get(i).map_or((now, None), |m| (micros(m.t), m.raw["id"].as_u64())),
+                Item::Request(i) => (run.requests.get(i).map_or(now, |r| micros(r.t)), None),
             };
             on.emit(Action::Seek(at));
             if let Some(id) = id {
