@@ -3,6 +3,7 @@
 use crate::client::Outcome;
 use crate::types::{Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -33,6 +34,9 @@ pub enum Event {
     /// machine and commit index are now the snapshot's.
     SnapshotInstalled { index: Index, term: Term },
     Applied { index: Index },
+    /// The node now uses this configuration (§6): one it appended or installed, or the one
+    /// before an entry that was truncated. It names the entry that holds it.
+    MembershipChanged { index: Index, voters: BTreeSet<NodeId>, learners: BTreeSet<NodeId> },
     /// A request waits until a leader is known.
     RequestHeld { client: String, id: String },
     RequestAnswered { client: String, id: String, outcome: Outcome },
@@ -54,4 +58,6 @@ pub enum DenyReason {
 pub enum StepDownReason {
     /// Check-quorum: no word from a majority within an election timeout.
     LostQuorum,
+    /// Its own removal from the configuration is committed (thesis §4.2.2).
+    Removed,
 }

@@ -1,6 +1,7 @@
 //! The replicated state machine: a key-value map, changed only by applying committed log
 //! entries in log order (§5.3).
 
+use crate::membership::Membership;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -10,6 +11,9 @@ pub enum Command {
     /// The empty entry a new leader appends to commit entries of earlier terms (§8).
     Noop,
     Put { key: String, value: String },
+    /// A new cluster configuration (§6). Each server uses it as soon as it is in its log,
+    /// committed or not (thesis §4.1); the state machine ignores it.
+    Membership(Membership),
 }
 
 impl Command {
@@ -19,6 +23,7 @@ impl Command {
         match self {
             Command::Noop => 16,
             Command::Put { key, value } => 32 + key.len() + value.len(),
+            Command::Membership(m) => m.approx_size(),
         }
     }
 
@@ -27,6 +32,7 @@ impl Command {
         match self {
             Command::Noop => 0,
             Command::Put { key, value } => key.len() + value.len(),
+            Command::Membership(m) => std::mem::size_of::<crate::types::NodeId>() * (m.voters.len() + m.learners.len()),
         }
     }
 }

@@ -23,6 +23,8 @@ pub enum Fanout {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Follower {
     pub id: NodeId,
+    /// It votes: its copy counts towards a commit (a learner's does not, §6).
+    pub voter: bool,
     /// It has been sent every entry the leader has.
     pub has_everything: bool,
     /// Its last AppendEntries went unanswered until it timed out.
@@ -72,21 +74,23 @@ impl Fanout {
         ]
     }
 
-    /// Chooses the followers that get new entries now. `stalled_since`: when the oldest
-    /// entry not yet committed was appended; `retransmit_timeout`: the leader's current one.
+    /// Chooses the followers that get new entries now. `needed`: how many followers' copies
+    /// a commit needs besides the leader's own; `stalled_since`: when the oldest entry not
+    /// yet committed was appended; `retransmit_timeout`: the leader's current one.
     /// The leader asks on every send and every deadline, so `followers` is read only by a
     /// fanout that needs it.
     #[cfg_attr(not(feature = "economy"), allow(unused_variables))]
     pub fn select(
         self,
         followers: impl Iterator<Item = Follower>,
+        needed: usize,
         stalled_since: Option<Time>,
         retransmit_timeout: u64,
     ) -> Selection {
         match self {
             Fanout::All => Selection::Everyone,
             #[cfg(feature = "economy")]
-            Fanout::Quorum => crate::economy::quorum::select(&followers.collect::<Vec<_>>(), stalled_since, retransmit_timeout),
+            Fanout::Quorum => crate::economy::quorum::select(&followers.collect::<Vec<_>>(), needed, stalled_since, retransmit_timeout),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::kv::KvStore;
 use crate::log::Entry;
+use crate::membership::Membership;
 use crate::types::{Index, Term};
 use serde::{Deserialize, Serialize};
 
@@ -17,12 +18,16 @@ pub struct Snapshot {
     pub terms: Vec<(Index, Term)>,
     /// The state machine after applying every entry up to `last_index`.
     pub kv: KvStore,
+    /// The configuration as of `last_index` (§7: the snapshot carries the latest
+    /// configuration it covers, since the entry that held it is gone).
+    #[serde(default)]
+    pub membership: Membership,
 }
 
 impl Snapshot {
     /// The snapshot that extends `previous` (or nothing) by `entries`, applied to give `kv`,
-    /// the last of them at `last_index`.
-    pub fn extend(previous: Option<&Snapshot>, entries: &[Entry], last_index: Index, kv: KvStore) -> Snapshot {
+    /// the last of them at `last_index`, where the configuration is `membership`.
+    pub fn extend(previous: Option<&Snapshot>, entries: &[Entry], last_index: Index, kv: KvStore, membership: Membership) -> Snapshot {
         let mut terms = previous.map(|s| s.terms.clone()).unwrap_or_default();
         let first = last_index + 1 - entries.len() as Index;
         for (i, e) in entries.iter().enumerate() {
@@ -31,7 +36,7 @@ impl Snapshot {
             }
         }
         let last_term = entries.last().map(|e| e.term).or(previous.map(|s| s.last_term)).unwrap_or(0);
-        Snapshot { last_index, last_term, terms, kv }
+        Snapshot { last_index, last_term, terms, kv, membership }
     }
 
     /// The term of the entry at `index`, for `1..=last_index`.
@@ -67,9 +72,9 @@ mod tests {
 
     #[test]
     fn term_runs_extend_across_snapshots_and_answer_for_every_index() {
-        let a = Snapshot::extend(None, &entries(&[1, 1, 2]), 3, KvStore::default());
+        let a = Snapshot::extend(None, &entries(&[1, 1, 2]), 3, KvStore::default(), Membership::default());
         assert_eq!((a.last_index, a.last_term, a.terms.clone()), (3, 2, vec![(1, 1), (3, 2)]));
-        let b = Snapshot::extend(Some(&a), &entries(&[2, 4, 4]), 6, KvStore::default());
+        let b = Snapshot::extend(Some(&a), &entries(&[2, 4, 4]), 6, KvStore::default(), Membership::default());
         assert_eq!(b.terms, vec![(1, 1), (3, 2), (5, 4)]);
         let terms: Vec<_> = (0..=7).map(|i| b.term_at(i)).collect();
         assert_eq!(terms, [None, Some(1), Some(1), Some(2), Some(2), Some(4), Some(4), None]);
@@ -79,7 +84,7 @@ mod tests {
     #[test]
     fn forged_runs_are_not_consistent() {
         let bad = |last_index, last_term, terms: &[(Index, Term)]| {
-            !Snapshot { last_index, last_term, terms: terms.to_vec(), kv: KvStore::default() }.is_consistent()
+            !Snapshot { last_index, last_term, terms: terms.to_vec(), ..Snapshot::default() }.is_consistent()
         };
         assert!(bad(3, 2, &[(2, 1), (3, 2)]), "does not start at 1");
         assert!(bad(3, 2, &[(1, 2), (3, 1)]), "goes back in term");

@@ -188,7 +188,7 @@ fn arbitrary_forged_messages_never_panic_a_node() {
 fn forged_snapshots_and_entries_below_a_snapshot_are_refused() {
     let mut node = node_with_log(1, 3, modern_config(), 3, None, &[1, 1]);
     for last_index in [Index::MAX, MAX_INDEX + 1] {
-        let snapshot = Snapshot { last_index, last_term: 3, terms: vec![(1, 3)], kv: KvStore::default() };
+        let snapshot = Snapshot { last_index, last_term: 3, terms: vec![(1, 3)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
         let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot, sent_at: 0 } };
         assert!(!node.is_possible(&msg));
         node.receive(10_000_000, msg);
@@ -198,7 +198,7 @@ fn forged_snapshots_and_entries_below_a_snapshot_are_refused() {
     // would cover it: refused, and its log keeps its terms in order.
     let mut log = RaftLog::default();
     log.start_after(5, 3);
-    let snapshot = Snapshot { last_index: 5, last_term: 3, terms: vec![(1, 3)], kv: KvStore::default() };
+    let snapshot = Snapshot { last_index: 5, last_term: 3, terms: vec![(1, 3)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
     let state = PersistentState { term: 3, voted_for: None, log, snapshot: Some(snapshot) };
     let mut node = Node::restart(1, peers_of(1, 3), modern_config(), SEED, 0, state).unwrap();
     let entries = (0..7).map(|_| Entry::new(1, Command::Noop)).collect();

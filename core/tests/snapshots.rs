@@ -123,7 +123,7 @@ fn test_a_restarted_node_recovers_from_its_snapshot_and_log() {
 /// retain log entries following it and reply"; otherwise the whole log is discarded.
 #[test]
 fn test_install_snapshot_keeps_the_entries_after_it_only_if_the_log_holds_its_last_entry() {
-    let snapshot = |last_index, last_term, terms: Vec<(Index, Term)>| Snapshot { last_index, last_term, terms, kv: KvStore::default() };
+    let snapshot = |last_index, last_term, terms: Vec<(Index, Term)>| Snapshot { last_index, last_term, terms, kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
     let install = |node: &mut Node, s: Snapshot| {
         node.receive(LATE, Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: s, sent_at: 7 } });
         sends(&node.take_effects())
@@ -142,7 +142,7 @@ fn test_install_snapshot_keeps_the_entries_after_it_only_if_the_log_holds_its_la
 /// what a follower has committed changes nothing (its answer still says where it matches).
 #[test]
 fn test_a_stale_or_old_snapshot_changes_nothing() {
-    let s = Snapshot { last_index: 2, last_term: 1, terms: vec![(1, 1)], kv: KvStore::default() };
+    let s = Snapshot { last_index: 2, last_term: 1, terms: vec![(1, 1)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
     let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1, 2]);
     node.receive(LATE, Message { from: 2, to: 1, term: 2, body: Body::InstallSnapshot { snapshot: s.clone(), sent_at: 0 } });
     let answer = sends(&node.take_effects());
@@ -161,7 +161,7 @@ fn test_a_stale_or_old_snapshot_changes_nothing() {
 /// A snapshot whose term runs could not describe a log is dropped unread (a forged one).
 #[test]
 fn test_an_impossible_snapshot_is_ignored() {
-    let forged = Snapshot { last_index: 9, last_term: 2, terms: vec![(1, 5), (4, 2)], kv: KvStore::default() };
+    let forged = Snapshot { last_index: 9, last_term: 2, terms: vec![(1, 5), (4, 2)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
     let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1]);
     let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: forged, sent_at: 0 } };
     assert!(!node.is_possible(&msg));

@@ -17,7 +17,7 @@
 //! `ok` (`MID`, and `value` for a get), `fail` and `redirect` (`MID`).
 
 use raft_core::{
-    AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Message, NodeId, Op, Outcome, Snapshot,
+    AppendResult, Body, ClientReply, ClientRequest, Command, Entry, Membership, Message, NodeId, Op, Outcome, Snapshot,
 };
 use std::collections::BTreeMap;
 use serde::de::IgnoredAny;
@@ -115,6 +115,7 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
             o.number("lt", snapshot.last_term);
             o.json("tr", &snapshot.terms);
             o.json("kv", &snapshot.kv.iter().collect::<BTreeMap<_, _>>());
+            o.json("mb", &snapshot.membership);
         }
     }
     o.end()
@@ -210,7 +211,8 @@ impl Object {
         self.buf.extend_from_slice(if value { b"true" } else { b"false" });
     }
 
-    /// Entries as `[term]` (a no-op) or `[term, key, value]` (a put).
+    /// Entries as `[term]` (a no-op), `[term, key, value]` (a put) or `[term, {"voters":
+    /// [..], "learners": [..]}]` (a configuration).
     fn entries(&mut self, key: &str, entries: &[Entry]) {
         self.key(key);
         self.buf.push(b'[');
@@ -220,11 +222,18 @@ impl Object {
             }
             self.buf.push(b'[');
             self.buf.extend_from_slice(e.term.to_string().as_bytes());
-            if let Command::Put { key, value } = &e.command {
-                self.buf.push(b',');
-                self.json_string(key);
-                self.buf.push(b',');
-                self.json_string(value);
+            match &e.command {
+                Command::Noop => {}
+                Command::Put { key, value } => {
+                    self.buf.push(b',');
+                    self.json_string(key);
+                    self.buf.push(b',');
+                    self.json_string(value);
+                }
+                Command::Membership(m) => {
+                    self.buf.push(b',');
+                    serde_json::to_writer(&mut self.buf, m).expect("sets of numbers serialize");
+                }
             }
             self.buf.push(b']');
         }
@@ -360,6 +369,7 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                         last_term: number(f.lt, "lt")?,
                         terms: typed(f.tr, "tr", "an array of [index, term] pairs")?,
                         kv: typed::<BTreeMap<String, String>>(f.kv, "kv", "an object of strings")?.into_iter().collect(),
+                        membership: typed(f.mb, "mb", "a configuration: {\"voters\": [ids], \"learners\": [ids]}")?,
                     },
                     sent_at: number(f.s, "s")?,
                 },
@@ -418,6 +428,8 @@ struct Fields<'a> {
     #[serde(borrow, default, deserialize_with = "present")]
     tr: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
+    mb: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
     kv: Option<&'a RawValue>,
 }
 
@@ -450,21 +462,31 @@ fn boolean(raw: Option<&RawValue>, field: &'static str) -> Result<bool, DecodeEr
     typed(raw, field, "a boolean")
 }
 
-/// Entries: `[term]` (a no-op) or `[term, key, value]` (a put).
+/// Entries: `[term]` (a no-op), `[term, key, value]` (a put) or `[term, configuration]`.
 fn entries(raw: Option<&RawValue>, field: &'static str) -> Result<Vec<Entry>, DecodeError> {
     let list: Vec<&RawValue> = typed(raw, field, "an array")?;
     let entry = |(i, raw): (usize, &RawValue)| match serde_json::from_str(raw.get()) {
         Ok(WireEntry::Noop(term)) => Ok(Entry::new(term, Command::Noop)),
         Ok(WireEntry::Put(term, key, value)) => Ok(Entry::new(term, Command::Put { key, value })),
+        Ok(WireEntry::Membership(term, m)) => Ok(Entry::new(term, Command::Membership(m))),
         Err(_) => Err(DecodeError::BadEntry(i)),
     };
     list.into_iter().enumerate().map(entry).collect()
 }
 
-/// An entry as the wire has it: `[term]` or `[term, key, value]`.
+/// An entry as the wire has it: `[term]`, `[term, key, value]` or `[term, configuration]`.
 enum WireEntry {
     Noop(u64),
     Put(u64, String, String),
+    Membership(u64, Membership),
+}
+
+/// What follows an entry's term: a put's key, or a configuration.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AfterTerm {
+    Key(String),
+    Membership(Membership),
 }
 
 impl<'de> Deserialize<'de> for WireEntry {
@@ -473,15 +495,21 @@ impl<'de> Deserialize<'de> for WireEntry {
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = WireEntry;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("[term] or [term, key, value]")
+                f.write_str("[term], [term, key, value] or [term, configuration]")
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<WireEntry, A::Error> {
                 use serde::de::Error;
                 let term = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
-                let Some(key) = seq.next_element()? else { return Ok(WireEntry::Noop(term)) };
-                let value = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(2, &self))?;
+                let entry = match seq.next_element()? {
+                    None => return Ok(WireEntry::Noop(term)),
+                    Some(AfterTerm::Membership(m)) => WireEntry::Membership(term, m),
+                    Some(AfterTerm::Key(key)) => {
+                        let value = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(2, &self))?;
+                        WireEntry::Put(term, key, value)
+                    }
+                };
                 match seq.next_element::<IgnoredAny>()? {
-                    None => Ok(WireEntry::Put(term, key, value)),
+                    None => Ok(entry),
                     Some(_) => Err(A::Error::invalid_length(4, &self)),
                 }
             }
@@ -568,6 +596,8 @@ mod tests {
                     put(5, "k\"ey\\ with \u{1} odd ✓ chars", ""),
                     put(5, "key", "value"),
                     put(5, "", "v"),
+                    Entry::new(5, Command::Membership(Membership { voters: [1, 2, 3].into(), learners: [4].into() })),
+                    put(5, "after", "a configuration"),
                 ],
                 leader_commit: 40,
                 sent_at: u64::MAX,
@@ -598,6 +628,7 @@ mod tests {
                     last_term: 3,
                     terms: vec![(1, 1), (7, 3)],
                     kv: [("k\"ey".to_string(), "v ✓".to_string()), (String::new(), String::new())].into_iter().collect(),
+                    membership: Membership { voters: [0, 1, 2].into(), learners: [3].into() },
                 },
                 sent_at: 9,
             },

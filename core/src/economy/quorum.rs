@@ -20,12 +20,12 @@ const STALL_TIMEOUTS: u64 = 3;
 /// A follower missing more entries than this is catching up, not taking its turn.
 const FAR_BEHIND: Index = 32;
 
-pub fn select(followers: &[Follower], stalled_since: Option<Time>, retransmit_timeout: u64) -> Selection {
-    // A commit needs a majority of the cluster, the leader included; followers that have
-    // been sent everything already count towards it.
-    let needed = followers.len().div_ceil(2);
-    let covered = followers.iter().filter(|f| f.has_everything).count();
-    let mut ranked: Vec<&Follower> = followers.iter().filter(|f| !f.has_everything).collect();
+/// `needed`: how many followers' copies a commit needs besides the leader's. Only voters
+/// count; learners get new entries with their heartbeats.
+pub fn select(followers: &[Follower], needed: usize, stalled_since: Option<Time>, retransmit_timeout: u64) -> Selection {
+    // Voters that have been sent everything already count towards the commit.
+    let covered = followers.iter().filter(|f| f.voter && f.has_everything).count();
+    let mut ranked: Vec<&Follower> = followers.iter().filter(|f| f.voter && !f.has_everything).collect();
     ranked.sort_by_key(|f| (f.missed, f.behind > FAR_BEHIND, f.last_sent_at, f.id));
     let followers: Vec<NodeId> = ranked.into_iter().take(needed.saturating_sub(covered)).map(|f| f.id).collect();
     let everyone_at = stalled_since.map(|t| t.saturating_add(retransmit_timeout.saturating_mul(STALL_TIMEOUTS)));
@@ -39,7 +39,7 @@ mod tests {
     /// Followers `ids`, none sent everything, none missed an acknowledgement.
     fn followers(ids: &[NodeId]) -> Vec<Follower> {
         ids.iter()
-            .map(|&id| Follower { id, has_everything: false, missed: false, last_heard_at: Some(0), last_sent_at: Some(0), behind: 1 })
+            .map(|&id| Follower { id, voter: true, has_everything: false, missed: false, last_heard_at: Some(0), last_sent_at: Some(0), behind: 1 })
             .collect()
     }
 
@@ -47,7 +47,7 @@ mod tests {
     fn a_commit_needs_half_the_followers_rounded_up() {
         for (n, needed) in [(2, 1), (4, 2), (6, 3)] {
             let ids: Vec<NodeId> = (2..2 + n).collect();
-            let Selection::Some { followers, everyone_at } = select(&followers(&ids), Some(100), 10) else { panic!() };
+            let Selection::Some { followers, everyone_at } = select(&followers(&ids), n.div_ceil(2) as usize, Some(100), 10) else { panic!() };
             assert_eq!(followers.len(), needed, "cluster of {}", n + 1);
             assert_eq!(everyone_at, Some(130));
         }
@@ -57,7 +57,7 @@ mod tests {
     fn followers_sent_everything_count_towards_the_commit() {
         let mut f = followers(&[2, 3, 4, 5]);
         f[0].has_everything = true;
-        let Selection::Some { followers, .. } = select(&f, None, 10) else { panic!() };
+        let Selection::Some { followers, .. } = select(&f, 2, None, 10) else { panic!() };
         assert_eq!(followers.len(), 1, "node 2 has been sent the entry already");
         assert!(!followers.contains(&2));
     }
@@ -66,7 +66,7 @@ mod tests {
     fn a_follower_that_missed_an_acknowledgement_ranks_last() {
         let mut f = followers(&[2, 3, 4, 5]);
         f[0].missed = true;
-        let Selection::Some { followers, .. } = select(&f, None, 10) else { panic!() };
+        let Selection::Some { followers, .. } = select(&f, 2, None, 10) else { panic!() };
         assert_eq!(followers, vec![3, 4]);
     }
 
@@ -76,7 +76,7 @@ mod tests {
         for (follower, sent_at) in f.iter_mut().zip([40, 10, 30, 20]) {
             follower.last_sent_at = Some(sent_at);
         }
-        let Selection::Some { followers, .. } = select(&f, None, 10) else { panic!() };
+        let Selection::Some { followers, .. } = select(&f, 2, None, 10) else { panic!() };
         assert_eq!(followers, vec![3, 5]);
     }
 
@@ -85,13 +85,13 @@ mod tests {
         let mut f = followers(&[2, 3, 4, 5]);
         f[0].last_sent_at = None;
         f[0].behind = FAR_BEHIND + 1;
-        let Selection::Some { followers, .. } = select(&f, None, 10) else { panic!() };
+        let Selection::Some { followers, .. } = select(&f, 2, None, 10) else { panic!() };
         assert_eq!(followers, vec![3, 4]);
     }
 
     #[test]
     fn a_stalled_commit_reaches_everyone() {
-        let s = select(&followers(&[2, 3, 4, 5]), Some(100), 10);
+        let s = select(&followers(&[2, 3, 4, 5]), 2, Some(100), 10);
         let followers = match &s {
             Selection::Some { followers, .. } => followers.clone(),
             Selection::Everyone => panic!("a quorum, not everyone"),

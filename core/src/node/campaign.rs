@@ -60,7 +60,7 @@ impl Node {
         campaign.resends_left -= 1;
         campaign.resend_interval = campaign.resend_interval.saturating_mul(2);
         campaign.resend_at = now.saturating_add(campaign.resend_interval);
-        let silent: Vec<NodeId> = self.peers.iter().copied().filter(|p| !campaign.answered.contains(p)).collect();
+        let silent: Vec<NodeId> = self.membership.voters.iter().copied().filter(|p| *p != self.id && !campaign.answered.contains(p)).collect();
         for peer in silent {
             self.ask_for_vote(peer, pre_vote);
         }

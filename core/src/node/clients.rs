@@ -99,7 +99,8 @@ impl Node {
                     }
                     let index = self.append_as_leader(now, entry);
                     self.requests.owe(index, self.term, request);
-                    if self.peers.is_empty() {
+                    // A leader that is the only voter commits alone: no answer will prompt it.
+                    if self.membership.voters.iter().all(|&v| v == self.id) {
                         self.leader_tick(now);
                     }
                 }

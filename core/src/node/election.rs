@@ -31,6 +31,17 @@ impl Node {
     /// §5.2: no word from a leader for an election timeout: campaign, after a pre-vote if on.
     pub(super) fn on_election_timeout(&mut self, now: Time) {
         self.trace(Event::ElectionTimeout { term: self.term });
+        // §6: only a voter campaigns. A learner or a removed server that stops hearing from
+        // a leader forgets it and sends its clients elsewhere.
+        if !self.membership.is_voter(self.id) {
+            self.reset_election_timer(now);
+            if self.leader().is_some() {
+                self.become_follower(now, self.term, None);
+            }
+            self.cut_off = true;
+            self.redirect_held_requests();
+            return;
+        }
         // Our last campaign won nothing in a whole election timeout: this node cannot reach a
         // majority, so the requests waiting here could wait as long as that lasts.
         if matches!(self.role, Role::PreCandidate(_) | Role::Candidate(_)) {
@@ -52,7 +63,7 @@ impl Node {
         self.role = Role::PreCandidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us));
         self.trace(Event::BecamePreCandidate { term: self.term + 1 });
         self.reset_election_timer(now);
-        for peer in self.peers.clone() {
+        for peer in self.other_voters() {
             self.ask_for_vote(peer, true);
         }
         self.check_votes(now, true);
@@ -76,7 +87,7 @@ impl Node {
         self.role = Role::Candidate(Campaign::new(self.id, now, self.config.retransmit_timeout_us));
         self.trace(Event::BecameCandidate { term: self.term });
         self.reset_election_timer(now);
-        for peer in self.peers.clone() {
+        for peer in self.other_voters() {
             self.ask_for_vote(peer, false);
         }
         self.check_votes(now, false);
@@ -134,6 +145,9 @@ impl Node {
     /// denial of the voter's own term, which is ours (a newer one made us a follower already).
     pub(super) fn handle_vote_reply(&mut self, now: Time, from: NodeId, term: Term, granted: bool, pre_vote: bool) {
         let expected_term = if pre_vote && granted { self.term.saturating_add(1) } else { self.term };
+        if !self.membership.is_voter(from) {
+            return; // only voters' answers count (§6)
+        }
         let campaign = match &mut self.role {
             Role::PreCandidate(c) if pre_vote && term == expected_term => c,
             Role::Candidate(c) if !pre_vote && term == expected_term => c,
@@ -145,10 +159,9 @@ impl Node {
         self.check_votes(now, pre_vote);
     }
 
-    /// A majority of (pre-)votes: campaign for real, or lead.
+    /// A majority of the voters' (pre-)votes: campaign for real, or lead.
     fn check_votes(&mut self, now: Time, pre_vote: bool) {
-        let tally = self.votes().map_or(0, |v| v.len());
-        if tally < super::majority(self.cluster_size()) {
+        if !self.votes().is_some_and(|v| self.membership.has_majority(v)) {
             return;
         }
         if pre_vote {
@@ -162,7 +175,7 @@ impl Node {
     /// term (§8) and announces itself with AppendEntries to everyone at once.
     fn become_leader(&mut self, now: Time) {
         let next = self.log.last_index() + 1;
-        self.role = Role::Leader(Box::new(Leadership::new(&self.peers, next, now, self.config.heartbeat_interval_us)));
+        self.role = Role::Leader(Box::new(Leadership::new(&self.peers(), next, now, self.config.heartbeat_interval_us)));
         self.last_leader_contact = Some(now);
         self.cut_off = false;
         self.trace(Event::BecameLeader { term: self.term });

@@ -7,11 +7,12 @@
 //! earliest time it names.
 
 use super::progress::ProgressState;
-use super::quorum::quorum_value;
+use super::quorum::voters_quorum;
 use super::reads::PendingRead;
 use super::{Node, Progress, Role};
 use crate::event::{Event, StepDownReason};
 use crate::log::Entry;
+use crate::membership::Membership;
 use crate::message::{AppendResult, Body};
 use crate::policy::{Follower, Selection};
 use crate::types::{Index, NodeId, Time};
@@ -51,11 +52,10 @@ impl Leadership {
         self.uncommitted.front().map(|&(_, t)| t)
     }
 
-    /// The latest time by which a majority (the leader included) had answered us.
-    fn quorum_contact(&self) -> Time {
-        let mut heard: Vec<Time> = self.progress.values().map(|p| p.heard_since(self.since)).collect();
-        heard.push(Time::MAX); // the leader itself
-        quorum_value(&mut heard)
+    /// The latest time by which a majority of the voters (the leader included, while it is
+    /// one) had answered us.
+    fn quorum_contact(&self, membership: &Membership, me: NodeId) -> Time {
+        voters_quorum(membership, me, Time::MAX, &self.progress, |p| p.heard_since(self.since), self.since)
     }
 }
 
@@ -122,13 +122,15 @@ impl Node {
         let last = self.log.last_index();
         let followers = l.progress.iter().map(|(&id, p)| Follower {
             id,
+            voter: self.membership.is_voter(id),
             has_everything: !p.has_unsent(last),
             missed: p.misses > 0,
             last_heard_at: p.last_heard_at,
             last_sent_at: p.last_sent_at,
             behind: last.saturating_sub(p.match_index),
         });
-        self.config.fanout.select(followers, stalled_since, timeout)
+        let needed = self.membership.majority().saturating_sub(usize::from(self.membership.is_voter(self.id)));
+        self.config.fanout.select(followers, needed, stalled_since, timeout)
     }
 
     /// Sends each follower what [`Node::follower_due`] says is due now.
@@ -159,7 +161,7 @@ impl Node {
     pub(super) fn leader_deadline(&self, l: &Leadership) -> Time {
         let mut deadline = Time::MAX;
         if self.config.check_quorum {
-            deadline = l.quorum_contact().saturating_add(self.config.election_timeout_max_us);
+            deadline = l.quorum_contact(&self.membership, self.id).saturating_add(self.config.election_timeout_max_us);
         }
         let timeout = retransmit_timeout(l.srtt_us, self.config.retransmit_timeout_us);
         let selection = self.selection(l, timeout);
@@ -245,17 +247,18 @@ impl Node {
             }
         }
         self.maybe_commit(now);
+        self.maybe_promote(now);
         self.serve_reads(now);
         self.flush(now);
     }
 
-    /// §5.3, §5.4.2: an entry is committed once a majority stores it, but a leader only counts
-    /// replicas for entries of its own term; earlier ones commit with them.
+    /// §5.3, §5.4.2: an entry is committed once a majority of the voters stores it (§6: of
+    /// the configuration in use), but a leader only counts replicas for entries of its own
+    /// term; earlier ones commit with them.
     fn maybe_commit(&mut self, now: Time) {
         let Role::Leader(l) = &mut self.role else { return };
-        let mut matches: Vec<Index> = l.progress.values().map(|p| p.match_index).collect();
-        matches.push(self.log.last_index());
-        let candidate = quorum_value(&mut matches);
+        let last = self.log.last_index();
+        let candidate = voters_quorum(&self.membership, self.id, last, &l.progress, |p| p.match_index, 0);
         if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.term) {
             while l.uncommitted.front().is_some_and(|&(i, _)| i <= candidate) {
                 l.uncommitted.pop_front();
@@ -264,6 +267,7 @@ impl Node {
             if !self.commit_stalled(now) {
                 self.release_held_requests(now);
             }
+            self.step_down_if_removed(now);
         }
     }
 
@@ -278,7 +282,7 @@ impl Node {
     /// Check-quorum: true if no majority has answered within the maximum election timeout.
     fn lost_quorum(&self, now: Time) -> bool {
         let Role::Leader(l) = &self.role else { return false };
-        self.config.check_quorum && now >= l.quorum_contact().saturating_add(self.config.election_timeout_max_us)
+        self.config.check_quorum && now >= l.quorum_contact(&self.membership, self.id).saturating_add(self.config.election_timeout_max_us)
     }
 }
 

@@ -13,12 +13,14 @@
 //! - `clients.rs`: client requests: puts, redirects, held requests, one answer each.
 //! - `reads.rs`: linearizable reads by lease or ReadIndex (thesis §6.4).
 //! - `snapshots.rs`: log compaction and InstallSnapshot (§7).
+//! - `membership.rs`: configuration changes, one server at a time (§6, thesis §4).
 
 mod campaign;
 mod clients;
 mod election;
 mod follower;
 mod leader;
+mod membership;
 mod progress;
 mod quorum;
 mod reads;
@@ -31,7 +33,9 @@ use crate::client::{ClientReply, ClientRequest, Outcome};
 use crate::config::{Config, ConfigError};
 use crate::event::{DenyReason, Event};
 use crate::kv::KvStore;
+use crate::kv::Command;
 use crate::log::{Entry, RaftLog};
+use crate::membership::Membership;
 use crate::message::{AppendResult, Body, Message};
 use crate::rng::Rng;
 use crate::snapshot::Snapshot;
@@ -89,7 +93,13 @@ enum Role {
 
 pub struct Node {
     id: NodeId,
-    peers: Vec<NodeId>,
+    /// The configuration as of the log's start: the snapshot's, or the one the node was
+    /// started in (empty for a server that joins a running cluster).
+    base_membership: Membership,
+    /// The latest configuration in the log (or the base), which this node uses at once
+    /// (thesis §4.1), and the index of the entry that holds it (the log's start for the base).
+    membership: Membership,
+    membership_index: Index,
     config: Config,
     // Persistent state (Figure 2).
     term: Term,
@@ -124,29 +134,52 @@ pub struct Node {
 }
 
 impl Node {
-    /// A fresh node with an empty log. `peers` are the other members of the cluster.
+    /// A fresh node with an empty log. `peers` are the other voters of the cluster it starts
+    /// in.
     pub fn new(id: NodeId, peers: Vec<NodeId>, config: Config, seed: u64, now: Time) -> Result<Node, ConfigError> {
-        let mut node = Node::restart(id, peers, config, seed, now, PersistentState::default())?;
-        // A node that never ran has acknowledged no leader's lease.
-        node.last_leader_contact = None;
-        Ok(node)
+        Node::restart(id, peers, config, seed, now, PersistentState::default()).map(Node::never_ran)
     }
 
-    /// A node coming back from a crash with the state it had persisted.
+    /// A fresh node that is in no configuration yet: it waits, without campaigning, for a
+    /// leader to add it (§6) and send it the log.
+    pub fn join(id: NodeId, config: Config, seed: u64, now: Time) -> Result<Node, ConfigError> {
+        Node::restart_in(id, Membership::default(), config, seed, now, PersistentState::default()).map(Node::never_ran)
+    }
+
+    /// A node that never ran has acknowledged no leader's lease.
+    fn never_ran(mut node: Node) -> Node {
+        node.last_leader_contact = None;
+        node
+    }
+
+    /// A node coming back from a crash with the state it had persisted; `peers` are the
+    /// other voters of the cluster it was first started in.
     pub fn restart(
         id: NodeId,
-        mut peers: Vec<NodeId>,
+        peers: Vec<NodeId>,
+        config: Config,
+        seed: u64,
+        now: Time,
+        persistent: PersistentState,
+    ) -> Result<Node, ConfigError> {
+        if peers.contains(&id) {
+            return Err(ConfigError(format!("node {id} lists itself among its peers")));
+        }
+        let bootstrap = Membership::of_voters(peers.into_iter().chain([id]));
+        Node::restart_in(id, bootstrap, config, seed, now, persistent)
+    }
+
+    /// A node coming back from a crash, first started in the configuration `bootstrap` (empty
+    /// for one that joined a running cluster). The log and the snapshot say what it is now.
+    pub fn restart_in(
+        id: NodeId,
+        bootstrap: Membership,
         config: Config,
         seed: u64,
         now: Time,
         persistent: PersistentState,
     ) -> Result<Node, ConfigError> {
         config.validate()?;
-        peers.sort_unstable();
-        peers.dedup();
-        if peers.contains(&id) {
-            return Err(ConfigError(format!("node {id} lists itself among its peers")));
-        }
         let PersistentState { term, voted_for, log, snapshot } = persistent;
         // §7: the log starts where the snapshot ends, and the state machine is the snapshot's.
         let covered = snapshot.as_ref().map_or((0, 0), |s| (s.last_index, s.last_term));
@@ -161,9 +194,12 @@ impl Node {
         }
         let applied = covered.0;
         let kv = snapshot.as_ref().map(|s| s.kv.clone()).unwrap_or_default();
+        let base_membership = snapshot.as_ref().map_or(bootstrap, |s| s.membership.clone());
         let mut node = Node {
             id,
-            peers,
+            membership: base_membership.clone(),
+            membership_index: applied,
+            base_membership,
             config,
             term,
             voted_for,
@@ -185,6 +221,7 @@ impl Node {
             snapshot_changed: false,
             effects: Vec::new(),
         };
+        node.refresh_membership();
         node.reset_election_timer(now);
         Ok(node)
     }
@@ -224,8 +261,11 @@ impl Node {
     /// A message from a peer. §5.1: a newer term makes any node a follower of it; a message
     /// of an older term is answered with ours and otherwise ignored. Then the role decides.
     pub fn receive(&mut self, now: Time, msg: Message) {
-        if msg.to != self.id || !self.is_peer(msg.from) || !self.is_possible(&msg) {
-            return; // not for us, from outside the cluster, or one no honest peer sends
+        // Thesis §4.1: a server answers whoever speaks to it, in its configuration or not: a
+        // leader that is removing itself still replicates, and a new server hears from a
+        // leader it does not know yet.
+        if msg.to != self.id || msg.from == self.id || !self.is_possible(&msg) {
+            return; // not for us, or one no honest peer sends
         }
         if msg.term > self.term && !self.accept_higher_term(now, &msg) {
             return;
@@ -339,8 +379,13 @@ impl Node {
     pub fn id(&self) -> NodeId {
         self.id
     }
-    pub fn peers(&self) -> &[NodeId] {
-        &self.peers
+    /// The configuration this node uses: the latest in its log (§6, thesis §4.1).
+    pub fn membership(&self) -> &Membership {
+        &self.membership
+    }
+    /// The other members of its configuration, voters and learners.
+    pub fn peers(&self) -> Vec<NodeId> {
+        self.membership.members().filter(|&p| p != self.id).collect()
     }
     pub fn config(&self) -> &Config {
         &self.config
@@ -419,13 +464,9 @@ impl Node {
 
     // ----- shared helpers -----
 
-    fn cluster_size(&self) -> usize {
-        self.peers.len() + 1
-    }
-
-    /// Whether `node` is another member of the cluster.
-    fn is_peer(&self, node: NodeId) -> bool {
-        node != self.id && self.peers.contains(&node)
+    /// The other voters: those a campaign asks (§5.2).
+    fn other_voters(&self) -> Vec<NodeId> {
+        self.membership.voters.iter().copied().filter(|&p| p != self.id).collect()
     }
 
     fn trace(&mut self, event: Event) {
@@ -461,17 +502,29 @@ impl Node {
         self.effects.push(Effect::Persist { term: self.term, voted_for: self.voted_for, log_from, snapshot });
     }
 
-    /// Appends to the log, noting the change for the next `Effect::Persist`.
+    /// Appends to the log, noting the change for the next `Effect::Persist`. A
+    /// configuration takes effect as soon as it is appended (thesis §4.1).
     fn log_append(&mut self, entry: Entry) -> Index {
+        let membership = match &entry.command {
+            Command::Membership(m) => Some(m.clone()),
+            _ => None,
+        };
         let index = self.log.append(entry);
         self.log_changed(index);
+        if let Some(m) = membership {
+            self.set_membership(index, m);
+        }
         index
     }
 
-    /// Removes the entry at `from` and everything after it (§5.3), noting the change.
+    /// Removes the entry at `from` and everything after it (§5.3), noting the change. A
+    /// configuration removed with it no longer applies: the previous one does again.
     fn log_truncate(&mut self, from: Index) {
         self.log.truncate_from(from);
         self.log_changed(from);
+        if from <= self.membership_index {
+            self.refresh_membership();
+        }
     }
 
     fn log_changed(&mut self, from: Index) {

@@ -1,5 +1,10 @@
 //! Majority arithmetic.
 
+use super::Progress;
+use crate::membership::Membership;
+use crate::types::NodeId;
+use std::collections::BTreeMap;
+
 /// The number of nodes that make a majority of `cluster_size`.
 pub fn majority(cluster_size: usize) -> usize {
     cluster_size / 2 + 1
@@ -11,6 +16,28 @@ pub fn majority(cluster_size: usize) -> usize {
 pub fn quorum_value<T: Ord + Copy>(values: &mut [T]) -> T {
     values.sort_unstable_by(|a, b| b.cmp(a));
     values[majority(values.len()) - 1]
+}
+
+/// The largest value a majority of the voters reach (§5.3, §6): `mine` is the leader's own,
+/// counted only while it is a voter, the others' come from their progress. Learners do
+/// not count. `absent`: the value of a voter without progress, and of no voters at all.
+pub(super) fn voters_quorum<T: Ord + Copy>(
+    membership: &Membership,
+    me: NodeId,
+    mine: T,
+    progress: &BTreeMap<NodeId, Progress>,
+    value: impl Fn(&Progress) -> T,
+    absent: T,
+) -> T {
+    let mut values: Vec<T> = membership
+        .voters
+        .iter()
+        .map(|&v| if v == me { mine } else { progress.get(&v).map_or(absent, &value) })
+        .collect();
+    if values.is_empty() {
+        return absent;
+    }
+    quorum_value(&mut values)
 }
 
 #[cfg(test)]

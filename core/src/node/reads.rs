@@ -5,11 +5,12 @@
 //! lease, §6.4.1, which needs check-quorum's promise not to vote within an election timeout).
 
 use super::leader::Leadership;
-use super::quorum::quorum_value;
+use super::quorum::voters_quorum;
 use super::{Node, Role};
 use crate::client::{ClientRequest, Op, Outcome};
 use crate::config::ReadMode;
-use crate::types::{Index, Time};
+use crate::membership::Membership;
+use crate::types::{Index, NodeId, Time};
 
 #[derive(Debug)]
 pub(super) struct PendingRead {
@@ -30,7 +31,7 @@ impl Node {
         if l.pending_reads.is_empty() || self.commit_index < l.term_start {
             return;
         }
-        let confirmed = quorum_acked(l);
+        let confirmed = quorum_acked(l, &self.membership, self.id);
         let applied = self.last_applied;
         let (ready, waiting): (Vec<PendingRead>, Vec<PendingRead>) = std::mem::take(&mut l.pending_reads)
             .into_iter()
@@ -62,17 +63,15 @@ impl Node {
             Role::Leader(l) => {
                 self.config.read_mode == ReadMode::Lease
                     && self.commit_index >= l.term_start
-                    && now < quorum_acked(l).saturating_add(self.config.lease_us())
+                    && now < quorum_acked(l, &self.membership, self.id).saturating_add(self.config.lease_us())
             }
             _ => false,
         }
     }
 }
 
-/// The latest send time that a majority (the leader included) has acknowledged: leadership
-/// was certain at that moment.
-fn quorum_acked(l: &Leadership) -> Time {
-    let mut acked: Vec<Time> = l.progress.values().map(|p| p.acked_sent_at.unwrap_or(0)).collect();
-    acked.push(Time::MAX);
-    quorum_value(&mut acked)
+/// The latest send time that a majority of the voters (the leader included, while it is one)
+/// has acknowledged: leadership was certain at that moment.
+fn quorum_acked(l: &Leadership, membership: &Membership, me: NodeId) -> Time {
+    voters_quorum(membership, me, Time::MAX, &l.progress, |p| p.acked_sent_at.unwrap_or(0), 0)
 }

@@ -29,10 +29,12 @@ impl Node {
         if upto <= start {
             return;
         }
+        let (_, membership) = self.membership_at(upto);
         let covered = &self.log.entries()[..(upto - start) as usize];
-        let snapshot = Snapshot::extend(self.snapshot.as_ref(), covered, upto, self.kv.clone());
+        let snapshot = Snapshot::extend(self.snapshot.as_ref(), covered, upto, self.kv.clone(), membership.clone());
         let term = snapshot.last_term;
         self.log.compact_to(upto);
+        self.base_membership = membership;
         self.snapshot = Some(snapshot);
         self.snapshot_changed = true;
         self.trace(Event::Compacted { index: upto, term });
@@ -62,12 +64,16 @@ impl Node {
             let owed = self.requests.take_owed_between(self.commit_index + 1, index);
             self.log.start_after(index, term);
             self.log_changed(index + 1);
+            // The configuration as of the snapshot is its own; a later one in the log kept
+            // after it still applies.
+            self.base_membership = snapshot.membership.clone();
             self.kv = snapshot.kv.clone();
             self.commit_index = index;
             self.last_applied = index;
             self.snapshot = Some(snapshot);
             self.snapshot_changed = true;
             self.trace(Event::SnapshotInstalled { index, term });
+            self.refresh_membership();
             for (at, of_term, request) in owed {
                 if self.snapshot.as_ref().and_then(|s| s.term_at(at)) == Some(of_term) {
                     self.answer(request, Outcome::Written);

@@ -3,6 +3,7 @@
 //! configuration plus this list, and replays exactly.
 
 use crate::client::Op;
+use crate::membership::MembershipChange;
 use crate::types::{NodeId, Time};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,9 @@ pub enum Intervention {
     SetLoss { loss: f64 },
     /// The user's own client sends a request to `node` (and follows redirects).
     Request { node: NodeId, op: Op },
+    /// The leader is asked to change the configuration (§6). Adding the node after the last
+    /// one starts a new, empty server for it first.
+    ChangeMembership { change: MembershipChange },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

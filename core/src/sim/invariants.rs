@@ -95,6 +95,15 @@ fn chain(prev: u64, entry: &Entry) -> u64 {
             h = fnv(h, key.as_bytes());
             h = fnv(h, value.as_bytes());
         }
+        Command::Membership(m) => {
+            h = fnv(h, b"m");
+            for (tag, ids) in [(b"v", &m.voters), (b"l", &m.learners)] {
+                h = fnv(h, tag);
+                for id in ids {
+                    h = fnv(h, &id.to_le_bytes());
+                }
+            }
+        }
     }
     h
 }
@@ -129,6 +138,12 @@ impl Invariants {
 
     pub fn report(&mut self, at: Time, invariant: Invariant, node: NodeId, detail: String) {
         self.violations.push(Violation { at, invariant, node, detail });
+    }
+
+    /// A node joins the simulation: it is checked like the others from now on.
+    pub fn add_node(&mut self) {
+        self.prefix.push(vec![EMPTY]);
+        self.commit_index.push(0);
     }
 
     /// Node `id` starts with a log already (set up by the run's configuration).

@@ -23,6 +23,7 @@ use crate::check::{OpKind, Operation};
 use crate::client::{ClientReply, ClientRequest, Op, Outcome};
 use crate::config::{Config, ConfigError};
 use crate::event::Event;
+use crate::membership::{Membership, MembershipChange, Refusal};
 use crate::message::MessageKind;
 use crate::node::{Effect, Node, PersistentState};
 use crate::rng::Rng;
@@ -34,6 +35,8 @@ use std::collections::BTreeMap;
 
 /// Ticks of one node at one moment that leave it due again, beyond which the run stops.
 const MAX_TICKS_AT_ONCE: u32 = 10_000;
+/// The most nodes a simulation has, those added to it included.
+pub const MAX_NODES: usize = 9;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimConfig {
@@ -96,8 +99,8 @@ impl SimConfig {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.nodes == 0 || self.nodes > 9 {
-            return Err(ConfigError(format!("a simulated cluster has 1 to 9 nodes, not {}", self.nodes)));
+        if self.nodes == 0 || self.nodes > MAX_NODES {
+            return Err(ConfigError(format!("a simulated cluster has 1 to {MAX_NODES} nodes, not {}", self.nodes)));
         }
         if self.initial.len() > self.nodes {
             return Err(ConfigError(format!("initial states for {} nodes in a cluster of {}", self.initial.len(), self.nodes)));
@@ -137,6 +140,10 @@ pub enum SimEventKind {
     Crashed { node: NodeId },
     Restarted { node: NodeId },
     Intervened(Intervention),
+    /// The leader refused a change of configuration, or there was no leader to ask.
+    ChangeRefused { change: MembershipChange, reason: String },
+    /// A new, empty server started, to be added to the cluster.
+    Joined { node: NodeId },
     ClientSent { client: String, node: NodeId, request: ClientRequest },
     ClientAnswered { client: String, node: NodeId, reply: ClientReply },
     /// A request was lost because its node was down; the client will time out.
@@ -169,6 +176,9 @@ pub struct Sim {
     now: Time,
     rng: Rng,
     nodes: Vec<NodeSlot>,
+    /// The configuration each node was first started in: the cluster's first one, or none
+    /// for a node added later. A restart needs it (the log says the rest).
+    bootstraps: Vec<Membership>,
     incarnations: Vec<u64>,
     /// What each node has asked to persist (`Effect::Persist`): its state after a crash.
     disks: Vec<PersistentState>,
@@ -230,6 +240,7 @@ impl Sim {
         Ok(Sim {
             network: Network::new(config.network.clone()),
             incarnations: vec![0; config.nodes],
+            bootstraps: vec![Membership::of_voters(ids.iter().copied()); config.nodes],
             disks,
             spinning: (0, 0, 0),
             invariants,
@@ -277,8 +288,9 @@ impl Sim {
     pub fn steps(&self) -> u64 {
         self.steps
     }
+    /// Every node of the simulation, those added since it started included.
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
-        1..=self.config.nodes as NodeId
+        1..=self.nodes.len() as NodeId
     }
     /// The running node with this id (None if crashed or unknown).
     pub fn node(&self, id: NodeId) -> Option<&Node> {
@@ -544,7 +556,7 @@ impl Sim {
 
     fn apply(&mut self, what: Intervention) {
         self.record(SimEventKind::Intervened(what.clone()));
-        let n = self.config.nodes as NodeId;
+        let n = self.nodes.len() as NodeId;
         let valid = |id: NodeId| (1..=n).contains(&id);
         match what {
             Intervention::Crash { node } if valid(node) => self.crash(node),
@@ -583,6 +595,7 @@ impl Sim {
                 let user = self.clients.len() - 1;
                 self.client_send(user, node, op);
             }
+            Intervention::ChangeMembership { change } => self.change_membership(change),
             _ => {} // names a node that does not exist: recorded, otherwise ignored
         }
     }
@@ -599,13 +612,49 @@ impl Sim {
         }
     }
 
+    /// Asks the leader (the one of the highest term) for `change`. Adding the node after
+    /// the last starts an empty server first, if the leader will take it.
+    fn change_membership(&mut self, change: MembershipChange) {
+        let refused = |reason: &str| SimEventKind::ChangeRefused { change, reason: reason.to_string() };
+        let Some(leader) = self.leader() else { return self.record(refused(Refusal::NotLeader.describe())) };
+        if let Some(Err(reason)) = self.node(leader).map(|n| n.membership_refusal(change)) {
+            return self.record(refused(reason.describe()));
+        }
+        let new = self.nodes.len() as NodeId + 1;
+        if let MembershipChange::Add(node) = change {
+            if node == 0 || node > new {
+                return self.record(refused(&format!("the next server to add is node {new}")));
+            }
+            if node == new && self.nodes.len() >= MAX_NODES {
+                return self.record(refused(&format!("a simulation has at most {MAX_NODES} servers")));
+            }
+            if node == new {
+                self.start_joining(node);
+            }
+        }
+        self.with_node(leader, |n, now| {
+            n.change_membership(now, change).expect("the leader was asked first and nothing happened since");
+        });
+    }
+
+    /// A new node, in no configuration, that waits for a leader to add it.
+    fn start_joining(&mut self, id: NodeId) {
+        let seed = self.rng.next_u64();
+        let node = Node::join(id, self.config.raft.clone(), seed, self.now).expect("the config was validated when the simulation was created");
+        self.disks.push(node.persistent_state());
+        self.nodes.push(NodeSlot::Up(Box::new(node)));
+        self.bootstraps.push(Membership::default());
+        self.incarnations.push(0);
+        self.invariants.add_node();
+        self.record(SimEventKind::Joined { node: id });
+    }
+
     fn restart(&mut self, id: NodeId) {
         let i = id as usize - 1;
         if let NodeSlot::Down { state, .. } = &self.nodes[i] {
             self.incarnations[i] += 1;
-            let peers = self.node_ids().filter(|&p| p != id).collect();
             let seed = self.rng.next_u64();
-            let node = Node::restart(id, peers, self.config.raft.clone(), seed, self.now, state.clone())
+            let node = Node::restart_in(id, self.bootstraps[i].clone(), self.config.raft.clone(), seed, self.now, state.clone())
                 .expect("the config was validated when the simulation was created");
             self.nodes[i] = NodeSlot::Up(Box::new(node));
             self.invariants.restarted(id);

@@ -210,6 +210,27 @@ impl Network {
         &self.nodes[&id]
     }
 
+    /// Starts a new, empty node `id` in no configuration, waiting to be added (§6).
+    pub fn join(&mut self, id: NodeId) {
+        let node = Node::join(id, self.config.clone(), SEED, self.now).expect("valid config");
+        self.nodes.insert(id, node);
+    }
+
+    /// Asks node `leader` to change the configuration.
+    pub fn change(&mut self, leader: NodeId, change: MembershipChange) -> Result<Index, Refusal> {
+        let mut result = Err(Refusal::NotLeader);
+        self.with_node(leader, |n, now| result = n.change_membership(now, change));
+        result
+    }
+
+    /// Crashes node `id` and starts it again from what it persisted; `bootstrap` is the
+    /// configuration it was first started in.
+    pub fn restart(&mut self, id: NodeId, bootstrap: Membership) {
+        let state = self.node(id).persistent_state();
+        let node = Node::restart_in(id, bootstrap, self.config.clone(), SEED, self.now, state).expect("a state it wrote");
+        self.nodes.insert(id, node);
+    }
+
     pub fn ids(&self) -> Vec<NodeId> {
         self.nodes.keys().copied().collect()
     }

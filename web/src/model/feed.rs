@@ -4,6 +4,7 @@
 
 use super::message_view::kind_words;
 use raft_core::event::{DenyReason, Event, StepDownReason};
+use raft_core::MembershipChange;
 use raft_core::sim::{DropReason, Intervention, Sim, SimEvent, SimEventKind};
 use raft_core::sim::USER_CLIENT;
 use raft_core::{ClientRequest, NodeId, Op, Outcome, RoleKind, Term, Time};
@@ -133,8 +134,19 @@ impl Narrator {
                 Intervention::DuplicateMessage { id } => {
                     line(Category::You, format!("you duplicate message #{id}: the network delivers it twice"))
                 }
+                Intervention::ChangeMembership { change: MembershipChange::Add(node) } => line(
+                    Category::You,
+                    format!("you ask the leader to add node {node}: it joins as a learner and votes once it has caught up (§6)"),
+                ),
+                Intervention::ChangeMembership { change: MembershipChange::Remove(node) } => {
+                    line(Category::You, format!("you ask the leader to remove node {node} (§6)"))
+                }
                 Intervention::DropMessage { .. } | Intervention::Request { .. } => None,
                 }
+            }
+            SimEventKind::ChangeRefused { reason, .. } => line(Category::You, format!("the change is refused: {reason}")),
+            SimEventKind::Joined { node } => {
+                line(Category::Fault, format!("node {node} starts, empty and in no configuration: it waits for the leader"))
             }
             SimEventKind::ClientSent { client, node, request } if client == USER_CLIENT => {
                 line(Category::Client, format!("you → node {node}: {}", op_text(&request.op)))
@@ -210,6 +222,20 @@ impl Narrator {
                 self.roles.insert(node, RoleKind::Follower);
                 format!("leader {node} has not heard from a majority and steps down (term {term})")
             }
+            Event::SteppedDown { term, reason: StepDownReason::Removed } => {
+                self.roles.insert(node, RoleKind::Follower);
+                format!("leader {node} steps down (term {term}): the configuration without it is committed, and it no longer votes")
+            }
+            Event::MembershipChanged { index, voters, learners } => {
+                if !sim.node(node).is_some_and(|n| n.is_leader()) {
+                    return None; // every node switches; the leader's line says it for all
+                }
+                let what = super::membership_text(voters, learners);
+                return Some((
+                    Category::Replication,
+                    format!("leader {node} uses configuration entry {index} at once, before it commits (§6): {what}"),
+                ));
+            }
             Event::VoteGranted { candidate, term, pre_vote } => {
                 if *pre_vote {
                     format!("node {node} would vote for node {candidate} in term {term} (pre-vote)")
@@ -283,9 +309,15 @@ impl Narrator {
             Event::CommitAdvanced { from, to } => {
                 let n = sim.node(node)?;
                 let progress = n.progress()?; // followers learn commits from the leader: not news
-                let mut holders: Vec<NodeId> =
-                    progress.iter().filter(|(_, p)| p.match_index >= *to).map(|(&id, _)| id).collect();
-                holders.push(node);
+                let voters = &n.membership().voters;
+                let mut holders: Vec<NodeId> = progress
+                    .iter()
+                    .filter(|(id, p)| p.match_index >= *to && voters.contains(id))
+                    .map(|(&id, _)| id)
+                    .collect();
+                if voters.contains(&node) {
+                    holders.push(node);
+                }
                 holders.sort_unstable();
                 let which = if to.saturating_sub(*from) == 1 { format!("entry {to}") } else { format!("entries {}–{to}", from + 1) };
                 return Some((

@@ -35,6 +35,7 @@ use message_view::MessageView;
 use node_view::{NodeView, RoleGlyph};
 use raft_core::sim::Sim;
 use raft_core::{Command, NodeId, Term, Time};
+use std::collections::BTreeSet;
 use tracker::{DropMark, Tracker};
 
 /// Everything the cluster drawing needs for one frame.
@@ -106,5 +107,17 @@ pub fn command_text(command: &Command) -> String {
     match command {
         Command::Noop => "no-op".into(),
         Command::Put { key, value } => format!("{key}={value}"),
+        Command::Membership(m) => format!("configuration: {}", membership_text(&m.voters, &m.learners)),
+    }
+}
+
+/// A configuration in a few words: its voters, and its learners if any.
+pub fn membership_text(voters: &BTreeSet<NodeId>, learners: &BTreeSet<NodeId>) -> String {
+    let voters: Vec<NodeId> = voters.iter().copied().collect();
+    let learners: Vec<NodeId> = learners.iter().copied().collect();
+    match learners.len() {
+        0 => format!("voters {}", feed::list(&voters)),
+        1 => format!("voters {}, learner {}", feed::list(&voters), learners[0]),
+        _ => format!("voters {}, learners {}", feed::list(&voters), feed::list(&learners)),
     }
 }

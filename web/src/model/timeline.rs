@@ -3,6 +3,7 @@
 //! simulator's events as they happen and counts them from the start of the run, so replaying
 //! the same run to an earlier time and forward again adds nothing twice.
 
+use raft_core::MembershipChange;
 use raft_core::client::Outcome;
 use raft_core::sim::{Intervention, Sim, SimEventKind, Violation};
 use raft_core::{Event, NodeId, Term, Time};
@@ -77,6 +78,8 @@ pub fn describe(what: &Intervention) -> String {
         Intervention::Heal => "heal the network".into(),
         Intervention::SetLoss { loss } => format!("loss {:.0}%", loss * 100.0),
         Intervention::Request { node, op } => format!("request to node {node}: {op:?}"),
+        Intervention::ChangeMembership { change: MembershipChange::Add(node) } => format!("add node {node}"),
+        Intervention::ChangeMembership { change: MembershipChange::Remove(node) } => format!("remove node {node}"),
     }
 }
 
