@@ -292,6 +292,10 @@ impl Sim {
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
         1..=self.nodes.len() as NodeId
     }
+    /// How many nodes the simulation has now: `SimConfig::nodes` and those added since.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
     /// The running node with this id (None if crashed or unknown).
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         match self.nodes.get((id as usize).checked_sub(1)?)? {
