@@ -3,6 +3,7 @@
 //! agree, where one lags, and where one holds entries of a term the others never saw.
 
 use super::log_view::{LogColumn, LogRow};
+use super::membership::Member;
 use super::node_view::RoleGlyph;
 use raft_core::{Index, NodeId, Term};
 
@@ -10,6 +11,7 @@ use raft_core::{Index, NodeId, Term};
 pub struct StripRow {
     pub node: NodeId,
     pub role: RoleGlyph,
+    pub member: Member,
     pub term: Term,
     pub commit_index: Index,
     /// One cell per index of the window, oldest first; `None` where this log has no entry.
@@ -40,6 +42,7 @@ impl LogStrip {
             .map(|c| StripRow {
                 node: c.node,
                 role: c.role,
+                member: c.member,
                 term: c.term,
                 commit_index: c.commit_index,
                 cells: (first..=last).map(|i| c.rows.iter().find(|r| r.index == i).cloned()).collect(),
@@ -65,12 +68,13 @@ mod tests {
             .enumerate()
             .map(|(i, &term)| {
                 let index = i as Index + 1;
-                LogRow { index, term, command: format!("e{index}"), committed: index <= commit_index }
+                LogRow { index, term, command: format!("e{index}"), committed: index <= commit_index, config: false }
             })
             .collect();
         LogColumn {
             node,
             role: RoleGlyph::Follower,
+            member: Member::Voter,
             term: *terms.last().unwrap_or(&0),
             commit_index,
             last_applied: commit_index,

@@ -1,10 +1,11 @@
-//! Each node's log side by side (index, term, command; committed or not), the leader's
-//! next/match index per follower, and the node's key-value state.
+//! Each node's log side by side (index, term, command; committed or not; configuration
+//! entries marked), the leader's next/match index per follower, and the node's key-value state.
 
+use super::membership::{member_of, Member};
 use super::node_view::RoleGlyph;
 use crate::model::command_text;
 use raft_core::sim::{NodeSlot, Sim};
-use raft_core::{Index, NodeId, RaftLog, Term};
+use raft_core::{Command, Index, NodeId, RaftLog, Term};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogRow {
@@ -12,6 +13,8 @@ pub struct LogRow {
     pub term: Term,
     pub command: String,
     pub committed: bool,
+    /// A configuration entry (§6): the servers that vote from the moment it is appended.
+    pub config: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +28,8 @@ pub struct FollowerProgress {
 pub struct LogColumn {
     pub node: NodeId,
     pub role: RoleGlyph,
+    /// Its place in the cluster's configuration.
+    pub member: Member,
     pub term: Term,
     pub commit_index: Index,
     pub last_applied: Index,
@@ -47,12 +52,14 @@ pub fn log_columns(sim: &Sim, max_rows: usize) -> Vec<LogColumn> {
 }
 
 pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
+    let member = member_of(sim, id);
     match sim.slot(id) {
         Some(NodeSlot::Up(node)) => {
             let (rows, hidden) = rows(node.log(), node.commit_index(), max_rows);
             LogColumn {
                 node: id,
                 role: RoleGlyph::of(node.role()),
+                member,
                 term: node.term(),
                 commit_index: node.commit_index(),
                 last_applied: node.last_applied(),
@@ -84,6 +91,7 @@ pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
             LogColumn {
                 node: id,
                 role: RoleGlyph::Crashed,
+                member,
                 term: state.term,
                 commit_index: committed,
                 last_applied: 0,
@@ -98,6 +106,7 @@ pub fn log_column(sim: &Sim, id: NodeId, max_rows: usize) -> LogColumn {
         None => LogColumn {
             node: id,
             role: RoleGlyph::Crashed,
+            member,
             term: 0,
             commit_index: 0,
             last_applied: 0,
@@ -121,7 +130,8 @@ fn rows(log: &RaftLog, commit_index: Index, max_rows: usize) -> (Vec<LogRow>, us
         .skip(skip)
         .map(|(i, e)| {
             let index = first + i as Index;
-            LogRow { index, term: e.term, command: command_text(&e.command), committed: index <= commit_index }
+            let config = matches!(e.command, Command::Membership(_));
+            LogRow { index, term: e.term, command: command_text(&e.command), committed: index <= commit_index, config }
         })
         .collect();
     (rows, skip)

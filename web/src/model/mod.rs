@@ -6,6 +6,7 @@ pub mod feed;
 pub mod geometry;
 pub mod log_strip;
 pub mod log_view;
+pub mod membership;
 pub mod message_view;
 pub mod node_view;
 pub mod partition;
@@ -25,6 +26,8 @@ pub mod tracker;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod membership_tests;
 #[cfg(test)]
 mod session_tests;
 #[cfg(test)]
@@ -52,7 +55,7 @@ pub struct ClusterView {
 
 impl ClusterView {
     pub fn build(sim: &Sim, tracker: &Tracker) -> ClusterView {
-        let ring = geometry::ring(sim.config().nodes);
+        let ring = geometry::ring(sim.node_count());
         let nodes = sim.node_ids().map(|id| node_view::node_view(sim, id, ring[id as usize - 1])).collect();
         ClusterView {
             now: sim.now(),

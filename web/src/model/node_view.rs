@@ -1,7 +1,9 @@
 //! One node as the picture shows it: its role (drawn as a shape, an outline and a label, not
-//! by colour alone), its term, its draining election timer and the votes it has collected.
+//! by colour alone), its term, its draining election timer, the votes it has collected, and
+//! whether it votes at all (§6: a learner or a removed server does not).
 
 use super::geometry::Point;
+use super::membership::{member_of, Member};
 use raft_core::node::majority;
 use raft_core::sim::{NodeSlot, Sim};
 use raft_core::{Index, NodeId, RoleKind, Term};
@@ -51,8 +53,10 @@ pub struct NodeView {
     pub timer: Option<f64>,
     /// Votes a (pre-)candidate holds, itself included.
     pub votes: Vec<NodeId>,
-    /// Votes needed to win.
+    /// Votes needed to win: a majority of the voters of the node's own configuration.
     pub quorum: usize,
+    /// Its place in the cluster's configuration.
+    pub member: Member,
     pub commit_index: Index,
     pub last_index: Index,
 }
@@ -61,6 +65,9 @@ impl NodeView {
     /// The compact label a pointer hover shows.
     pub fn label(&self) -> String {
         let mut s = format!("Node {}: {} in term {}", self.id, self.role.name(), self.term);
+        if self.member != Member::Voter {
+            s.push_str(&format!(", {}", self.member.describe()));
+        }
         if !self.votes.is_empty() {
             s.push_str(&format!(", {} of {} votes needed", self.votes.len(), self.quorum));
         }
@@ -72,8 +79,8 @@ impl NodeView {
 }
 
 pub fn node_view(sim: &Sim, id: NodeId, pos: Point) -> NodeView {
-    let nodes = sim.config().nodes;
-    let quorum = majority(nodes);
+    let quorum = majority(sim.node_count());
+    let member = member_of(sim, id);
     let timeout_max = sim.config().raft.election_timeout_max_us.max(1) as f64;
     match sim.slot(id) {
         Some(NodeSlot::Up(node)) => {
@@ -91,7 +98,8 @@ pub fn node_view(sim: &Sim, id: NodeId, pos: Point) -> NodeView {
                 leader: node.leader(),
                 timer,
                 votes: node.votes().map(|v| v.iter().copied().collect()).unwrap_or_default(),
-                quorum,
+                quorum: node.membership().majority(),
+                member,
                 commit_index: node.commit_index(),
                 last_index: node.log().last_index(),
             }
@@ -106,6 +114,7 @@ pub fn node_view(sim: &Sim, id: NodeId, pos: Point) -> NodeView {
             timer: None,
             votes: Vec::new(),
             quorum,
+            member,
             commit_index: 0,
             last_index: state.log.last_index(),
         },
@@ -119,6 +128,7 @@ pub fn node_view(sim: &Sim, id: NodeId, pos: Point) -> NodeView {
             timer: None,
             votes: Vec::new(),
             quorum,
+            member,
             commit_index: 0,
             last_index: 0,
         },

@@ -41,6 +41,12 @@ impl PartitionDraft {
         (1..=self.on_b.len() as NodeId).filter(|&id| self.on_b[id as usize - 1] == b).collect()
     }
 
+    /// Follows the nodes the run has now: an added server starts on side A, and a node that a
+    /// replay to an earlier time has not started yet leaves the draft.
+    pub fn fit(&mut self, nodes: usize) {
+        self.on_b.resize(nodes, false);
+    }
+
     /// Puts node `id` on side B (`true`) or A.
     pub fn put(&mut self, id: NodeId, on_b: bool) {
         if let Some(s) = self.on_b.get_mut((id as usize).wrapping_sub(1)) {
@@ -78,5 +84,16 @@ mod tests {
         assert_eq!(PartitionDraft::from_cuts(5, &[]), None);
         d.put(2, false);
         assert_eq!(d.side_b(), vec![4]);
+    }
+
+    #[test]
+    fn the_draft_grows_with_added_servers_and_shrinks_on_a_replay_before_them() {
+        let mut d = PartitionDraft::new(3);
+        d.put(3, true);
+        d.fit(4);
+        assert_eq!((d.side_a(), d.side_b()), (vec![1, 2, 4], vec![3]));
+        d.put(4, true);
+        d.fit(3);
+        assert_eq!((d.side_a(), d.side_b()), (vec![1, 2], vec![3]));
     }
 }

@@ -14,7 +14,7 @@ const S: f64 = 1e6;
 
 /// The run of `sim` from `from` to `to` (virtual microseconds): what was sent in that span.
 pub fn sim_trace(sim: &Sim, from: Time, to: Time) -> TraceRun {
-    let n = sim.config().nodes;
+    let n = sim.node_count();
     let mut believes: Vec<Option<u32>> = vec![None; n];
     let mut fates: HashMap<u64, (Time, Fate)> = HashMap::new();
     for e in sim.events().iter().filter(|e| e.at >= from) {

@@ -18,7 +18,7 @@ fn sim() -> Sim {
 
 /// Advances for `for_us` in frame-sized steps, observing like the app does, until `done` or a deadline.
 fn run(sim: &mut Sim, tracker: &mut Tracker, for_us: Time, mut done: impl FnMut(&Sim) -> bool) -> bool {
-    let ring = ring(sim.config().nodes);
+    let ring = ring(sim.node_count());
     let until = sim.now() + for_us;
     while sim.now() < until {
         let next = sim.now() + 16_000;

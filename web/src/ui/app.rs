@@ -27,6 +27,7 @@ use super::trace_view::{SharedTrace, TraceView};
 use crate::model::geometry::ring;
 use crate::model::log_strip::LogStrip;
 use crate::model::log_view::{log_column, log_columns};
+use crate::model::membership::{change_for, next_server, refusal_since};
 use crate::model::message_view::fields;
 use crate::model::partition::PartitionDraft;
 use crate::model::safety::{badges, history_plot, HistoryPlot};
@@ -150,8 +151,11 @@ impl App {
     }
 
     fn observe(&mut self) {
-        let ring = ring(self.sim().config().nodes);
+        // The ring follows the nodes the run has now: added servers join it, and a replay to
+        // before they were added leaves them out again.
+        let ring = ring(self.sim().node_count());
         self.tracker.observe(&self.session.sim, &ring);
+        self.draft.fit(self.sim().node_count());
         if let Some(t) = &mut self.tour {
             t.observe(self.session.sim.leader());
         }
@@ -172,7 +176,7 @@ impl App {
         if cuts == self.shown_cuts {
             return;
         }
-        if let Some(d) = PartitionDraft::from_cuts(sim.config().nodes, &cuts) {
+        if let Some(d) = PartitionDraft::from_cuts(sim.node_count(), &cuts) {
             self.draft = d;
         }
         self.shown_cuts = cuts;
@@ -275,7 +279,11 @@ impl App {
         if self.session.in_the_past() {
             self.generation += 1;
         }
+        let seen = self.sim().events_total();
         self.session.intervene(what);
+        if let Some(why) = refusal_since(self.sim(), seen) {
+            self.notice = Some(why);
+        }
         self.observe();
         self.sync_url();
     }
@@ -359,7 +367,7 @@ impl App {
                 let timer_left_us =
                     sim.node(*id).filter(|n| !n.is_leader()).map(|n| n.election_deadline().saturating_sub(sim.now()));
                 let links = sim.node_ids().filter(|&p| p != *id).map(|p| (p, sim.is_cut(*id, p), sim.is_cut(p, *id))).collect();
-                Inspected::Node { node, column: log_column(sim, *id, 0), timer_left_us, links }
+                Inspected::Node { node, column: log_column(sim, *id, 0), timer_left_us, links, change: change_for(sim, *id) }
             }
             Some(Selected::Message(seen)) => {
                 let live = self.sim().in_flight().iter().find(|m| m.id == seen.id);
@@ -815,7 +823,7 @@ impl Component for App {
         let violations = sim.violations();
         let feed: Vec<_> = self.tracker.feed.iter().rev().take(FEED_SHOWN).cloned().collect();
         let seed = sim.config().seed;
-        let n = sim.config().nodes;
+        let n = sim.node_count();
         // Whether the run is still the scenario as written: one comparison of the runs a frame.
         let pristine = self.pristine();
         let story = self.scenario.as_ref().filter(|_| pristine);
@@ -858,7 +866,8 @@ impl Component for App {
                         </div>
                     </header>
                     <Toolbar playing={self.playing} speed={self.speed} {seed} has_leader={leader.is_some()}
-                        loss_percent={(sim.loss() * 100.0).round() as u32} partitioned={!view.cut_links.is_empty()} on={on.clone()} />
+                        loss_percent={(sim.loss() * 100.0).round() as u32} partitioned={!view.cut_links.is_empty()}
+                        add_server={next_server(sim)} on={on.clone()} />
                     <main class="stage">
                         <div class="picture">
                             <Cluster view={view.clone()} {selected_node} {selected_message} on={on.clone()} />

@@ -1,10 +1,12 @@
-//! The cluster drawing: five nodes on a ring, messages travelling between them, and a cross
-//! where a message was dropped. Nodes and messages are buttons: click or press Enter to
-//! inspect them.
+//! The cluster drawing: the nodes on a ring (it re-lays out as servers are added), messages
+//! travelling between them, and a cross where a message was dropped. A node that does not
+//! vote (a learner, or one outside the configuration, §6) is drawn faded with a word saying
+//! so. Nodes and messages are buttons: click or press Enter to inspect them.
 
 use super::action::Action;
 use super::glyphs::{message_classes, message_shape, role_shape};
 use crate::model::geometry::{arc_path, Point, NODE_RADIUS, VIEW_SIZE};
+use crate::model::membership::Member;
 use crate::model::message_view::kind_words;
 use crate::model::node_view::{NodeView, RoleGlyph};
 use crate::model::ClusterView;
@@ -61,7 +63,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     };
     html! {
         <svg class="cluster" viewBox={format!("0 0 {size} {size}")} role="group"
-             aria-label="The cluster: five nodes and the messages between them" data-testid="cluster"
+             aria-label={format!("The cluster: {} nodes and the messages between them", view.nodes.len())} data-testid="cluster"
              {onclick} {onkeydown}>
             <circle class="ring" cx={(VIEW_SIZE / 2.0).to_string()} cy={(VIEW_SIZE / 2.0).to_string()}
                 r={crate::model::geometry::RING_RADIUS.to_string()} />
@@ -152,9 +154,9 @@ fn node(n: &NodeView, selected: bool) -> Html {
     });
     let label_y = if n.role == RoleGlyph::Leader { NODE_RADIUS + 30.0 } else { NODE_RADIUS + 26.0 };
     html! {
-        <g key={n.id.to_string()} class={classes!("node", format!("role-{role}"), selected.then_some("selected"))}
+        <g key={n.id.to_string()} class={classes!("node", format!("role-{role}"), format!("member-{}", n.member.name()), selected.then_some("selected"))}
            transform={format!("translate({:.1} {:.1})", n.pos.x, n.pos.y)}
-           data-node-id={n.id.to_string()} data-role={role} data-term={n.term.to_string()}
+           data-node-id={n.id.to_string()} data-role={role} data-term={n.term.to_string()} data-member={n.member.name()}
            tabindex="0" role="button" aria-label={n.label()}>
             <title>{ n.label() }</title>
             { for timer }
@@ -162,6 +164,9 @@ fn node(n: &NodeView, selected: bool) -> Html {
             <text class="node-id" y="2">{ format!("S{}", n.id) }</text>
             <text class="node-term" y="20">{ format!("term {}", n.term) }</text>
             <text class="node-role" y={label_y.to_string()}>{ role.to_uppercase() }</text>
+            if n.member != Member::Voter {
+                <text class="node-member" y="-15">{ n.member.name() }</text>
+            }
             { votes(n) }
         </g>
     }

@@ -2,9 +2,11 @@
 
 use super::action::Action;
 use crate::model::log_view::LogColumn;
+use crate::model::membership::Member;
 use crate::model::node_view::{NodeView, RoleGlyph};
 use crate::model::speed::format_time;
 use raft_core::sim::{InFlight, Intervention};
+use raft_core::MembershipChange;
 use yew::prelude::*;
 
 /// What the inspector shows about a message: its fields (as when it was last seen in flight)
@@ -28,6 +30,8 @@ pub enum Inspected {
         timer_left_us: Option<u64>,
         /// For every other node: (peer, link node → peer cut, link peer → node cut).
         links: Vec<(raft_core::NodeId, bool, bool)>,
+        /// The configuration change offered for it: removing it, or adding it back.
+        change: MembershipChange,
     },
     Message(MessageInfo),
 }
@@ -39,12 +43,35 @@ pub struct InspectorProps {
 }
 
 fn button(on: &Callback<Action>, label: &str, testid: &str, action: Action, enabled: bool, class: &str) -> Html {
+    titled(on, label, testid, action, enabled, class, "")
+}
+
+fn titled(on: &Callback<Action>, label: &str, testid: &str, action: Action, enabled: bool, class: &str, title: &str) -> Html {
     let onclick = on.reform(move |_: MouseEvent| action.clone());
+    let title = (!title.is_empty()).then(|| title.to_string());
     html! {
-        <button class={class.to_string()} data-testid={testid.to_string()} disabled={!enabled} {onclick}>
+        <button class={class.to_string()} data-testid={testid.to_string()} disabled={!enabled} {title} {onclick}>
             { label }
         </button>
     }
+}
+
+/// Removing a node from the cluster, or adding it back: a request to the leader, which may
+/// refuse it (one change at a time, §6); the notice line says why.
+fn membership_button(on: &Callback<Action>, change: MembershipChange) -> Html {
+    let (label, testid, title) = match change {
+        MembershipChange::Remove(_) => (
+            "Remove from the cluster",
+            "node-remove",
+            "Ask the leader to remove this server from the configuration (§6); the leader itself steps down once that commits",
+        ),
+        MembershipChange::Add(_) => (
+            "Add back to the cluster",
+            "node-add",
+            "Ask the leader to add this server again: it rejoins as a learner and votes once it has caught up (thesis §4.2.1)",
+        ),
+    };
+    titled(on, label, testid, Action::Intervene(Intervention::ChangeMembership { change }), true, "", title)
 }
 
 fn rows(fields: &[(String, String)]) -> Html {
@@ -63,14 +90,20 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         Inspected::Nothing => html! {
             <section class="panel inspector" aria-labelledby="inspector-h" data-testid="inspector">
                 <h2 id="inspector-h">{ "Inspector" }</h2>
-                <p class="hint">{ "Click a node to crash it, restart it or make it time out. Click a message (pause first: they move) to read every field or drop it." }</p>
+                <p class="hint">{ "Click a node to crash it, restart it, make it time out or remove it from the cluster. Click a message (pause first: they move) to read every field or drop it." }</p>
             </section>
         },
-        Inspected::Node { node, column, timer_left_us, links } => {
+        Inspected::Node { node, column, timer_left_us, links, change } => {
             let id = node.id;
             let up = node.role != RoleGlyph::Crashed;
+            let member = match node.member {
+                Member::Voter => "voter".to_string(),
+                Member::Learner => "learner: receives the log, does not vote yet".to_string(),
+                Member::Outside => "not in the configuration".to_string(),
+            };
             let mut fields = vec![
                 ("role".to_string(), node.role.name().to_string()),
+                ("membership".into(), member),
                 ("term".into(), node.term.to_string()),
                 ("voted for".into(), node.voted_for.map_or("nobody".into(), |v| format!("node {v}"))),
                 ("log".into(), format!("{} entries", node.last_index)),
@@ -104,6 +137,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         { button(on, "Restart", "node-restart", Action::Intervene(Intervention::Restart { node: id }), !up, "") }
                         { button(on, "Time out now", "node-timeout", Action::Intervene(Intervention::Timeout { node: id }),
                             up && node.role != RoleGlyph::Leader, "") }
+                        { membership_button(on, *change) }
                     </div>
                     <table class="links" data-testid="links">
                         <caption>{ "Links (a cut link loses every message, one way)" }</caption>

@@ -39,6 +39,10 @@ pub fn Legend() -> Html {
                 { for roles.iter().map(|(r, text)| html! {
                     <li>{ sample(role_shape(*r), classes!("node", format!("role-{}", r.name())), 0.5) }<span>{ *text }</span></li>
                 }) }
+                <li>{ sample(role_shape(RoleGlyph::Follower), classes!("node", "role-follower", "member-learner"), 0.5) }
+                    <span>{ "learner: broken outline, receives the log but does not vote yet (§6)" }</span></li>
+                <li>{ sample(role_shape(RoleGlyph::Follower), classes!("node", "role-follower", "member-outside"), 0.5) }
+                    <span>{ "faded: not in the configuration (removed, or not added yet)" }</span></li>
                 { for messages.iter().map(|(k, text)| html! {
                     <li>{ sample(message_shape(*k), message_classes(*k), 1.0) }<span>{ *text }</span></li>
                 }) }

@@ -1,9 +1,11 @@
 //! The logs beside the ring: one row per node, one cell per index, newest on the right. A cell
 //! shows its entry's term (tinted by term, so agreeing logs look alike) and is solid once
-//! committed on that node, dashed before; the full commands are in the detailed logs below.
+//! committed on that node, dashed before; a configuration entry (§6) has a cell of its own
+//! style. The full commands are in the detailed logs below.
 
 use crate::model::log_strip::{LogStrip, StripRow};
 use crate::model::log_view::LogRow;
+use crate::model::membership::Member;
 use crate::model::node_view::RoleGlyph;
 use raft_core::{Index, Term};
 use yew::prelude::*;
@@ -26,6 +28,9 @@ pub fn LogStripView(props: &LogStripProps) -> Html {
                 <p class="strip-key">
                     <span class="cell committed">{ "2" }</span>{ " committed " }
                     <span class="cell">{ "2" }</span>{ " not yet · the number is the entry's term" }
+                    if s.rows.iter().any(|r| r.cells.iter().flatten().any(|c| c.config)) {
+                        { " · " }<span class="cell config">{ "2" }</span>{ " configuration (config) entry" }
+                    }
                     if s.rows.iter().any(|r| r.snapshot > 0) {
                         { " · " }<span class="cell compacted">{ "▣" }</span>{ " in a snapshot" }
                     }
@@ -54,8 +59,8 @@ fn by_node(s: &LogStrip) -> Html {
             </thead>
             <tbody>
                 { for s.rows.iter().map(|r| html! {
-                    <tr class={format!("role-{}", r.role.name())} data-testid={format!("strip-{}", r.node)}
-                        data-commit-index={r.commit_index.to_string()}>
+                    <tr class={classes!(format!("role-{}", r.role.name()), format!("member-{}", r.member.name()))} data-testid={format!("strip-{}", r.node)}
+                        data-commit-index={r.commit_index.to_string()} data-member={r.member.name()}>
                         <th scope="row" class="strip-node" title={node_title(r)}>{ node_label(r) }</th>
                         { for r.cells.iter().zip(s.indexes()).map(|(c, i)| cell(c.as_ref(), i, newest, i <= r.snapshot)) }
                     </tr>
@@ -94,7 +99,7 @@ fn by_index(s: &LogStrip) -> Html {
 }
 
 fn node_title(r: &StripRow) -> String {
-    format!("node {}, {}, term {}, commit index {}", r.node, r.role.name(), r.term, r.commit_index)
+    format!("node {}, {}, {}, term {}, commit index {}", r.node, r.role.name(), r.member.describe(), r.term, r.commit_index)
 }
 
 fn node_label(r: &StripRow) -> Html {
@@ -103,6 +108,7 @@ fn node_label(r: &StripRow) -> Html {
             { format!("S{}", r.node) }
             if r.role == RoleGlyph::Leader { <span class="strip-role">{ " leader" }</span> }
             if r.role == RoleGlyph::Crashed { <span class="strip-role">{ " down" }</span> }
+            if r.member != Member::Voter { <span class="strip-member">{ format!(" {}", r.member.name()) }</span> }
         </>
     }
 }
@@ -113,9 +119,9 @@ fn cell(entry: Option<&LogRow>, i: Index, newest: Index, compacted: bool) -> Htm
     let fold = fold(newest - i);
     match entry {
         Some(e) => html! {
-            <td data-fold={fold} data-index={i.to_string()} data-committed={e.committed.to_string()}
+            <td data-fold={fold} data-index={i.to_string()} data-committed={e.committed.to_string()} data-config={e.config.then_some("true")}
                 title={format!("index {i}, term {}: {}{}", e.term, e.command, if e.committed { " (committed)" } else { " (not committed)" })}>
-                <span class={classes!("cell", format!("term-{}", e.term % TINTS), e.committed.then_some("committed"))}>{ e.term }</span>
+                <span class={classes!("cell", format!("term-{}", e.term % TINTS), e.committed.then_some("committed"), e.config.then_some("config"))}>{ e.term }</span>
             </td>
         },
         None if compacted => html! {

@@ -1,8 +1,9 @@
 //! Every node's log side by side: index, term and command, committed entries solid and
-//! marked, uncommitted ones dashed; under each log the node's key-value state, and for the
-//! leader its next and match index per follower.
+//! marked, uncommitted ones dashed, configuration entries (§6) set apart; under each log the
+//! node's key-value state, and for the leader its next and match index per follower.
 
 use crate::model::log_view::LogColumn;
+use crate::model::membership::Member;
 use crate::model::node_view::RoleGlyph;
 use yew::prelude::*;
 
@@ -31,11 +32,12 @@ fn column(c: &LogColumn) -> Html {
     let role = c.role.name();
     let crashed = c.role == RoleGlyph::Crashed;
     html! {
-        <div class={classes!("log-col", format!("role-{role}"))} data-testid={format!("log-{}", c.node)} data-node-id={c.node.to_string()}
-             data-commit-index={c.commit_index.to_string()}>
+        <div class={classes!("log-col", format!("role-{role}"), format!("member-{}", c.member.name()))} data-testid={format!("log-{}", c.node)}
+             data-node-id={c.node.to_string()} data-commit-index={c.commit_index.to_string()} data-member={c.member.name()}>
             <h3>
                 <span class="col-node">{ format!("S{}", c.node) }</span>
                 <span class="col-role">{ if c.role == RoleGlyph::Leader { "LEADER".to_string() } else { role.to_string() } }</span>
+                if c.member != Member::Voter { <span class="col-member">{ c.member.name() }</span> }
             </h3>
             <p class="col-meta">{ format!("term {} · commit {}", c.term, c.commit_index) }</p>
             <table class="log" aria-label={format!("log of node {}", c.node)}>
@@ -50,8 +52,8 @@ fn column(c: &LogColumn) -> Html {
                         <tr class="hidden-rows"><td colspan="3">{ format!("… {} earlier", c.hidden) }</td></tr>
                     }
                     { for c.rows.iter().map(|r| html! {
-                        <tr class={if r.committed { "committed" } else { "uncommitted" }} data-index={r.index.to_string()}
-                            data-committed={r.committed.to_string()}>
+                        <tr class={classes!(if r.committed { "committed" } else { "uncommitted" }, r.config.then_some("config"))}
+                            data-index={r.index.to_string()} data-committed={r.committed.to_string()} data-config={r.config.then_some("true")}>
                             <td class="idx">{ r.index }</td>
                             <td class="term">{ r.term }</td>
                             <td class="cmd">{ r.command.clone() }<span class="state-mark" aria-label={if r.committed { "committed" } else { "not committed" }}>

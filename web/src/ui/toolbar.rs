@@ -1,10 +1,11 @@
-//! Playback and run controls: play, pause, step, speed, kill the leader, seeds, and saving or
-//! loading a run.
+//! Playback and run controls: play, pause, step, speed, kill the leader, add a server, seeds,
+//! and saving or loading a run.
 
 use super::action::Action;
 use super::browser;
 use crate::model::speed;
-use raft_core::sim::Intervention;
+use raft_core::sim::{Intervention, MAX_NODES};
+use raft_core::MembershipChange;
 use wasm_bindgen::JsCast;
 
 /// Message loss rates offered, in percent.
@@ -21,6 +22,8 @@ pub struct ToolbarProps {
     pub loss_percent: u32,
     /// Whether any link is cut.
     pub partitioned: bool,
+    /// The change that adds a new server, while the simulation has room for one.
+    pub add_server: Option<MembershipChange>,
     pub on: Callback<Action>,
 }
 
@@ -91,6 +94,17 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                 <button data-testid="heal" disabled={!props.partitioned} onclick={click(Action::Intervene(Intervention::Heal))}
                     title="Restore every link">
                     { "Heal" }
+                </button>
+                <button data-testid="add-server" disabled={props.add_server.is_none()}
+                    onclick={let add = props.add_server; on.reform(move |_: MouseEvent| match add {
+                        Some(change) => Action::Intervene(Intervention::ChangeMembership { change }),
+                        None => Action::Notice(format!("A simulation has at most {MAX_NODES} servers.")),
+                    })}
+                    title={match props.add_server {
+                        Some(MembershipChange::Add(id)) => format!("Start node {id}, empty, and ask the leader to add it: it learns the log first, then votes (§6)"),
+                        _ => format!("A simulation has at most {MAX_NODES} servers"),
+                    }}>
+                    { "Add a server" }
                 </button>
                 <label>{ "Loss" }
                     <select data-testid="loss" onchange={on_loss}>
