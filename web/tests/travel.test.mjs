@@ -189,7 +189,7 @@ test('a scenario link round-trips: menu, narration, address, reload', async () =
 
 test('every scenario opens from its link and shows what it is about', async () => {
   const ids = ['leader-crash', 'split-vote', 'stale-leader', 'figure-7', 'figure-8', 'disruptive-rejoin',
-    'disruptive-rejoin-prevote', 'lagging-follower', 'snapshot-catch-up', 'unsafe-read'];
+    'disruptive-rejoin-prevote', 'lagging-follower', 'snapshot-catch-up', 'adding-a-server', 'removing-the-leader', 'unsafe-read'];
   const p = await app.open('seed=1&paused=1');
   const listed = await p.page.$$eval('[data-testid="scenario-menu"] option', (o) => o.map((x) => x.value).filter(Boolean));
   assert.deepEqual(listed, ids);

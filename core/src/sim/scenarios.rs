@@ -12,6 +12,7 @@ use crate::client::{Op, Outcome};
 use crate::event::Event;
 use crate::kv::Command;
 use crate::log::{Entry, RaftLog};
+use crate::membership::MembershipChange;
 use crate::node::{PersistentState, RoleKind};
 use crate::types::{Index, NodeId, Term, Time};
 use crate::ReadMode;
@@ -71,13 +72,15 @@ pub fn by_id(id: &str) -> Option<Scenario> {
         "disruptive-rejoin-prevote" => disruptive_rejoin(true),
         "lagging-follower" => lagging_follower(),
         "snapshot-catch-up" => snapshot_catch_up(),
+        "adding-a-server" => adding_a_server(),
+        "removing-the-leader" => removing_the_leader(),
         "unsafe-read" => unsafe_read(),
         _ => return None,
     })
 }
 
 /// Every scenario's id and title, in menu order: a menu needs no run built.
-pub const MENU: [(&str, &str); 10] = [
+pub const MENU: [(&str, &str); 12] = [
     ("leader-crash", "Leader crash and re-election"),
     ("split-vote", "Split vote"),
     ("stale-leader", "Partitioned old leader"),
@@ -87,6 +90,8 @@ pub const MENU: [(&str, &str); 10] = [
     ("disruptive-rejoin-prevote", "Rejoin with pre-vote on"),
     ("lagging-follower", "Lagging follower catches up"),
     ("snapshot-catch-up", "A follower too far behind gets a snapshot"),
+    ("adding-a-server", "Adding a server"),
+    ("removing-the-leader", "Removing the leader"),
     ("unsafe-read", "Unsafe local reads"),
 ];
 
@@ -755,6 +760,159 @@ fn snapshot_catch_up() -> Scenario {
                 "Caught up",
                 "AppendEntries from the snapshot's end brought the rest: its log ends where the \
                  leader's does.",
+            ),
+        ]
+    })
+}
+
+/// The index of the last configuration entry in the leader's log, if there is a leader and
+/// its log holds one.
+fn leader_config_entry(sim: &Sim) -> Option<Index> {
+    let log = sim.node(sim.leader()?)?.log();
+    (log.first_index()..=log.last_index()).rev().find(|&i| log.get(i).is_some_and(|e| matches!(e.command, Command::Membership(_))))
+}
+
+/// §6, thesis §4.2.1: a new server joins as a learner and counts only once it has caught up.
+/// Three clients write often and the leader sends a few entries at a time, one AppendEntries
+/// in flight, so that catching up takes a while and commits go on meanwhile.
+fn adding_a_server() -> Scenario {
+    let mut config = SimConfig::teaching(3);
+    config.nodes = 3;
+    config.clients.count = 3;
+    config.clients.think_min_us = 100 * MS;
+    config.clients.think_max_us = 300 * MS;
+    config.raft.max_append_bytes = 256;
+    config.raft.max_inflight = 1;
+    let add = 6 * S;
+    let what = Intervention::ChangeMembership { change: MembershipChange::Add(4) };
+    Scenario {
+        id: "adding-a-server",
+        title: title("adding-a-server"),
+        narration: "Three servers have a long log, and you add a fourth, node 4, which starts empty. The \
+            leader adds it with a configuration entry, one server at a time (§6), as a learner: it \
+            receives the log but does not vote yet. Were it a voter at once, a commit would need three \
+            of four servers while one of them holds nothing, and one more slow or failed server would \
+            stop the cluster until node 4 caught up (thesis §4.2.1). Once it holds every committed \
+            entry, the leader makes it a voter with a second configuration entry.",
+        watch: &[
+            "node 4 on the ring: faded and marked LEARNER while its log fills up",
+            "the configuration entries in the logs (violet): each is used as soon as it is appended, and commits like any entry",
+            "entries committed by the three voters while node 4 is still behind",
+        ],
+        run: run(config, vec![(add, what.clone())]),
+        until: 7 * S,
+        beats: Vec::new(),
+    }
+    .told(|r, start| {
+        let added = r.intervened(add, &what);
+        let without = r.when(added, |sim| {
+            let (Some(index), Some(leader)) = (leader_config_entry(sim), sim.leader().and_then(|l| sim.node(l))) else { return false };
+            let learning = leader.membership().learners.contains(&4);
+            learning && leader.commit_index() >= index && sim.node(4).is_some_and(|n| n.log().last_index() < index)
+        });
+        let promoted = r.event(without, |e| {
+            matches!(node_event(e), Some((n, Event::MembershipChanged { voters, .. })) if n != 4 && voters.contains(&4))
+        });
+        let voter = r.when(promoted, |sim| {
+            let Some(leader) = sim.leader().and_then(|l| sim.node(l)) else { return false };
+            leader.membership().is_voter(4) && leader_config_entry(sim).is_some_and(|i| leader.commit_index() >= i)
+        });
+        vec![
+            beat(
+                start,
+                "Three servers, a long log",
+                "Three voters have committed some forty entries, and clients keep writing. In a moment \
+                 you ask the leader to add node 4, a new server with an empty log.",
+            ),
+            beat(
+                added,
+                "Node 4 joins as a learner",
+                "The leader appended a configuration entry that adds node 4 as a learner, and uses it at \
+                 once, before it commits (§6). Node 4 starts receiving the log, a few entries at a time.",
+            ),
+            beat(
+                without,
+                "Committed without it",
+                "The three voters committed the configuration entry while node 4 holds only the first \
+                 entries. A learner's vote does not count, so the cluster never waits for the empty \
+                 server (thesis §4.2.1).",
+            ),
+            beat(
+                promoted,
+                "Caught up, promoted",
+                "Node 4 holds every committed entry. The leader appends a second configuration entry that \
+                 makes it a voter: one change at a time.",
+            ),
+            beat(
+                voter,
+                "Four voters",
+                "The promotion is committed: four voters, and a majority is now three of them.",
+            ),
+        ]
+    })
+}
+
+/// §6, thesis §4.2.2: the leader removes itself. It goes on leading without counting itself
+/// until the new configuration commits, then steps down, and the others elect a leader.
+fn removing_the_leader() -> Scenario {
+    let config = SimConfig::teaching(11);
+    let at = 1_500 * MS;
+    let leader = leader_at(&config, at);
+    let what = Intervention::ChangeMembership { change: MembershipChange::Remove(leader) };
+    Scenario {
+        id: "removing-the-leader",
+        title: title("removing-the-leader"),
+        narration: "You ask the leader to remove itself from the cluster. It appends a configuration \
+            without itself and uses it at once (§6): it keeps replicating, but its own copy no longer \
+            counts, so the entry commits once three of the other four voters hold it. Then the old \
+            leader steps down (thesis §4.2.2). Outside the configuration it never campaigns; the four \
+            voters left hear no more heartbeats and elect a leader among themselves.",
+        watch: &[
+            "the leader, faded and marked OUTSIDE, still sending AppendEntries until the entry commits",
+            "the configuration entry (violet) committing on the four remaining voters",
+            "a new leader elected by three of the four voters left",
+        ],
+        run: run(config, vec![(at, what.clone())]),
+        until: 3 * S,
+        beats: Vec::new(),
+    }
+    .told(|r, start| {
+        let asked = r.intervened(at, &what);
+        let stepped_down = r.event(asked, |e| {
+            matches!(event_of(e, leader), Some(Event::SteppedDown { reason: crate::event::StepDownReason::Removed, .. }))
+        });
+        let timed_out = r.event(stepped_down, |e| {
+            matches!(node_event(e), Some((_, Event::BecamePreCandidate { .. } | Event::BecameCandidate { .. })))
+        });
+        let elected = r.event(timed_out, |e| matches!(node_event(e), Some((_, Event::BecameLeader { .. }))));
+        vec![
+            beat(
+                start,
+                "Five voters",
+                "A leader and four followers, all voters. In a moment you ask the leader to remove itself.",
+            ),
+            beat(
+                asked,
+                "The leader removes itself",
+                "The leader appended a configuration without itself and uses it at once (§6): it still \
+                 sends AppendEntries, but a commit now needs three of the other four voters, not its own copy.",
+            ),
+            beat(
+                stepped_down,
+                "Committed, it steps down",
+                "Three of the four voters hold the configuration entry, so it is committed, and the old \
+                 leader steps down (thesis §4.2.2). It is no longer a voter: it will not run for leader.",
+            ),
+            beat(
+                timed_out,
+                "A timer runs out",
+                "No more heartbeats reach the four voters. The first whose timer runs out asks for votes.",
+            ),
+            beat(
+                elected,
+                "A new leader",
+                "Three of the four voters elected it. The old leader is outside the configuration: the new \
+                 leader sends it nothing.",
             ),
         ]
     })

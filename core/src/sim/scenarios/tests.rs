@@ -714,3 +714,86 @@ fn snapshot_catch_up_beats() {
     assert_eq!(f.kv(), l.kv(), "the same state machine once both applied the same entries");
     story.end();
 }
+
+/// The index of the last configuration entry in `id`'s log.
+fn config_entry(sim: &Sim, id: NodeId) -> Option<Index> {
+    let log = sim.node(id)?.log();
+    (log.first_index()..=log.last_index()).rev().find(|&i| matches!(log.get(i).unwrap().command, Command::Membership(_)))
+}
+
+#[test]
+fn adding_a_server_beats() {
+    let mut story = Story::new("adding-a-server");
+    assert_eq!(story.s.run.config.nodes, 3);
+    let sim = story.at("Three servers, a long log");
+    let (leader, _) = leader_term(sim);
+    assert!(sim.node(leader).unwrap().commit_index() >= 30, "a long log to catch up on");
+    assert_eq!(sim.node_count(), 3);
+    let sim = story.at("Node 4 joins as a learner");
+    let (leader, _) = leader_term(sim);
+    let l = sim.node(leader).unwrap();
+    assert_eq!(sim.node_count(), 4, "node 4 started");
+    assert!(l.membership().learners.contains(&4) && !l.membership().is_voter(4));
+    let index = config_entry(sim, leader).expect("a configuration entry");
+    assert!(l.commit_index() < index, "used before it commits");
+    assert_eq!(sim.node(4).unwrap().log().last_index(), 0, "node 4 starts empty");
+    let sim = story.before("Committed without it");
+    assert!(sim.node(sim.leader().unwrap()).unwrap().commit_index() < index);
+    let sim = story.at("Committed without it");
+    let (leader, _) = leader_term(sim);
+    assert!(sim.node(leader).unwrap().commit_index() >= index);
+    assert!(sim.node(4).unwrap().log().last_index() < index, "committed while node 4 is behind");
+    let sim = story.before("Caught up, promoted");
+    assert!(!sim.node(sim.leader().unwrap()).unwrap().membership().is_voter(4));
+    let sim = story.at("Caught up, promoted");
+    let (leader, _) = leader_term(sim);
+    let l = sim.node(leader).unwrap();
+    assert!(l.membership().is_voter(4) && l.membership().learners.is_empty());
+    let promotion = config_entry(sim, leader).unwrap();
+    assert!(promotion > index, "the promotion is an entry of its own");
+    let held = sim.node(4).unwrap().log().last_index();
+    assert!(held >= l.commit_index(), "node 4 holds every committed entry ({held} of {})", l.commit_index());
+    assert!(l.commit_index() > index, "commits went on while node 4 learned");
+    let sim = story.before("Four voters");
+    let (leader, _) = leader_term(sim);
+    assert!(sim.node(leader).unwrap().commit_index() < promotion);
+    let sim = story.at("Four voters");
+    let (leader, _) = leader_term(sim);
+    assert!(sim.node(leader).unwrap().commit_index() >= promotion);
+    assert_eq!(sim.node(leader).unwrap().membership().majority(), 3);
+    story.end();
+}
+
+#[test]
+fn removing_the_leader_beats() {
+    let mut story = Story::new("removing-the-leader");
+    let Intervention::ChangeMembership { change: crate::membership::MembershipChange::Remove(old) } = story.s.run.interventions[0].what else {
+        panic!()
+    };
+    let sim = story.at("Five voters");
+    assert_eq!(sim.leader(), Some(old));
+    let sim = story.at("The leader removes itself");
+    let l = sim.node(old).unwrap();
+    assert!(l.is_leader() && !l.membership().is_member(old), "it leads with a configuration without itself");
+    let index = config_entry(sim, old).unwrap();
+    let sim = story.before("Committed, it steps down");
+    let l = sim.node(old).unwrap();
+    assert!(l.is_leader() && l.commit_index() < index);
+    let sim = story.at("Committed, it steps down");
+    let l = sim.node(old).unwrap();
+    assert!(!l.is_leader() && l.commit_index() >= index);
+    let holders = sim.node_ids().filter(|&id| id != old && sim.node(id).unwrap().log().last_index() >= index).count();
+    assert!(holders >= 3, "a majority of the four other voters hold it: {holders}");
+    assert_eq!(sim.leader(), None);
+    let sim = story.at("A timer runs out");
+    assert!(sim.node_ids().any(|id| id != old && matches!(role(sim, id), Some(RoleKind::Candidate | RoleKind::PreCandidate))));
+    assert_eq!(role(sim, old), Some(RoleKind::Follower), "the removed server does not campaign");
+    let sim = story.at("A new leader");
+    let (leader, term) = leader_term(sim);
+    assert_ne!(leader, old);
+    assert!(term > sim.node(old).unwrap().term(), "the old leader hears nothing of the new term");
+    assert!(!sim.node(leader).unwrap().membership().is_member(old));
+    story.end();
+    let sim = play(&by_id("removing-the-leader").unwrap());
+    assert_eq!(role(&sim, old), Some(RoleKind::Follower), "it stays out to the end");
+}
