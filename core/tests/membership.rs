@@ -202,10 +202,8 @@ fn test_a_leader_that_removes_itself_steps_down_once_the_change_commits() {
         .iter()
         .any(|(_, id, e)| *id == 1 && matches!(e, Event::BecameCandidate { term: t } if *t > term));
     assert!(!campaigned, "node 1 stays out of elections");
-    assert_eq!(
-        (net.node(1).role(), net.node(1).term()),
-        (RoleKind::Follower, term)
-    );
+    assert_eq!(net.node(1).role(), RoleKind::Follower);
+    assert!(!net.node(1).membership().is_member(1), "it knows it is out");
 }
 
 /// Thesis §4.2.3: a removed server that never learns of its removal times out and asks for
@@ -364,4 +362,52 @@ fn test_a_restarted_server_recovers_its_configuration() {
         [1, 2, 3, 4],
         "a joined server knows the cluster it joined"
     );
+}
+
+/// A server removed while cut off may owe a client the answer to a put it took as leader,
+/// and only the log can tell it how that put ended. When it makes itself known (its
+/// election timer fires and it asks for pre-votes), the leader sends it the log until it
+/// knows its removal is committed; it then answers the put, here with a redirect, since a
+/// committed entry replaced it.
+#[test]
+fn test_a_removed_server_learns_how_the_puts_it_took_ended() {
+    let mut net = Network::new(5, modern_config());
+    net.elect(2);
+    net.isolate(2);
+    let owed = net.submit(2, put_op("x", "lost"));
+    net.advance(net.config.election_timeout_max_us * 2);
+    net.elect(1);
+    let index = net.change(1, Remove(2)).unwrap();
+    net.deliver_all();
+    assert!(net.node(1).commit_index() >= index);
+    assert!(net.replies_to(&owed).is_empty(), "node 2 cannot know yet");
+
+    net.heal();
+    net.advance(net.config.election_timeout_max_us * 3);
+    assert_eq!(outcomes(&net.replies_to(&owed)), [Outcome::Redirect(Some(1))], "to the leader it now knows");
+    let removed = net.node(2);
+    assert!(!removed.membership().is_member(2) && removed.commit_index() >= index, "it knows it is out");
+    assert_eq!(net.leader(), Some(1), "and disturbed nobody");
+    assert_eq!(net.node(1).progress().unwrap().keys().copied().collect::<Vec<_>>(), [3, 4, 5], "the leader is done with it");
+}
+
+/// A leader that has removed itself appends nothing more: a put it took now could stay
+/// uncommitted when it steps down, owed by a server nobody needs to speak to again. It
+/// holds the put, and once out sends the client elsewhere (the put had no effect).
+#[test]
+fn test_a_leader_removing_itself_takes_no_new_puts() {
+    let mut net = Network::new(3, paper_config());
+    net.elect(1);
+    net.isolate(3);
+    net.change(1, Remove(1)).unwrap();
+    net.deliver_all();
+    let last = net.node(1).log().last_index();
+    let put = net.submit(1, put_op("x", "1"));
+    net.deliver_all();
+    assert_eq!(net.node(1).log().last_index(), last, "not appended");
+    assert!(net.replies_to(&put).is_empty(), "held while it leads");
+    net.heal();
+    net.advance(net.config.heartbeat_interval_us);
+    assert!(!net.node(1).is_leader());
+    assert_eq!(outcomes(&net.replies_to(&put)), [Outcome::Redirect(None)]);
 }

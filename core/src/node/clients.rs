@@ -40,6 +40,11 @@ impl Requests {
         self.held.len()
     }
 
+    /// Whether this node still owes an answer for a put it appended as leader.
+    pub fn owes_any(&self) -> bool {
+        !self.owed.is_empty()
+    }
+
     fn owe(&mut self, index: Index, term: Term, request: ClientRequest) {
         self.owed_ids.entry(request.client.clone()).or_default().insert(request.id.clone());
         self.owed.insert((index, term), request);
@@ -90,6 +95,10 @@ impl Node {
         let stalled = self.commit_stalled(now);
         match &mut self.role {
             Role::Leader(_) if stalled && matches!(request.op, Op::Put { .. }) => self.hold(request),
+            // A leader that has removed itself (thesis §4.2.2) appends nothing more: a put it
+            // took now could stay uncommitted when it steps down, owed by a server nobody
+            // speaks to again. It waits, and goes to another server once this one is out.
+            Role::Leader(_) if !self.membership.is_voter(self.id) && matches!(request.op, Op::Put { .. }) => self.hold(request),
             Role::Leader(l) => match &request.op {
                 Op::Put { key, value } => {
                     let entry = Entry::new(self.term, Command::Put { key: key.clone(), value: value.clone() });

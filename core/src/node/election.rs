@@ -40,6 +40,14 @@ impl Node {
             }
             self.cut_off = true;
             self.redirect_held_requests();
+            // A removed server that still owes answers must hear from a leader how its
+            // entries ended: it makes itself known with a pre-vote, which changes nothing
+            // for anyone (thesis §9.6), and the leader sends it the log (`membership.rs`).
+            if self.requests.owes_any() {
+                for voter in self.other_voters() {
+                    self.ask_for_vote(voter, true);
+                }
+            }
             return;
         }
         // Our last campaign won nothing in a whole election timeout: this node cannot reach a
@@ -179,6 +187,7 @@ impl Node {
         self.last_leader_contact = Some(now);
         self.cut_off = false;
         self.trace(Event::BecameLeader { term: self.term });
+        self.track_leaving_servers();
         if self.config.leader_noop {
             self.append_as_leader(now, Entry::new(self.term, Command::Noop));
         }

@@ -9,6 +9,7 @@
 use super::progress::ProgressState;
 use super::quorum::voters_quorum;
 use super::reads::PendingRead;
+use super::membership::Leaving;
 use super::{Node, Progress, Role};
 use crate::event::{Event, StepDownReason};
 use crate::log::Entry;
@@ -29,6 +30,9 @@ pub(super) struct Leadership {
     pub term_start: Index,
     /// Reads waiting for leadership to be confirmed or for entries to be applied.
     pub pending_reads: Vec<PendingRead>,
+    /// Servers removed from the configuration that are still sent the log until they know
+    /// their removal is committed (see `membership.rs`).
+    pub leaving: BTreeMap<NodeId, Leaving>,
     /// When this leader appended each entry that is not committed yet.
     uncommitted: VecDeque<(Index, Time)>,
     /// Smoothed round trip of AppendEntries to followers, from the send times they echo.
@@ -42,6 +46,7 @@ impl Leadership {
             since: now,
             term_start: next_index,
             pending_reads: Vec::new(),
+            leaving: BTreeMap::new(),
             uncommitted: VecDeque::new(),
             srtt_us: None,
         }
@@ -221,6 +226,11 @@ impl Node {
         p.heard(now, sent_at.min(now), heartbeat);
         match result {
             AppendResult::Success { match_index } => {
+                if l.leaving.get(&from).is_some_and(|leaving| leaving.knows(match_index, sent_at)) {
+                    l.leaving.remove(&from);
+                    l.progress.remove(&from);
+                    return;
+                }
                 let inflight = p.inflight.len();
                 p.acknowledge(match_index.min(last));
                 if p.inflight.len() < inflight {
@@ -267,6 +277,7 @@ impl Node {
             if !self.commit_stalled(now) {
                 self.release_held_requests(now);
             }
+            self.note_removals_committed(now);
             self.step_down_if_removed(now);
         }
     }

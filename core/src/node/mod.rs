@@ -267,6 +267,15 @@ impl Node {
         if msg.to != self.id || msg.from == self.id || !self.is_possible(&msg) {
             return; // not for us, or one no honest peer sends
         }
+        if self.is_leader() && !self.membership.is_member(msg.from) {
+            self.heard_from_outside(msg.from);
+            // Thesis §4.2.3: a server outside the configuration must not disrupt it. One that
+            // was removed without knowing campaigns in ever higher terms; its term does not
+            // depose the leader (the configuration's own voters will, if it is stale).
+            if msg.term > self.term {
+                return;
+            }
+        }
         if msg.term > self.term && !self.accept_higher_term(now, &msg) {
             return;
         }
