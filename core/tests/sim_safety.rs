@@ -16,7 +16,8 @@
 //!
 //! - `teaching`: the browser's preset (150–300 ms elections) on 10–40 ms links, with its
 //!   toggles (pre-vote, fanout, read mode, log compaction every 2–40 entries or none) drawn
-//!   from the seed.
+//!   from the seed. Its schedules also add and remove servers (§6), the leader included,
+//!   among the crashes and partitions.
 //! - `graded`: the replica's preset exactly as shipped (3–6 s elections) on the graded
 //!   simulator's network: 0.15–0.4 ms hops, 8 clients, the loss levels of its configs.
 //!
@@ -25,8 +26,9 @@
 //! sim_safety`.
 
 use raft_core::check::{self, Verdict};
-use raft_core::sim::{Intervention, Sim, SimConfig};
-use raft_core::{Fanout, MessageKind, NodeId, ReadMode, Rng, Time};
+use raft_core::event::StepDownReason;
+use raft_core::sim::{Intervention, Sim, SimConfig, SimEventKind, MAX_NODES};
+use raft_core::{Event, Fanout, MembershipChange, MessageKind, NodeId, ReadMode, Rng, Time};
 
 /// A preset and the world it is meant for.
 struct Preset {
@@ -44,6 +46,8 @@ struct Preset {
     /// Count the reads that break the graded simulator's stricter read rule
     /// (`check::own_writes`); see `early_reads_are_counted`.
     own_writes_rule: bool,
+    /// Add and remove servers among the faults (§6).
+    membership_changes: bool,
 }
 
 const TEACHING: Preset = Preset {
@@ -55,6 +59,7 @@ const TEACHING: Preset = Preset {
     settle: 6_000_000,
     answer_within: 3_000_000,
     own_writes_rule: false,
+    membership_changes: true,
 };
 
 const GRADED: Preset = Preset {
@@ -67,6 +72,8 @@ const GRADED: Preset = Preset {
     settle: 25_000_000,
     answer_within: 18_000_000,
     own_writes_rule: true,
+    // The replica runs in a fixed cluster, as the graded simulator starts it.
+    membership_changes: false,
 };
 
 fn teaching(seed: u64, rng: &mut Rng) -> SimConfig {
@@ -96,15 +103,19 @@ fn graded(seed: u64, rng: &mut Rng) -> SimConfig {
 fn scenario(preset: &Preset, seed: u64) -> Sim {
     let mut rng = Rng::new(seed);
     let mut sim = Sim::new((preset.config)(seed, &mut rng)).expect("valid config");
+    // Servers added later are numbered on from the first ones; faults may name them too
+    // (a fault naming a server that does not exist yet is recorded and ignored).
     let n = sim.config().nodes as NodeId;
+    let all = if preset.membership_changes { n + 2 } else { n };
+    let kinds = if preset.membership_changes { 10 } else { 8 };
     let mut t = 300_000;
     while t < preset.faulty_until {
-        let node = rng.range(1, n as u64) as NodeId;
-        let what = match rng.below(8) {
+        let node = rng.range(1, all as u64) as NodeId;
+        let what = match rng.below(kinds) {
             0 => Intervention::Crash { node },
             1 => Intervention::Restart { node },
             2 => {
-                let mut ids: Vec<NodeId> = (1..=n).collect();
+                let mut ids: Vec<NodeId> = (1..=all).collect();
                 let split = rng.range(1, n as u64 - 1) as usize;
                 for i in (1..ids.len()).rev() {
                     ids.swap(i, rng.below(i + 1));
@@ -114,6 +125,8 @@ fn scenario(preset: &Preset, seed: u64) -> Sim {
             3 => Intervention::CutLink { from: node, to: (node % n) + 1 },
             4 => Intervention::SetLoss { loss: preset.loss_levels[rng.below(preset.loss_levels.len())] },
             5 => Intervention::Timeout { node },
+            8 => Intervention::ChangeMembership { change: MembershipChange::Add(node) },
+            9 => Intervention::ChangeMembership { change: MembershipChange::Remove(node) },
             _ => Intervention::Heal,
         };
         sim.schedule(t, what).unwrap();
@@ -121,7 +134,7 @@ fn scenario(preset: &Preset, seed: u64) -> Sim {
     }
     sim.schedule(preset.faulty_until, Intervention::Heal).unwrap();
     sim.schedule(preset.faulty_until, Intervention::SetLoss { loss: 0.0 }).unwrap();
-    for node in 1..=n {
+    for node in 1..=MAX_NODES as NodeId {
         sim.schedule(preset.faulty_until, Intervention::Restart { node }).unwrap();
     }
     sim
@@ -138,6 +151,12 @@ struct Totals {
     lost: u64,
     /// Seeds in which a leader sent a follower its snapshot (§7).
     snapshot_seeds: usize,
+    /// Seeds in which a learner was made a voter, and in which a leader stepped down after
+    /// removing itself (§6).
+    promotion_seeds: usize,
+    removed_leader_seeds: usize,
+    /// Requests left unanswered by servers removed from the cluster.
+    owed_by_removed: usize,
 }
 
 fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), String> {
@@ -149,6 +168,14 @@ fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), Str
     totals.messages += stats.messages_sent;
     totals.lost += stats.messages_lost;
     totals.snapshot_seeds += usize::from(stats.sent_by_kind.get(&MessageKind::InstallSnapshot).is_some_and(|&n| n > 0));
+    let node_events = || sim.events().iter().filter_map(|e| match &e.kind {
+        SimEventKind::Node { event, .. } => Some(event),
+        _ => None,
+    });
+    let promoted = node_events().any(|e| matches!(e, Event::MembershipChanged { voters, .. } if voters.len() > sim.config().nodes));
+    let removed = node_events().any(|e| matches!(e, Event::SteppedDown { reason: StepDownReason::Removed, .. }));
+    totals.promotion_seeds += usize::from(promoted);
+    totals.removed_leader_seeds += usize::from(removed);
     if let Some(v) = sim.violations().first() {
         return Err(format!("{} violated at {} us on node {}: {}", v.invariant.name(), v.at, v.node, v.detail));
     }
@@ -160,10 +187,17 @@ fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), Str
     if preset.own_writes_rule && !check::own_writes::early_reads(sim.history()).is_empty() {
         totals.early_read_seeds.push(seed);
     }
+    // A server removed while cut off may never hear how the puts it took ended (nobody in
+    // the configuration need speak to it again): like a crashed one, it leaves its clients to
+    // time out. Every server in the final configuration must have answered.
     let bound = preset.answer_within;
-    if let Some(((client, id), (node, since))) = sim.unanswered_requests().find(|(_, (_, t))| *t + bound < sim.now()) {
+    let members = sim.leader().and_then(|l| sim.node(l)).map(|n| n.membership().clone());
+    let in_cluster = |node: NodeId| members.as_ref().is_none_or(|m| m.is_member(node));
+    let overdue = |(_, (_, t)): &(&(String, String), &(NodeId, Time))| *t + bound < sim.now();
+    if let Some(((client, id), (node, since))) = sim.unanswered_requests().filter(overdue).find(|(_, (n, _))| in_cluster(*n)) {
         return Err(format!("request {id} of {client} at node {node} since {since} us was never answered"));
     }
+    totals.owed_by_removed += sim.unanswered_requests().filter(overdue).count();
     if sim.stats().writes_answered == 0 {
         return Err("no write was acknowledged at all".into());
     }
@@ -188,10 +222,11 @@ fn run_preset(preset: &Preset) {
             })
         })
         .collect();
-    let Totals { writes, reads, messages, lost, early_read_seeds, snapshot_seeds } = totals;
+    let Totals { writes, reads, messages, lost, early_read_seeds, snapshot_seeds, promotion_seeds, removed_leader_seeds, owed_by_removed } = totals;
     println!(
         "{}: {} seeds, {} failed; {writes} writes and {reads} reads answered, {messages} messages sent, {lost} lost; \
-         InstallSnapshot sent in {snapshot_seeds} seeds",
+         InstallSnapshot sent in {snapshot_seeds} seeds; a server added and made a voter in {promotion_seeds}, \
+         a leader removed in {removed_leader_seeds}; {owed_by_removed} requests left unanswered by removed servers",
         preset.name,
         seeds.len(),
         failures.len()
@@ -205,6 +240,9 @@ fn run_preset(preset: &Preset) {
     // The teaching runs that compact must reach InstallSnapshot, or they prove nothing of it.
     if preset.name == "teaching" && seeds.len() >= 100 {
         assert!(snapshot_seeds * 10 >= seeds.len(), "InstallSnapshot in only {snapshot_seeds} of {} seeds", seeds.len());
+        // Likewise the schedules that change the configuration.
+        assert!(promotion_seeds * 10 >= seeds.len(), "a voter added in only {promotion_seeds} of {} seeds", seeds.len());
+        assert!(removed_leader_seeds * 20 >= seeds.len(), "a leader removed in only {removed_leader_seeds} of {} seeds", seeds.len());
     }
 }
 
