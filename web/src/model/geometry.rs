@@ -28,11 +28,22 @@ pub fn center() -> Point {
     Point::new(VIEW_SIZE / 2.0, VIEW_SIZE / 2.0)
 }
 
+/// The radius of a ring of `count` nodes. An even count puts a node at the very bottom, and
+/// the label under it needs the room: that ring is a little smaller.
+pub fn ring_radius(count: usize) -> f64 {
+    if count % 2 == 0 {
+        RING_RADIUS - 8.0
+    } else {
+        RING_RADIUS
+    }
+}
+
 /// The position of the `index`-th of `count` nodes: the first at the top, then clockwise.
 pub fn node_position(index: usize, count: usize) -> Point {
     let c = center();
+    let r = ring_radius(count);
     let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count.max(1) as f64;
-    Point::new(c.x + RING_RADIUS * angle.cos(), c.y + RING_RADIUS * angle.sin())
+    Point::new(c.x + r * angle.cos(), c.y + r * angle.sin())
 }
 
 /// Positions of nodes `1..=count`, indexed by `id - 1`.
@@ -99,6 +110,15 @@ mod tests {
         for p in &ring {
             let d = ((p.x - c.x).powi(2) + (p.y - c.y).powi(2)).sqrt();
             assert!(close(d, RING_RADIUS));
+        }
+    }
+
+    #[test]
+    fn a_leaders_label_under_the_bottom_node_stays_in_the_drawing() {
+        for count in 1..=9 {
+            let lowest = ring(count).iter().map(|p| p.y).fold(0.0, f64::max);
+            // The leader's label sits 30 units under the shape's radius (ui/cluster.rs).
+            assert!(lowest + NODE_RADIUS + 30.0 <= VIEW_SIZE, "{count} nodes: the label at {}", lowest + NODE_RADIUS + 30.0);
         }
     }
 

@@ -66,7 +66,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
              aria-label={format!("The cluster: {} nodes and the messages between them", view.nodes.len())} data-testid="cluster"
              {onclick} {onkeydown}>
             <circle class="ring" cx={(VIEW_SIZE / 2.0).to_string()} cy={(VIEW_SIZE / 2.0).to_string()}
-                r={crate::model::geometry::RING_RADIUS.to_string()} />
+                r={crate::model::geometry::ring_radius(view.nodes.len()).to_string()} />
             <g class="links">
                 { for crate::model::cut_pairs(&view.cut_links).into_iter().filter_map(|(a, b)| cut_link(view, a, b)) }
             </g>

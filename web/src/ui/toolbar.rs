@@ -95,7 +95,8 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                     title="Restore every link">
                     { "Heal" }
                 </button>
-                <button data-testid="add-server" disabled={props.add_server.is_none()}
+                // Short on screen, so that the toolbar stays on one line at 1366 pixels wide.
+                <button data-testid="add-server" aria-label="Add a server" disabled={props.add_server.is_none()}
                     onclick={let add = props.add_server; on.reform(move |_: MouseEvent| match add {
                         Some(change) => Action::Intervene(Intervention::ChangeMembership { change }),
                         None => Action::Notice(format!("A simulation has at most {MAX_NODES} servers.")),
@@ -104,7 +105,7 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                         Some(MembershipChange::Add(id)) => format!("Start node {id}, empty, and ask the leader to add it: it learns the log first, then votes (§6)"),
                         _ => format!("A simulation has at most {MAX_NODES} servers"),
                     }}>
-                    { "Add a server" }
+                    { "Add node" }
                 </button>
                 <label>{ "Loss" }
                     <select data-testid="loss" onchange={on_loss}>
@@ -116,7 +117,7 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
             </div>
             <form class="group seed-form" onsubmit={on_seed_submit}>
                 <label>{ "Seed" }
-                    <input data-testid="seed-input" inputmode="numeric" size="8" value={(*seed_text).clone()}
+                    <input data-testid="seed-input" inputmode="numeric" size="6" value={(*seed_text).clone()}
                         oninput={on_seed_input} aria-invalid={(!seed_valid).to_string()} />
                 </label>
                 <button type="submit" disabled={!seed_valid} title="Start over with this seed">{ "Restart" }</button>
