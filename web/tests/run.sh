@@ -18,4 +18,4 @@ cd web/tests
 if [ ! -d node_modules/playwright-core ]; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
-node --test --test-concurrency=1 app.test.mjs travel.test.mjs layout.test.mjs tour.test.mjs story.test.mjs trace.test.mjs snapshot.test.mjs
+node --test --test-concurrency=1 app.test.mjs travel.test.mjs layout.test.mjs tour.test.mjs story.test.mjs trace.test.mjs snapshot.test.mjs membership.test.mjs
