@@ -411,3 +411,26 @@ fn test_a_leader_removing_itself_takes_no_new_puts() {
     assert!(!net.node(1).is_leader());
     assert_eq!(outcomes(&net.replies_to(&put)), [Outcome::Redirect(None)]);
 }
+
+/// Thesis §4.2.2: a server that its latest configuration removes still campaigns while that
+/// configuration is not known to be committed, without counting its own vote: its log may be
+/// the only one up to date enough to commit it. Here leader 1 of {1, 2} removes itself and
+/// loses its leadership before node 2 has the entry: node 2 cannot win (its log is behind),
+/// so node 1 wins node 2's vote, commits the configuration {2}, and steps down.
+#[test]
+fn test_a_removed_server_campaigns_until_its_removal_is_committed() {
+    let mut net = Network::new(2, paper_config());
+    net.elect(1);
+    net.isolate(2);
+    let index = net.change(1, Remove(1)).unwrap();
+    net.deliver_all();
+    net.advance(net.config.election_timeout_max_us * 2);
+    assert!(net.node(2).term() > net.node(1).term(), "node 2 campaigned alone");
+    net.heal();
+    net.advance(net.config.election_timeout_max_us * 6);
+    let leader = net.leader().expect("a leader");
+    assert_eq!(leader, 2);
+    assert_eq!(voters(net.node(2)), [2]);
+    assert!(net.node(2).commit_index() >= index, "the removal is committed");
+    assert!(net.events.iter().any(|(_, id, e)| *id == 1 && matches!(e, Event::SteppedDown { reason: event::StepDownReason::Removed, .. })), "node 1 led again to commit it");
+}

@@ -31,9 +31,9 @@ impl Node {
     /// §5.2: no word from a leader for an election timeout: campaign, after a pre-vote if on.
     pub(super) fn on_election_timeout(&mut self, now: Time) {
         self.trace(Event::ElectionTimeout { term: self.term });
-        // §6: only a voter campaigns. A learner or a removed server that stops hearing from
-        // a leader forgets it and sends its clients elsewhere.
-        if !self.membership.is_voter(self.id) {
+        // §6: a learner, or a server the cluster is done with, does not campaign; when it
+        // stops hearing from a leader it forgets it and sends its clients elsewhere.
+        if !self.may_campaign() {
             self.reset_election_timer(now);
             if self.leader().is_some() {
                 self.become_follower(now, self.term, None);

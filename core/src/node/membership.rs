@@ -132,6 +132,14 @@ impl Node {
         }
     }
 
+    /// Whether this node starts elections: a voter does, a learner does not. Thesis §4.2.2: a
+    /// server its latest configuration removed still does while that configuration is not
+    /// known to be committed, as it may be needed to commit it (its log may be the only one
+    /// up to date enough); its own vote does not count (see `Membership::has_majority`).
+    pub(super) fn may_campaign(&self) -> bool {
+        self.membership.is_voter(self.id) || (!self.membership.is_member(self.id) && self.membership_index > self.commit_index)
+    }
+
     /// Thesis §4.2.2: a leader not in the configuration it committed steps down; it led only
     /// to commit its own removal.
     pub(super) fn step_down_if_removed(&mut self, now: Time) {
