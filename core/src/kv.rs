@@ -65,6 +65,31 @@ impl KvStore {
         self.map.iter()
     }
 
+    /// The pairs whose keys follow `after` (all of them if none), in key order.
+    pub fn iter_after(&self, after: Option<&str>) -> impl Iterator<Item = (&String, &String)> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let from = after.map_or(Unbounded, Excluded);
+        self.map.range::<str, _>((from, Unbounded))
+    }
+
+    /// The last key, in key order.
+    pub fn last_key(&self) -> Option<&String> {
+        self.map.keys().next_back()
+    }
+
+    /// Adds `other`'s pairs, if every key of `other` follows every key here (a snapshot's
+    /// next chunk); returns whether it did.
+    pub fn append_after(&mut self, other: KvStore) -> bool {
+        let follows = match (self.map.keys().next_back(), other.map.keys().next()) {
+            (Some(last), Some(first)) => first > last,
+            _ => true,
+        };
+        if follows {
+            self.map.extend(other.map);
+        }
+        follows
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }

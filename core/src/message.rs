@@ -33,10 +33,16 @@ pub enum Body {
     },
     AppendEntriesReply { result: AppendResult, sent_at: Time },
     /// §7: the leader's snapshot, for a follower whose next entry the leader has compacted
-    /// away. Sent whole (the paper sends it in chunks, for a transport that needs them).
-    /// The follower answers as it answers an AppendEntries: its log now matches the
-    /// leader's up to the snapshot's last index.
-    InstallSnapshot { snapshot: Snapshot, sent_at: Time },
+    /// away, sent in chunks one at a time, each under the leader's byte budget. A chunk
+    /// carries the snapshot's index, terms and configuration, and in `snapshot.kv` the pairs
+    /// whose keys follow `after` (none: the first chunk), in key order; `done` on the last.
+    /// The follower answers each chunk but the last with `InstallSnapshotReply`, and the
+    /// last as it answers an AppendEntries: its log now matches the leader's up to the
+    /// snapshot's last index.
+    InstallSnapshot { snapshot: Snapshot, after: Option<String>, done: bool, sent_at: Time },
+    /// The follower holds the chunks of the snapshot ending at `last_index` up to the key
+    /// `received` (none: it holds none of it), and wants the next.
+    InstallSnapshotReply { last_index: Index, received: Option<String>, sent_at: Time },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +68,7 @@ impl Body {
             Body::AppendEntries { .. } => MessageKind::AppendEntries,
             Body::AppendEntriesReply { .. } => MessageKind::AppendEntriesReply,
             Body::InstallSnapshot { .. } => MessageKind::InstallSnapshot,
+            Body::InstallSnapshotReply { .. } => MessageKind::InstallSnapshotReply,
         }
     }
 }
@@ -77,6 +84,7 @@ pub enum MessageKind {
     AppendEntries,
     AppendEntriesReply,
     InstallSnapshot,
+    InstallSnapshotReply,
 }
 
 impl MessageKind {
@@ -90,6 +98,7 @@ impl MessageKind {
             MessageKind::AppendEntries => "AppendEntries",
             MessageKind::AppendEntriesReply => "AppendEntriesReply",
             MessageKind::InstallSnapshot => "InstallSnapshot",
+            MessageKind::InstallSnapshotReply => "InstallSnapshotReply",
         }
     }
 }

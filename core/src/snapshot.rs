@@ -39,6 +39,13 @@ impl Snapshot {
         Snapshot { last_index, last_term, terms, kv, membership }
     }
 
+    /// This snapshot's index, terms and configuration, without the state machine: what
+    /// every chunk of it carries (§7).
+    pub fn without_state(&self) -> Snapshot {
+        let Snapshot { last_index, last_term, terms, membership, .. } = self;
+        Snapshot { last_index: *last_index, last_term: *last_term, terms: terms.clone(), kv: KvStore::default(), membership: membership.clone() }
+    }
+
     /// The term of the entry at `index`, for `1..=last_index`.
     pub fn term_at(&self, index: Index) -> Option<Term> {
         if index == 0 || index > self.last_index {

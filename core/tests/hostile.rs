@@ -189,7 +189,7 @@ fn forged_snapshots_and_entries_below_a_snapshot_are_refused() {
     let mut node = node_with_log(1, 3, modern_config(), 3, None, &[1, 1]);
     for last_index in [Index::MAX, MAX_INDEX + 1] {
         let snapshot = Snapshot { last_index, last_term: 3, terms: vec![(1, 3)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
-        let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot, sent_at: 0 } };
+        let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot, after: None, done: true, sent_at: 0 } };
         assert!(!node.is_possible(&msg));
         node.receive(10_000_000, msg);
         assert_eq!(node.log().start(), (0, 0));

@@ -90,6 +90,12 @@ fn teaching(seed: u64, rng: &mut Rng) -> SimConfig {
     // §7: half the runs compact their logs, some so often that a node coming back from a
     // crash or a partition needs the leader's snapshot.
     config.raft.snapshot_after_entries = if rng.chance(0.5) { rng.range(2, 40) } else { 0 };
+    // Some of those keep more keys than one chunk holds at the smallest byte budget, so
+    // that a snapshot goes in several chunks (§7).
+    if config.raft.snapshot_after_entries > 0 && rng.chance(0.5) {
+        config.clients.keys = 40;
+        config.raft.max_append_bytes = 256;
+    }
     config
 }
 
@@ -149,8 +155,10 @@ struct Totals {
     reads: u64,
     messages: u64,
     lost: u64,
-    /// Seeds in which a leader sent a follower its snapshot (§7).
+    /// Seeds in which a leader sent a follower its snapshot (§7), and in which one went in
+    /// several chunks.
     snapshot_seeds: usize,
+    chunked_seeds: usize,
     /// Seeds in which a learner was made a voter, and in which a leader stepped down after
     /// removing itself (§6).
     promotion_seeds: usize,
@@ -168,6 +176,7 @@ fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), Str
     totals.messages += stats.messages_sent;
     totals.lost += stats.messages_lost;
     totals.snapshot_seeds += usize::from(stats.sent_by_kind.get(&MessageKind::InstallSnapshot).is_some_and(|&n| n > 0));
+    totals.chunked_seeds += usize::from(stats.sent_by_kind.get(&MessageKind::InstallSnapshotReply).is_some_and(|&n| n > 0));
     let node_events = || sim.events().iter().filter_map(|e| match &e.kind {
         SimEventKind::Node { event, .. } => Some(event),
         _ => None,
@@ -222,10 +231,10 @@ fn run_preset(preset: &Preset) {
             })
         })
         .collect();
-    let Totals { writes, reads, messages, lost, early_read_seeds, snapshot_seeds, promotion_seeds, removed_leader_seeds, owed_by_removed } = totals;
+    let Totals { writes, reads, messages, lost, early_read_seeds, snapshot_seeds, chunked_seeds, promotion_seeds, removed_leader_seeds, owed_by_removed } = totals;
     println!(
         "{}: {} seeds, {} failed; {writes} writes and {reads} reads answered, {messages} messages sent, {lost} lost; \
-         InstallSnapshot sent in {snapshot_seeds} seeds; a server added and made a voter in {promotion_seeds}, \
+         InstallSnapshot sent in {snapshot_seeds} seeds (in several chunks in {chunked_seeds}); a server added and made a voter in {promotion_seeds}, \
          a leader removed in {removed_leader_seeds}; {owed_by_removed} requests left unanswered by removed servers",
         preset.name,
         seeds.len(),
@@ -240,6 +249,7 @@ fn run_preset(preset: &Preset) {
     // The teaching runs that compact must reach InstallSnapshot, or they prove nothing of it.
     if preset.name == "teaching" && seeds.len() >= 100 {
         assert!(snapshot_seeds * 10 >= seeds.len(), "InstallSnapshot in only {snapshot_seeds} of {} seeds", seeds.len());
+        assert!(chunked_seeds * 20 >= seeds.len(), "a snapshot in several chunks in only {chunked_seeds} of {} seeds", seeds.len());
         // Likewise the schedules that change the configuration.
         assert!(promotion_seeds * 10 >= seeds.len(), "a voter added in only {promotion_seeds} of {} seeds", seeds.len());
         assert!(removed_leader_seeds * 20 >= seeds.len(), "a leader removed in only {removed_leader_seeds} of {} seeds", seeds.len());

@@ -125,7 +125,7 @@ fn test_a_restarted_node_recovers_from_its_snapshot_and_log() {
 fn test_install_snapshot_keeps_the_entries_after_it_only_if_the_log_holds_its_last_entry() {
     let snapshot = |last_index, last_term, terms: Vec<(Index, Term)>| Snapshot { last_index, last_term, terms, kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
     let install = |node: &mut Node, s: Snapshot| {
-        node.receive(LATE, Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: s, sent_at: 7 } });
+        node.receive(LATE, Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: s, after: None, done: true, sent_at: 7 } });
         sends(&node.take_effects())
     };
     let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1, 2, 3, 3]);
@@ -144,7 +144,7 @@ fn test_install_snapshot_keeps_the_entries_after_it_only_if_the_log_holds_its_la
 fn test_a_stale_or_old_snapshot_changes_nothing() {
     let s = Snapshot { last_index: 2, last_term: 1, terms: vec![(1, 1)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
     let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1, 2]);
-    node.receive(LATE, Message { from: 2, to: 1, term: 2, body: Body::InstallSnapshot { snapshot: s.clone(), sent_at: 0 } });
+    node.receive(LATE, Message { from: 2, to: 1, term: 2, body: Body::InstallSnapshot { snapshot: s.clone(), after: None, done: true, sent_at: 0 } });
     let answer = sends(&node.take_effects());
     assert!(matches!(answer[0].body, Body::AppendEntriesReply { result: AppendResult::Reject { .. }, .. }) && answer[0].term == 3);
     assert_eq!(node.log().start(), (0, 0));
@@ -152,7 +152,7 @@ fn test_a_stale_or_old_snapshot_changes_nothing() {
     // Node 1 follows leader 2 of term 3 and has committed entry 3.
     node.receive(LATE, append_msg(2, 1, 3, (3, 2), vec![], 3));
     node.take_effects();
-    node.receive(LATE, Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: s, sent_at: 0 } });
+    node.receive(LATE, Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: s, after: None, done: true, sent_at: 0 } });
     let answer = sends(&node.take_effects());
     assert_eq!(answer[0].body, Body::AppendEntriesReply { result: AppendResult::Success { match_index: 2 }, sent_at: 0 });
     assert_eq!((node.log().start(), node.commit_index(), node.log().last_index()), ((0, 0), 3, 3));
@@ -163,7 +163,7 @@ fn test_a_stale_or_old_snapshot_changes_nothing() {
 fn test_an_impossible_snapshot_is_ignored() {
     let forged = Snapshot { last_index: 9, last_term: 2, terms: vec![(1, 5), (4, 2)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
     let mut node = node_with_log(1, 3, paper_config(), 3, None, &[1, 1]);
-    let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: forged, sent_at: 0 } };
+    let msg = Message { from: 2, to: 1, term: 3, body: Body::InstallSnapshot { snapshot: forged, after: None, done: true, sent_at: 0 } };
     assert!(!node.is_possible(&msg));
     node.receive(LATE, msg);
     assert!(sends(&node.take_effects()).is_empty());
@@ -235,3 +235,98 @@ fn test_a_single_node_keeps_every_answered_put_across_a_crash() {
 
 /// A time well after start-up.
 const LATE: Time = 10_000_000;
+
+/// The chunks of InstallSnapshot messages sent to `to` from position `mark` on: for each,
+/// the number of pairs, its `after` key and whether it is the last.
+fn chunks_sent(net: &Network, mark: usize, to: NodeId) -> Vec<(usize, Option<String>, bool)> {
+    net.sent_since(mark)
+        .into_iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| match m.body {
+            Body::InstallSnapshot { snapshot, after, done, .. } => Some((snapshot.kv.len(), after, done)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// §7: a snapshot larger than the leader's byte budget goes in chunks, one at a time, each
+/// after the follower has answered the one before; the follower installs it once whole.
+#[test]
+fn test_a_large_snapshot_goes_in_chunks_one_at_a_time() {
+    let mut config = compacting(5);
+    config.max_append_bytes = 256;
+    let mut net = Network::new(3, config);
+    net.elect(1);
+    net.isolate(3);
+    puts(&mut net, 1, 30);
+    let mark = net.sent.len();
+    net.heal();
+    net.advance(net.config.heartbeat_interval_us * 3);
+    let chunks = chunks_sent(&net, mark, 3);
+    assert!(chunks.len() >= 4, "30 keys at 256 bytes a chunk: {chunks:?}");
+    assert!(chunks.iter().all(|&(pairs, _, _)| (1..=7).contains(&pairs)), "each under the budget: {chunks:?}");
+    assert_eq!(chunks.iter().filter(|c| c.2).count(), 1, "one last chunk");
+    assert!(chunks[0].1.is_none() && chunks[1..].iter().all(|c| c.1.is_some()), "each after the one before");
+    assert_eq!(chunks.iter().map(|c| c.0).sum::<usize>(), net.node(1).snapshot().unwrap().kv.len(), "each pair once");
+    assert_eq!(net.node(3).kv(), net.node(1).kv());
+    assert_eq!(net.node(3).commit_index(), net.node(1).commit_index());
+}
+
+/// §7: a lost chunk is sent again after a retransmit timeout, from the last key the follower
+/// holds.
+#[test]
+fn test_a_lost_chunk_is_sent_again_from_what_the_follower_holds() {
+    let mut config = compacting(5);
+    config.max_append_bytes = 256;
+    let mut net = Network::new(3, config);
+    net.elect(1);
+    net.isolate(3);
+    puts(&mut net, 1, 30);
+    net.heal();
+    // The third chunk to node 3 is lost; time moves on a little at a time (no follower's
+    // election timer fires: only the leader is ticked).
+    let mark = net.sent.len();
+    let mut chunks_seen = 0;
+    for _ in 0..40 {
+        net.now += 5_000;
+        net.flush();
+        net.deliver_all_with(|m| {
+            if m.to == 3 && matches!(m.body, Body::InstallSnapshot { .. }) {
+                chunks_seen += 1;
+                return chunks_seen != 3;
+            }
+            true
+        });
+    }
+    let chunks = chunks_sent(&net, mark, 3);
+    assert!(chunks.len() >= 4, "{chunks:?}");
+    assert!(chunks[2].1.is_some() && chunks[3].1 == chunks[2].1, "resent from the last key node 3 holds: {chunks:?}");
+    assert_eq!(net.node(3).kv(), net.node(1).kv());
+
+}
+
+/// §7: a chunk that does not follow what the follower holds (a stale or reordered copy) is
+/// not kept; the answer says what the follower holds, so that the leader goes on from there.
+#[test]
+fn test_a_chunk_out_of_order_is_answered_with_what_the_follower_holds() {
+    let mut node = node_with_log(1, 3, paper_config(), 2, None, &[1]);
+    let meta = Snapshot { last_index: 9, last_term: 2, terms: vec![(1, 1), (5, 2)], kv: KvStore::default(), membership: Membership::of_voters([1, 2, 3]) };
+    let chunk = |pairs: &[(&str, &str)], after: Option<&str>, done| {
+        let snapshot = Snapshot { kv: pairs.iter().map(|&(k, v)| (k.to_string(), v.to_string())).collect(), ..meta.clone() };
+        Message { from: 2, to: 1, term: 2, body: Body::InstallSnapshot { snapshot, after: after.map(String::from), done, sent_at: 0 } }
+    };
+    let answer = |node: &mut Node| match sends(&node.take_effects()).pop().map(|m| m.body) {
+        Some(Body::InstallSnapshotReply { last_index: 9, received, .. }) => received,
+        other => panic!("not a chunk's answer: {other:?}"),
+    };
+    node.receive(LATE, chunk(&[("b", "2")], Some("a"), false));
+    assert_eq!(answer(&mut node), None, "it holds nothing of the snapshot");
+    node.receive(LATE, chunk(&[("a", "1")], None, false));
+    assert_eq!(answer(&mut node), Some("a".into()));
+    node.receive(LATE, chunk(&[("c", "3")], Some("b"), true));
+    assert_eq!(answer(&mut node), Some("a".into()), "a chunk after a key it does not hold");
+    assert_eq!(node.commit_index(), 0, "nothing installed");
+    node.receive(LATE, chunk(&[("b", "2")], Some("a"), true));
+    assert_eq!(node.commit_index(), 9, "installed once whole");
+    assert_eq!(node.kv().len(), 2);
+}

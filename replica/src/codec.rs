@@ -10,7 +10,8 @@
 //! | `rvr`  | RequestVoteReply    | `t`, `g`                                                    |
 //! | `ae`   | AppendEntries       | `t`, `pi` prev index, `pt` prev term, `c` commit, `s` sent at, `e` entries |
 //! | `aer`  | AppendEntriesReply  | `t`, `s`, and `m` match index, or `r` rejected index, `ci` conflict index, `ct` conflict term |
-//! | `is`   | InstallSnapshot     | `t`, `s`, `li` last index, `lt` last term, `tr` term runs `[[first index, term], ...]`, `kv` the store `{key: value, ...}` |
+//! | `is`   | InstallSnapshot (one chunk) | `t`, `s`, `li` last index, `lt` last term, `tr` term runs `[[first index, term], ...]`, `mb` configuration, `kv` the chunk's pairs `{key: value, ...}`, `af` the key they follow (absent: the first chunk), `dn` the last chunk |
+//! | `isr`  | InstallSnapshotReply | `t`, `s`, `li`, `rk` the last key held (absent: none) |
 //!
 //! An entry is `[term]` (the leader's no-op) or `[term, key, value]` (a put).
 //! Client requests are `get` (`MID`, `key`) and `put` (`MID`, `key`, `value`); replies are
@@ -79,6 +80,7 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
         Body::AppendEntries { .. } => "ae",
         Body::AppendEntriesReply { .. } => "aer",
         Body::InstallSnapshot { .. } => "is",
+        Body::InstallSnapshotReply { .. } => "isr",
     };
     let mut o = Object::envelope(msg.from, &format_id(msg.to), leader, kind);
     o.number("t", msg.term);
@@ -109,13 +111,24 @@ pub fn encode_message(msg: &Message, leader: Option<NodeId>) -> Vec<u8> {
                 }
             }
         }
-        Body::InstallSnapshot { snapshot, sent_at } => {
+        Body::InstallSnapshot { snapshot, after, done, sent_at } => {
             o.number("s", *sent_at);
+            if let Some(after) = after {
+                o.json("af", after);
+            }
+            o.bool("dn", *done);
             o.number("li", snapshot.last_index);
             o.number("lt", snapshot.last_term);
             o.json("tr", &snapshot.terms);
             o.json("kv", &snapshot.kv.iter().collect::<BTreeMap<_, _>>());
             o.json("mb", &snapshot.membership);
+        }
+        Body::InstallSnapshotReply { last_index, received, sent_at } => {
+            o.number("s", *sent_at);
+            o.number("li", *last_index);
+            if let Some(key) = received {
+                o.json("rk", key);
+            }
         }
     }
     o.end()
@@ -348,7 +361,7 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
             };
             Ok(Incoming::Client(ClientRequest { client: src.into_owned(), id, op }))
         }
-        "pv" | "pvr" | "rv" | "rvr" | "ae" | "aer" | "is" => {
+        "pv" | "pvr" | "rv" | "rvr" | "ae" | "aer" | "is" | "isr" => {
             let from = parse_id(&src).ok_or_else(|| DecodeError::BadId { field: "src", value: src.into_owned() })?;
             let term = number(f.t, "t")?;
             let body = match &*kind {
@@ -371,6 +384,13 @@ pub fn decode(bytes: &[u8], me: NodeId) -> Result<Incoming, DecodeError> {
                         kv: typed::<BTreeMap<String, String>>(f.kv, "kv", "an object of strings")?.into_iter().collect(),
                         membership: typed(f.mb, "mb", "a configuration: {\"voters\": [ids], \"learners\": [ids]}")?,
                     },
+                    after: f.af.map(|_| string(f.af, "af").map(Cow::into_owned)).transpose()?,
+                    done: boolean(f.dn, "dn")?,
+                    sent_at: number(f.s, "s")?,
+                },
+                "isr" => Body::InstallSnapshotReply {
+                    last_index: number(f.li, "li")?,
+                    received: f.rk.map(|_| string(f.rk, "rk").map(Cow::into_owned)).transpose()?,
                     sent_at: number(f.s, "s")?,
                 },
                 _ => Body::AppendEntriesReply { result: append_result(&f)?, sent_at: number(f.s, "s")? },
@@ -429,6 +449,12 @@ struct Fields<'a> {
     tr: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
     mb: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    af: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    dn: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    rk: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present")]
     kv: Option<&'a RawValue>,
 }
@@ -630,8 +656,18 @@ mod tests {
                     kv: [("k\"ey".to_string(), "v ✓".to_string()), (String::new(), String::new())].into_iter().collect(),
                     membership: Membership { voters: [0, 1, 2].into(), learners: [3].into() },
                 },
+                after: None,
+                done: false,
                 sent_at: 9,
             },
+            Body::InstallSnapshot {
+                snapshot: Snapshot { last_index: 12, last_term: 3, terms: vec![(1, 3)], ..Snapshot::default() },
+                after: Some("k\"ey ✓".into()),
+                done: true,
+                sent_at: 9,
+            },
+            Body::InstallSnapshotReply { last_index: 12, received: None, sent_at: 9 },
+            Body::InstallSnapshotReply { last_index: 12, received: Some("k\"ey".into()), sent_at: 9 },
         ]
     }
 

@@ -111,6 +111,8 @@ pub struct Node {
     kv: KvStore,
     /// The state machine as of the log's start (§7), if the log was ever compacted.
     snapshot: Option<Snapshot>,
+    /// The chunks of a leader's snapshot received so far (§7), until the last.
+    incoming_snapshot: Option<Snapshot>,
     role: Role,
     rng: Rng,
     election_deadline: Time,
@@ -208,6 +210,7 @@ impl Node {
             last_applied: applied,
             kv,
             snapshot,
+            incoming_snapshot: None,
             role: Role::Follower { leader: None },
             rng: Rng::new(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             election_deadline: 0,
@@ -306,7 +309,9 @@ impl Node {
                 let append = follower::Append { prev_log_index, prev_log_term, entries, leader_commit, sent_at };
                 self.handle_append_entries(now, from, append);
             }
-            Body::InstallSnapshot { snapshot, sent_at } => self.handle_install_snapshot(now, from, snapshot, sent_at),
+            Body::InstallSnapshot { snapshot, after, done, sent_at } => {
+                self.handle_install_snapshot(now, from, snapshot, after, done, sent_at)
+            }
             // Replies to a campaign or a leadership we have left: nothing to do.
             _ => {}
         }
@@ -321,15 +326,19 @@ impl Node {
                 self.become_follower(now, self.term, Some(from));
                 self.step_follower(now, from, body);
             }
-            Body::AppendEntriesReply { .. } | Body::PreVote { .. } | Body::RequestVote { .. } => {}
+            Body::AppendEntriesReply { .. } | Body::InstallSnapshotReply { .. } | Body::PreVote { .. } | Body::RequestVote { .. } => {}
         }
     }
 
     fn step_leader(&mut self, now: Time, from: NodeId, body: Body) {
         // Election safety (§5.2) allows one leader per term: an AppendEntries of our own term
         // from another node is a bug in the sender and must not touch our log.
-        if let Body::AppendEntriesReply { result, sent_at } = body {
-            self.handle_append_reply(now, from, result, sent_at);
+        match body {
+            Body::AppendEntriesReply { result, sent_at } => self.handle_append_reply(now, from, result, sent_at),
+            Body::InstallSnapshotReply { last_index, received, sent_at } => {
+                self.handle_snapshot_chunk_reply(now, from, last_index, received, sent_at)
+            }
+            _ => {}
         }
     }
 
@@ -589,7 +598,7 @@ impl Node {
                 };
                 self.send(msg.from, Body::AppendEntriesReply { result, sent_at })
             }
-            Body::InstallSnapshot { snapshot, sent_at } => {
+            Body::InstallSnapshot { snapshot, sent_at, .. } => {
                 let index = snapshot.last_index;
                 let result = AppendResult::Reject { rejected_index: index, conflict_index: index, conflict_term: None };
                 self.send(msg.from, Body::AppendEntriesReply { result, sent_at })

@@ -36,6 +36,8 @@ pub struct Progress {
     pub misses: u32,
     /// The last index of the snapshot on its way to it (§7), until an answer reaches it.
     pub snapshot_sent: Option<Index>,
+    /// The last key of the chunks of that snapshot it holds (none: it holds none).
+    pub snapshot_received: Option<String>,
 }
 
 impl Progress {
@@ -52,6 +54,7 @@ impl Progress {
             probe_interval: heartbeat_interval,
             misses: 0,
             snapshot_sent: None,
+            snapshot_received: None,
         }
     }
 
@@ -132,7 +135,19 @@ impl Progress {
     pub fn sent_snapshot(&mut self, now: Time, last_index: Index) {
         self.probe_from(self.next_index);
         self.sent(now, Some(last_index));
+        if self.snapshot_sent != Some(last_index) {
+            self.snapshot_received = None;
+        }
         self.snapshot_sent = Some(last_index);
+    }
+
+    /// The follower holds the chunks of the snapshot ending at `last_index` up to key
+    /// `received`: if that is the snapshot on its way, the next chunk may go at once.
+    pub fn snapshot_chunk_received(&mut self, last_index: Index, received: Option<String>) {
+        if self.snapshot_sent == Some(last_index) && self.state == ProgressState::Probe {
+            self.snapshot_received = received;
+            self.probe_sent_at = None;
+        }
     }
 
     /// Records a successful append up to `index`; returns whether `match_index` moved. While
@@ -145,7 +160,10 @@ impl Progress {
                 self.match_index = self.match_index.max(index);
                 return moved;
             }
-            Some(_) => self.snapshot_sent = None,
+            Some(_) => {
+                self.snapshot_sent = None;
+                self.snapshot_received = None;
+            }
             None => {}
         }
         if self.state == ProgressState::Probe {

@@ -40,6 +40,8 @@ impl GlyphKind {
             Body::AppendEntriesReply { result: AppendResult::Success { .. }, .. } => GlyphKind::AppendOk,
             Body::AppendEntriesReply { result: AppendResult::Reject { .. }, .. } => GlyphKind::AppendReject,
             Body::InstallSnapshot { .. } => GlyphKind::Snapshot,
+            // A chunk's acknowledgement: drawn as a successful reply.
+            Body::InstallSnapshotReply { .. } => GlyphKind::AppendOk,
         }
     }
 
@@ -115,6 +117,7 @@ pub fn kind_words(kind: MessageKind) -> &'static str {
         MessageKind::AppendEntries => "AppendEntries",
         MessageKind::AppendEntriesReply => "AppendEntries reply",
         MessageKind::InstallSnapshot => "InstallSnapshot",
+        MessageKind::InstallSnapshotReply => "InstallSnapshot reply",
     }
 }
 
@@ -183,11 +186,16 @@ pub fn label(m: &InFlight) -> String {
         Body::AppendEntriesReply { result: AppendResult::Reject { rejected_index, .. }, .. } => {
             format!("AppendEntries reply, term {term}: reject at {rejected_index}")
         }
-        Body::InstallSnapshot { snapshot, .. } => format!(
-            "InstallSnapshot, term {term}: the state up to entry {} ({} key{})",
+        Body::InstallSnapshot { snapshot, done, .. } => format!(
+            "InstallSnapshot, term {term}: the state up to entry {}, {} key{}{}",
             snapshot.last_index,
             snapshot.kv.len(),
-            if snapshot.kv.len() == 1 { "" } else { "s" }
+            if snapshot.kv.len() == 1 { "" } else { "s" },
+            if *done { " (last chunk)" } else { " (a chunk)" }
+        ),
+        Body::InstallSnapshotReply { last_index, received, .. } => format!(
+            "InstallSnapshot reply, term {term}: holds snapshot {last_index} up to {}",
+            received.as_deref().map_or("nothing".to_string(), |k| format!("key {k}"))
         ),
     };
     format!("#{} {from} → {to}: {what}", m.id)
@@ -264,13 +272,23 @@ pub fn fields(m: &InFlight, now: Option<Time>) -> Vec<(String, String)> {
             }
             add("echoes leader clock", t(*sent_at));
         }
-        Body::InstallSnapshot { snapshot, sent_at } => {
+        Body::InstallSnapshotReply { last_index, received, sent_at } => {
+            add("snapshot", format!("up to entry {last_index}"));
+            add("holds the chunks up to", received.clone().map_or("nothing yet".into(), |k| format!("key {k}")));
+            add("echoes leader clock", t(*sent_at));
+        }
+        Body::InstallSnapshot { snapshot, after, done, sent_at } => {
+            add("chunk", match after {
+                None => "the first".into(),
+                Some(k) => format!("the keys after {k}"),
+            });
+            add("last chunk", yes_no(*done, "yes", "no").into());
             add("last included index", snapshot.last_index.to_string());
             add("last included term", snapshot.last_term.to_string());
             add("leader clock", t(*sent_at));
             let runs: Vec<String> = snapshot.terms.iter().map(|(i, t)| format!("term {t} from {i}")).collect();
             add("terms covered", runs.join(", "));
-            add("keys", snapshot.kv.len().to_string());
+            add("keys in this chunk", snapshot.kv.len().to_string());
             for (k, v) in snapshot.kv.iter().take(SNAPSHOT_ROWS) {
                 add(&format!("key {k}"), v.clone());
             }
