@@ -217,18 +217,18 @@ fn test_a_removed_server_does_not_disrupt_the_cluster() {
     let index = net.change(1, Remove(3)).unwrap();
     net.deliver_all();
     assert!(net.node(1).commit_index() >= index);
+    // Node 3 can speak to the others but hears nothing back: it never learns.
     net.heal();
+    net.cut(1, 3);
+    net.cut(2, 3);
     let term = net.node(1).term();
+    let mark = net.sent.len();
     net.advance(net.config.election_timeout_max_us * 5);
-    let timeouts = net
-        .events
-        .iter()
-        .filter(|(_, id, e)| *id == 3 && matches!(e, Event::ElectionTimeout { .. }))
-        .count();
-    assert!(timeouts >= 3, "node 3 kept timing out ({timeouts})");
+    let asked = net.sent_since(mark).iter().filter(|m| m.from == 3 && matches!(m.body, Body::PreVote { .. })).count();
+    assert!(asked >= 6, "node 3 kept asking for pre-votes ({asked})");
+    assert_eq!(voters(net.node(3)), [1, 2, 3], "it does not know");
     assert_eq!(net.leader(), Some(1));
     assert_eq!((net.node(1).term(), net.node(2).term()), (term, term));
-    assert_eq!(voters(net.node(1)), [1, 2]);
 }
 
 /// §6: only voters campaign. A learner that stops hearing from the leader, or a new server
@@ -419,8 +419,21 @@ fn test_a_leader_removing_itself_takes_no_new_puts() {
 /// so node 1 wins node 2's vote, commits the configuration {2}, and steps down.
 #[test]
 fn test_a_removed_server_campaigns_until_its_removal_is_committed() {
-    let mut net = Network::new(2, paper_config());
+    for noop in [true, false] {
+        removed_server_campaigns(noop);
+    }
+}
+
+/// `noop`: whether leaders append a no-op when elected. One outside its configuration does
+/// anyway: it takes no puts, and needs an entry of its term to commit.
+fn removed_server_campaigns(noop: bool) {
+    let mut config = paper_config();
+    config.leader_noop = noop;
+    let mut net = Network::new(2, config);
     net.elect(1);
+    if !noop {
+        puts(&mut net, 1, 0, 1); // an entry of its term, so that it may change the configuration
+    }
     net.isolate(2);
     let index = net.change(1, Remove(1)).unwrap();
     net.deliver_all();
@@ -431,6 +444,56 @@ fn test_a_removed_server_campaigns_until_its_removal_is_committed() {
     let leader = net.leader().expect("a leader");
     assert_eq!(leader, 2);
     assert_eq!(voters(net.node(2)), [2]);
+    if !noop {
+        puts(&mut net, 2, 1, 1); // without a no-op, node 2 commits with its first entry (§5.4.2)
+    }
     assert!(net.node(2).commit_index() >= index, "the removal is committed");
     assert!(net.events.iter().any(|(_, id, e)| *id == 1 && matches!(e, Event::SteppedDown { reason: event::StepDownReason::Removed, .. })), "node 1 led again to commit it");
+}
+
+/// A removed server that campaigned alone while cut off is in a higher term than the
+/// cluster's when it comes back (without pre-vote). Its vote requests do not depose the
+/// leader, but its answer to the log the leader sends it does: the next leader's term reaches
+/// it, and it learns how the put it took ended.
+#[test]
+fn test_a_removed_server_in_a_higher_term_still_hears_how_its_puts_ended() {
+    let mut config = modern_config();
+    config.pre_vote = false;
+    let mut net = Network::new(5, config);
+    net.elect(3);
+    net.isolate(3);
+    let owed = net.submit(3, put_op("x", "lost"));
+    net.advance(net.config.election_timeout_max_us * 2);
+    net.elect(1);
+    let index = net.change(1, Remove(3)).unwrap();
+    net.deliver_all();
+    net.advance(net.config.election_timeout_max_us * 10);
+    assert!(net.node(3).term() > net.node(1).term() + 3, "node 3 campaigned alone");
+    net.heal();
+    net.advance(net.config.election_timeout_max_us * 20);
+    assert_eq!(outcomes(&net.replies_to(&owed)).len(), 1, "answered once");
+    let removed = net.node(3);
+    assert!(!removed.membership().is_member(3) && removed.commit_index() >= index, "it knows it is out");
+    let leader = net.leader().expect("a leader");
+    assert_ne!(leader, 3);
+    assert!(net.node(leader).progress().unwrap().keys().all(|&id| id != 3), "and the leader is done with it");
+}
+
+/// A removed server that never answers (it is usually removed because it died) is sent the
+/// log for a while, then no more; if it speaks again, the leader takes it up again.
+#[test]
+fn test_a_leader_gives_up_on_a_removed_server_that_never_answers() {
+    let mut net = Network::new(3, modern_config());
+    net.elect(1);
+    net.isolate(3);
+    net.change(1, Remove(3)).unwrap();
+    net.deliver_all();
+    assert!(net.node(1).progress().unwrap().contains_key(&3), "sent the log for now");
+    net.cut(3, 1);
+    net.cut(3, 2);
+    net.advance(net.config.election_timeout_max_us * 12);
+    assert!(!net.node(1).progress().unwrap().contains_key(&3), "given up");
+    let mark = net.sent.len();
+    net.advance(net.config.election_timeout_max_us * 4);
+    assert!(net.sent_since(mark).iter().all(|m| m.to != 3), "nothing more is sent to it");
 }

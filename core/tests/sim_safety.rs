@@ -29,6 +29,7 @@ use raft_core::check::{self, Verdict};
 use raft_core::event::StepDownReason;
 use raft_core::sim::{Intervention, Sim, SimConfig, SimEventKind, MAX_NODES};
 use raft_core::{Event, Fanout, MembershipChange, MessageKind, NodeId, ReadMode, Rng, Time};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A preset and the world it is meant for.
 struct Preset {
@@ -178,10 +179,19 @@ fn check_seed(preset: &Preset, seed: u64, totals: &mut Totals) -> Result<(), Str
     totals.snapshot_seeds += usize::from(stats.sent_by_kind.get(&MessageKind::InstallSnapshot).is_some_and(|&n| n > 0));
     totals.chunked_seeds += usize::from(stats.sent_by_kind.get(&MessageKind::InstallSnapshotReply).is_some_and(|&n| n > 0));
     let node_events = || sim.events().iter().filter_map(|e| match &e.kind {
-        SimEventKind::Node { event, .. } => Some(event),
+        SimEventKind::Node { node, event } => Some((*node, event)),
         _ => None,
     });
-    let promoted = node_events().any(|e| matches!(e, Event::MembershipChanged { voters, .. } if voters.len() > sim.config().nodes));
+    // A promotion: a node's new configuration makes a voter of one of its last learners.
+    let mut learners: BTreeMap<NodeId, BTreeSet<NodeId>> = BTreeMap::new();
+    let mut promoted = false;
+    for (node, e) in node_events() {
+        if let Event::MembershipChanged { voters, learners: now_learning, .. } = e {
+            let before = learners.insert(node, now_learning.clone()).unwrap_or_default();
+            promoted |= voters.iter().any(|v| before.contains(v));
+        }
+    }
+    let node_events = || node_events().map(|(_, e)| e);
     let removed = node_events().any(|e| matches!(e, Event::SteppedDown { reason: StepDownReason::Removed, .. }));
     totals.promotion_seeds += usize::from(promoted);
     totals.removed_leader_seeds += usize::from(removed);

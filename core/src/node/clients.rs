@@ -108,8 +108,7 @@ impl Node {
                     }
                     let index = self.append_as_leader(now, entry);
                     self.requests.owe(index, self.term, request);
-                    // A leader that is the only voter commits alone: no answer will prompt it.
-                    if self.membership.voters.iter().all(|&v| v == self.id) {
+                    if self.commits_alone() {
                         self.leader_tick(now);
                     }
                 }

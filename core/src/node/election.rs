@@ -187,8 +187,11 @@ impl Node {
         self.last_leader_contact = Some(now);
         self.cut_off = false;
         self.trace(Event::BecameLeader { term: self.term });
-        self.track_leaving_servers();
-        if self.config.leader_noop {
+        self.track_leaving_servers(now);
+        // A leader outside its configuration (thesis §4.2.2: elected to commit its own
+        // removal) appends a no-op whatever the preset: it takes no puts, and needs an entry
+        // of its term to commit the configuration.
+        if self.config.leader_noop || !self.membership.is_voter(self.id) {
             self.append_as_leader(now, Entry::new(self.term, Command::Noop));
         }
         self.release_held_requests(now);

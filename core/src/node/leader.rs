@@ -100,6 +100,7 @@ impl Node {
             return;
         }
         self.maybe_commit(now);
+        self.forget_silent_leavers(now);
         self.flush(now);
         self.serve_reads(now);
     }

@@ -8,9 +8,11 @@
 //!
 //! A removed server may owe clients answers for puts it took as an earlier leader, and it
 //! learns whether they were committed only from the log. So the leader goes on sending it
-//! the log, as to a learner, until it has acknowledged its own removal as committed. (The
-//! paper lets a removed server simply stop; one that answers every request it took needs to
-//! hear how its entries ended.)
+//! the log, as to a learner, until it has acknowledged its own removal as committed, or
+//! has said nothing for `LEAVING_PATIENCE` election timeouts (a removed server is often a
+//! dead one; if it speaks again, the leader takes it up again). (The paper lets a removed
+//! server simply stop; one that answers every request it took needs to hear how its
+//! entries ended.)
 
 use super::{Node, Progress, Role};
 use crate::event::{Event, StepDownReason};
@@ -19,11 +21,17 @@ use crate::log::Entry;
 use crate::membership::{Membership, MembershipChange, Refusal};
 use crate::types::{Index, NodeId, Time};
 
+/// How many maximum election timeouts a leader goes on sending the log to a removed server
+/// that does not answer.
+const LEAVING_PATIENCE: u64 = 10;
+
 /// A server the leader removed and still sends the log to.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Leaving {
     /// The entry that removed it.
     removed_by: Index,
+    /// When the leader first looked at it: its silence counts from then at the earliest.
+    since: Option<Time>,
     /// When the leader committed that entry: a message sent later tells a server that stores
     /// the entry that it is committed (one sent at the same moment may have gone before).
     committed_at: Option<Time>,
@@ -49,6 +57,14 @@ impl Node {
 
     /// The configuration `change` would lead to, or why this node refuses it now.
     pub fn membership_refusal(&self, change: MembershipChange) -> Result<Membership, Refusal> {
+        self.may_change_membership()?;
+        self.membership.after(change)
+    }
+
+    /// Whether this node may append a configuration now: it leads, the last change is
+    /// committed (one at a time, thesis §4.1), and so is an entry of its own term (the
+    /// thesis's correction: a change of an earlier leader may be undecided until then).
+    fn may_change_membership(&self) -> Result<(), Refusal> {
         let Role::Leader(l) = &self.role else { return Err(Refusal::NotLeader) };
         if self.membership_index > self.commit_index {
             return Err(Refusal::ChangeInProgress);
@@ -56,23 +72,30 @@ impl Node {
         if self.commit_index < l.term_start {
             return Err(Refusal::TermNotCommitted);
         }
-        self.membership.after(change)
+        Ok(())
     }
 
     fn append_membership(&mut self, now: Time, next: Membership) -> Index {
         let index = self.append_as_leader(now, Entry::new(self.term, Command::Membership(next)));
-        // A leader that is the only voter commits alone, and no answer would prompt it.
-        self.leader_tick(now);
+        if self.commits_alone() {
+            self.leader_tick(now);
+        }
         index
+    }
+
+    /// Whether this node's own copy is a majority: no answer will prompt a commit, so it
+    /// commits as it appends.
+    pub(super) fn commits_alone(&self) -> bool {
+        self.membership.voters.len() == 1 && self.membership.is_voter(self.id)
     }
 
     /// Thesis §4.2.1: a learner that holds every committed entry has caught up and is made a
     /// voter, one change at a time like any other.
     pub(super) fn maybe_promote(&mut self, now: Time) {
-        let Role::Leader(l) = &self.role else { return };
-        if self.membership_index > self.commit_index || self.commit_index < l.term_start {
+        if self.may_change_membership().is_err() {
             return;
         }
+        let Role::Leader(l) = &self.role else { return };
         let caught_up = self
             .membership
             .learners
@@ -97,37 +120,53 @@ impl Node {
 
     /// A new leader whose latest configuration is not committed yet goes on sending the log
     /// to the servers that configuration removed, as the leader that removed them would have.
-    pub(super) fn track_leaving_servers(&mut self) {
+    pub(super) fn track_leaving_servers(&mut self, now: Time) {
         if self.membership_index <= self.commit_index {
             return;
         }
         let (_, before) = self.membership_at(self.membership_index - 1);
         let departed = before.members().filter(|&id| id != self.id && !self.membership.is_member(id)).collect();
-        self.depart(departed, self.membership_index);
+        self.depart(departed, self.membership_index, Some(now));
+    }
+
+    /// Stops sending the log to removed servers that have said nothing for
+    /// `LEAVING_PATIENCE` election timeouts.
+    pub(super) fn forget_silent_leavers(&mut self, now: Time) {
+        let patience = self.config.election_timeout_max_us.saturating_mul(LEAVING_PATIENCE);
+        let Role::Leader(l) = &mut self.role else { return };
+        let mut silent = Vec::new();
+        for (&id, leaving) in &mut l.leaving {
+            let since = *leaving.since.get_or_insert(now);
+            if l.progress.get(&id).is_none_or(|p| now.saturating_sub(p.heard_since(since)) >= patience) {
+                silent.push(id);
+            }
+        }
+        for id in silent {
+            l.leaving.remove(&id);
+            l.progress.remove(&id);
+        }
     }
 
     /// A leader heard from a server outside its configuration. One that was a member once,
     /// and may not know it was removed or how its entries ended, is sent the log until it
     /// knows (a server that never was is ignored: anyone can claim an id).
-    pub(super) fn heard_from_outside(&mut self, id: NodeId) {
+    pub(super) fn heard_from_outside(&mut self, id: NodeId, now: Time) {
         let Role::Leader(l) = &self.role else { return };
-        if l.progress.contains_key(&id) {
-            return;
-        }
-        let in_log = self.log.entries().iter().any(|e| matches!(&e.command, Command::Membership(m) if m.is_member(id)));
-        if in_log || self.base_membership.is_member(id) {
-            self.depart(vec![id], self.membership_index);
+        if !l.progress.contains_key(&id) && self.former_members.contains(&id) {
+            self.depart(vec![id], self.membership_index, Some(now));
         }
     }
 
-    /// Servers that entry `index` removed: the leader sends them the log for now.
-    fn depart(&mut self, servers: Vec<NodeId>, index: Index) {
+    /// Servers that entry `index` removed: the leader sends them the log for now. `now`, if
+    /// known, is when it takes them up.
+    fn depart(&mut self, servers: Vec<NodeId>, index: Index, now: Option<Time>) {
         let next = self.log.last_index() + 1;
         let heartbeat = self.config.heartbeat_interval_us;
+        let committed_at = now.filter(|_| index <= self.commit_index);
         if let Role::Leader(l) = &mut self.role {
             for id in servers {
                 l.progress.entry(id).or_insert_with(|| Progress::new(next, heartbeat));
-                l.leaving.insert(id, Leaving { removed_by: index, committed_at: None });
+                l.leaving.insert(id, Leaving { removed_by: index, since: now, committed_at });
             }
         }
     }
@@ -170,6 +209,7 @@ impl Node {
 
     /// Uses the latest configuration in the log, after the log changed below it.
     pub(super) fn refresh_membership(&mut self) {
+        self.former_members.extend(self.base_membership.members());
         let (index, membership) = self.membership_at(self.log.last_index());
         self.set_membership(index, membership);
     }
@@ -181,6 +221,7 @@ impl Node {
         if membership == self.membership {
             return;
         }
+        self.former_members.extend(membership.members());
         self.membership = membership;
         let (voters, learners) = (self.membership.voters.clone(), self.membership.learners.clone());
         self.trace(Event::MembershipChanged { index, voters, learners });
@@ -193,6 +234,6 @@ impl Node {
             l.leaving.remove(&peer);
             l.progress.entry(peer).or_insert_with(|| Progress::new(next, heartbeat));
         }
-        self.depart(departed, index);
+        self.depart(departed, index, None);
     }
 }

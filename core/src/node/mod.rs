@@ -113,6 +113,9 @@ pub struct Node {
     snapshot: Option<Snapshot>,
     /// The chunks of a leader's snapshot received so far (§7), until the last.
     incoming_snapshot: Option<Snapshot>,
+    /// Every server of every configuration this node has used: a leader sends the log to one
+    /// of them that speaks from outside the configuration (see `membership.rs`).
+    former_members: BTreeSet<NodeId>,
     role: Role,
     rng: Rng,
     election_deadline: Time,
@@ -211,6 +214,7 @@ impl Node {
             kv,
             snapshot,
             incoming_snapshot: None,
+            former_members: BTreeSet::new(),
             role: Role::Follower { leader: None },
             rng: Rng::new(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             election_deadline: 0,
@@ -237,8 +241,9 @@ impl Node {
     /// term to campaign in, and a log term above the message's own term (a leader's entries
     /// and a candidate's last entry are never newer than its term) would win every election
     /// with a log no leader can commit behind. A leader's entries never go back in term (the
-    /// log keeps its terms in order, which its searches rely on), and no log reaches
-    /// `MAX_INDEX`.
+    /// log keeps its terms in order, which its searches rely on), no log reaches
+    /// `MAX_INDEX`, and no configuration is without voters (no change leads to one, and it
+    /// would leave its servers unable to elect anyone).
     /// [`Node::receive`] drops a message for which this is false; a host may ask first, to
     /// log the drop.
     pub fn is_possible(&self, msg: &Message) -> bool {
@@ -251,7 +256,8 @@ impl Node {
             Body::AppendEntries { prev_log_index, prev_log_term, entries, .. } => {
                 let mut newest = *prev_log_term;
                 let in_order = entries.iter().all(|e| std::mem::replace(&mut newest, e.term) <= e.term);
-                in_order && newest <= term && prev_log_index.checked_add(entries.len() as Index).is_some_and(|end| end <= MAX_INDEX)
+                let voterless = entries.iter().any(|e| matches!(&e.command, Command::Membership(m) if m.voters.is_empty()));
+                in_order && !voterless && newest <= term && prev_log_index.checked_add(entries.len() as Index).is_some_and(|end| end <= MAX_INDEX)
             }
             // A snapshot covers a log a leader of `term` holds: no newer term than that.
             Body::InstallSnapshot { snapshot, .. } => {
@@ -264,18 +270,20 @@ impl Node {
     /// A message from a peer. §5.1: a newer term makes any node a follower of it; a message
     /// of an older term is answered with ours and otherwise ignored. Then the role decides.
     pub fn receive(&mut self, now: Time, msg: Message) {
-        // Thesis §4.1: a server answers whoever speaks to it, in its configuration or not: a
-        // leader that is removing itself still replicates, and a new server hears from a
-        // leader it does not know yet.
+        // Thesis §4.1: a server handles messages from outside its configuration too: a leader
+        // that is removing itself still replicates, and a new server hears from a leader it
+        // does not know yet.
         if msg.to != self.id || msg.from == self.id || !self.is_possible(&msg) {
             return; // not for us, or one no honest peer sends
         }
         if self.is_leader() && !self.membership.is_member(msg.from) {
-            self.heard_from_outside(msg.from);
-            // Thesis §4.2.3: a server outside the configuration must not disrupt it. One that
-            // was removed without knowing campaigns in ever higher terms; its term does not
-            // depose the leader (the configuration's own voters will, if it is stale).
-            if msg.term > self.term {
+            self.heard_from_outside(msg.from, now);
+            // Thesis §4.2.3: a removed server that does not know it campaigns in ever higher
+            // terms; its vote requests do not depose the leader, which sends it the log
+            // instead. (An answer to that log in a higher term does: only a leader of at least
+            // that term can reach it.)
+            let asks_for_votes = matches!(msg.body, Body::PreVote { .. } | Body::RequestVote { .. });
+            if msg.term > self.term && asks_for_votes {
                 return;
             }
         }

@@ -911,8 +911,9 @@ fn removing_the_leader() -> Scenario {
             beat(
                 elected,
                 "A new leader",
-                "Three of the four voters elected it. The old leader is outside the configuration: the new \
-                 leader sends it nothing.",
+                "Three of the four voters elected it. The old leader is outside the configuration: it \
+                 no longer votes or campaigns, and once it knows its removal is committed the new \
+                 leader sends it nothing more.",
             ),
         ]
     })

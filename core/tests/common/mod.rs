@@ -288,6 +288,11 @@ impl Network {
         }
     }
 
+    /// Drops every message from `from` to `to` until `heal` (a one-way cut).
+    pub fn cut(&mut self, from: NodeId, to: NodeId) {
+        self.cut.insert((from, to));
+    }
+
     pub fn heal(&mut self) {
         self.cut.clear();
     }
