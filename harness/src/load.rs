@@ -31,7 +31,7 @@ pub fn run_rate(opts: &Options, rate: f64) -> Result<Report, LoadError> {
     run.await_hellos()?;
     run.await_leader()?;
     let startup_seconds = run.now();
-    let window = run.load(rate, opts.seconds)?;
+    let window = run.load(rate, opts.seconds, opts.memory_every)?;
     run.drain()?;
     Ok(run.report(opts, rate, startup_seconds, &window))
 }

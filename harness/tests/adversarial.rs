@@ -45,6 +45,8 @@ fn replicas_survive_bad_datagrams_and_reads_stay_correct_under_load() {
         mix: 0.5,
         attack: Some(load::DEFAULT_ATTACK_RATE),
         seed: Some(3700),
+        keys: None,
+        memory_every: None,
     };
     let r = load::run_rate(&opts, RATE).unwrap_or_else(|e| panic!("the load did not run: {e}"));
     let why = explain(&r);

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: kvload [--replica PATH] [--rates R1,R2,...] [--seconds S] [--replicas N] [--mix P]
               [--json FILE] [--markdown] [--attack] [--attack-rate N] [--seed N]
+              [--keys N] [--memory-every S]
 
 For each rate, starts a fresh cluster, waits for a leader, then sends requests on a fixed
 schedule for S seconds without waiting for answers (open loop), follows redirects, waits
@@ -25,6 +26,9 @@ options:
       --attack        also send bad datagrams to every replica while the load runs
       --attack-rate N bad datagrams per second to each replica (default 200)
       --seed N        seed for the client's choices
+      --keys N        at most N distinct keys: then every put updates one (a store that
+                      stops growing, so that a long run shows what else a replica keeps)
+      --memory-every S  print each replica's resident memory every S seconds
   -h, --help          show this help
 
 exit status: 0 when every rate ran, 1 when a cluster could not be started or brought to
@@ -75,6 +79,8 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             mix: 0.5,
             attack: None,
             seed: None,
+            keys: None,
+            memory_every: None,
         },
         rates: vec![1000.0, 3000.0, 10_000.0, 30_000.0, 100_000.0],
         json: None,
@@ -102,6 +108,10 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             Long("attack") => attack = true,
             Long("attack-rate") => {
                 attack_rate = Some(parser.value().map_err(err)?.parse().map_err(err)?)
+            }
+            Long("keys") => out.opts.keys = Some(parser.value().map_err(err)?.parse().map_err(err)?),
+            Long("memory-every") => {
+                out.opts.memory_every = Some(parser.value().map_err(err)?.parse().map_err(err)?)
             }
             Long("seed") => {
                 out.opts.seed = Some(parser.value().map_err(err)?.parse().map_err(err)?)

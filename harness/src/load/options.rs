@@ -21,6 +21,11 @@ pub struct Options {
     pub attack: Option<f64>,
     /// Seeds the client's choices (keys, request kinds, first leader guess).
     pub seed: Option<u64>,
+    /// At most this many distinct keys: once there are, every put updates one (so that the
+    /// store stops growing and what else a replica holds shows).
+    pub keys: Option<usize>,
+    /// Prints each replica's resident memory every this many seconds of the window.
+    pub memory_every: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -82,6 +87,12 @@ pub fn validate(opts: &Options, rate: f64) -> Result<(), LoadError> {
     }
     if !(1..=64).contains(&opts.replicas) {
         return bad(format!("--replicas {} is not in 1..=64", opts.replicas));
+    }
+    if opts.keys == Some(0) {
+        return bad("--keys 0: a put needs a key".into());
+    }
+    if opts.memory_every.is_some_and(|s| !(s.is_finite() && s > 0.0)) {
+        return bad("--memory-every needs a positive number of seconds".into());
     }
     if !(0.0..=1.0).contains(&opts.mix) {
         return bad(format!("--mix {} is not in [0, 1]", opts.mix));

@@ -15,10 +15,20 @@ pub fn cpu_ticks(stat: &str) -> Option<u64> {
 
 /// Peak resident set size in KiB (`VmHWM`), from the text of `/proc/PID/status`.
 pub fn peak_rss_kib(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let mut words = line["VmHWM:".len()..].split_whitespace();
+    status_kib(status, "VmHWM:")
+}
+
+/// A size in KiB that `/proc/PID/status` gives on the line starting with `field`.
+fn status_kib(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let mut words = line[field.len()..].split_whitespace();
     let kib = words.next()?.parse().ok()?;
     (words.next() == Some("kB")).then_some(kib)
+}
+
+/// Resident set size now, in KiB (`VmRSS`).
+pub fn rss(pid: u32) -> Option<u64> {
+    status_kib(&fs::read_to_string(format!("/proc/{pid}/status")).ok()?, "VmRSS:")
 }
 
 /// CPU seconds a process has used so far; None once it is gone.

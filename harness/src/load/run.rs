@@ -55,7 +55,7 @@ impl Run {
     pub(super) fn start(opts: &Options, seed: u64, origin: Instant) -> Result<Run, LoadError> {
         Ok(Run {
             cluster: Cluster::start(&opts.replica, opts.replicas, seed)?,
-            work: Workload::new(opts.replicas, opts.mix, seed),
+            work: Workload::new(opts.replicas, opts.mix, opts.keys, seed),
             rng: StdRng::seed_from_u64(seed ^ 0x5eed),
             attack: opts.attack.map(|a| Attack::new(a, opts.replicas)),
             origin,
@@ -136,7 +136,7 @@ impl Run {
 
     /// The sending window: requests on schedule (and bad datagrams with an attack), in
     /// batches every millisecond or whenever answers wake the loop.
-    pub(super) fn load(&mut self, rate: f64, seconds: f64) -> Result<Window, LoadError> {
+    pub(super) fn load(&mut self, rate: f64, seconds: f64, memory_every: Option<f64>) -> Result<Window, LoadError> {
         let n = self.cluster.replicas();
         let pids: Vec<Option<u32>> = (0..n).map(|r| self.cluster.pid(r)).collect();
         let read_cpu = |pids: &[Option<u32>]| -> Vec<Option<f64>> {
@@ -150,9 +150,15 @@ impl Run {
         let total = schedule::total(rate, seconds);
         let start = self.now();
         let mut sent = 0;
+        let mut memory_at = 0.0;
         loop {
             let now = self.now();
             let elapsed = now - start;
+            if let Some(every) = memory_every.filter(|_| elapsed >= memory_at) {
+                let rss: Vec<String> = pids.iter().map(|p| p.and_then(procfs::rss).map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0))).collect();
+                println!("{elapsed:>7.1} s  {sent:>10} sent  resident MiB by replica: {}", rss.join(" "));
+                memory_at += every;
+            }
             let due = schedule::due(rate, elapsed, total);
             while sent < due {
                 let out = self.work.next(self.now());

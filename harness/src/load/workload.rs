@@ -70,6 +70,8 @@ pub struct Answers {
 pub struct Workload {
     rng: StdRng,
     mix: f64,
+    /// The most distinct keys, if bounded.
+    max_keys: Option<usize>,
     replicas: usize,
     clients: Vec<String>,
     /// Makes this run's put values differ from any other run's.
@@ -95,13 +97,14 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn new(replicas: usize, mix: f64, seed: u64) -> Workload {
+    pub fn new(replicas: usize, mix: f64, max_keys: Option<usize>, seed: u64) -> Workload {
         let mut rng = StdRng::seed_from_u64(seed);
         let leader = Some(rng.random_range(0..replicas));
         let nonce = rng.random();
         Workload {
             rng,
             mix,
+            max_keys,
             replicas,
             clients: ids::client_ids(replicas),
             nonce,
@@ -152,12 +155,14 @@ impl Workload {
     }
 
     /// The next measured request: a get of an acknowledged key with probability `mix`,
-    /// otherwise a put, of a new key half the time, else of an acknowledged one.
+    /// otherwise a put, of a new key half the time (while there may be more keys), else of
+    /// an acknowledged one.
     pub fn next(&mut self, now: f64) -> Outgoing {
         let has_keys = !self.acked_keys.is_empty();
+        let keys_left = self.max_keys.is_none_or(|max| self.keys.len() < max);
         let (kind, key) = if has_keys && self.rng.random_bool(self.mix) {
             (Kind::Get, self.pick_acked())
-        } else if has_keys && self.rng.random_bool(0.5) {
+        } else if has_keys && (!keys_left || self.rng.random_bool(0.5)) {
             (Kind::Put, self.pick_acked())
         } else {
             (Kind::Put, self.new_key())
@@ -414,7 +419,7 @@ mod tests {
 
     #[test]
     fn first_requests_are_puts_and_redirects_resend_with_a_new_mid() {
-        let mut w = Workload::new(5, 1.0, 3);
+        let mut w = Workload::new(5, 1.0, None, 3);
         let out = w.next(0.0);
         let req = sent(&out);
         assert_eq!(req["type"], "put");
@@ -443,7 +448,7 @@ mod tests {
 
     #[test]
     fn fail_is_final_and_unknown_leaders_spread_requests() {
-        let mut w = Workload::new(5, 0.0, 4);
+        let mut w = Workload::new(5, 0.0, None, 4);
         let req = sent(&w.next(0.0));
         assert!(answer(&mut w, &req, 1, "fail", "FFFF", None).is_none());
         assert_eq!(w.requests()[0].outcome, Outcome::Fail);
@@ -455,7 +460,7 @@ mod tests {
 
     #[test]
     fn stray_and_malformed_answers_are_counted_and_leader_changes_tracked() {
-        let mut w = Workload::new(3, 0.0, 5);
+        let mut w = Workload::new(3, 0.0, None, 5);
         let req = sent(&w.next(0.0));
         let mut bogus = req.clone();
         bogus["MID"] = "ATTACK0000000001".into();
@@ -470,7 +475,7 @@ mod tests {
 
     #[test]
     fn reads_are_checked_against_puts() {
-        let mut w = Workload::new(3, 1.0, 6);
+        let mut w = Workload::new(3, 1.0, None, 6);
         let put = sent(&w.next(0.0));
         answer(&mut w, &put, 0, "ok", "0000", None);
         let get = sent(&w.next(1.0));
@@ -480,4 +485,16 @@ mod tests {
         let r = w.check_reads();
         assert_eq!((r.checked, r.violations), (2, 1));
     }
+
+    #[test]
+    fn a_bounded_key_space_stops_creating_keys() {
+        let mut w = Workload::new(3, 0.0, Some(4), 7);
+        for i in 0..200 {
+            let out = w.next(f64::from(i));
+            let req = sent(&out);
+            answer(&mut w, &req, out.replica, "ok", "0000", None);
+        }
+        assert_eq!(w.keys.len(), 4, "puts after the fourth key update one of the four");
+    }
+
 }
