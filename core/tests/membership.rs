@@ -34,6 +34,17 @@ fn puts(net: &mut Network, leader: NodeId, from: usize, n: usize) {
     }
 }
 
+/// Three nodes under `config`: node 1 leads and, with node 3 cut off, appends the removal of
+/// `removed`, which reaches node 2. Returns the network and the index of that entry.
+fn removing_with_3_cut_off(config: Config, removed: NodeId) -> (Network, Index) {
+    let mut net = Network::new(3, config);
+    net.elect(1);
+    net.isolate(3);
+    let index = net.change(1, Remove(removed)).unwrap();
+    net.deliver_all();
+    (net, index)
+}
+
 /// Thesis §4.2.1: a new server joins as a learner. Until it has caught up its vote does not
 /// count, so a commit never waits for a server with an empty log; once it holds every
 /// committed entry the leader makes it a voter, with a configuration entry of its own.
@@ -168,11 +179,7 @@ fn test_a_new_leader_changes_nothing_before_an_entry_of_its_term_commits() {
 /// again, and the others elect a leader among themselves.
 #[test]
 fn test_a_leader_that_removes_itself_steps_down_once_the_change_commits() {
-    let mut net = Network::new(3, paper_config());
-    net.elect(1);
-    net.isolate(3);
-    let index = net.change(1, Remove(1)).unwrap();
-    net.deliver_all();
+    let (mut net, index) = removing_with_3_cut_off(paper_config(), 1);
     assert!(net.node(1).is_leader());
     assert!(
         net.node(1).commit_index() < index,
@@ -211,11 +218,7 @@ fn test_a_leader_that_removes_itself_steps_down_once_the_change_commits() {
 /// others, hearing from their leader, refuse it, and nobody's term moves.
 #[test]
 fn test_a_removed_server_does_not_disrupt_the_cluster() {
-    let mut net = Network::new(3, modern_config());
-    net.elect(1);
-    net.isolate(3);
-    let index = net.change(1, Remove(3)).unwrap();
-    net.deliver_all();
+    let (mut net, index) = removing_with_3_cut_off(modern_config(), 3);
     assert!(net.node(1).commit_index() >= index);
     // Node 3 can speak to the others but hears nothing back: it never learns.
     net.heal();
@@ -396,11 +399,7 @@ fn test_a_removed_server_learns_how_the_puts_it_took_ended() {
 /// holds the put, and once out sends the client elsewhere (the put had no effect).
 #[test]
 fn test_a_leader_removing_itself_takes_no_new_puts() {
-    let mut net = Network::new(3, paper_config());
-    net.elect(1);
-    net.isolate(3);
-    net.change(1, Remove(1)).unwrap();
-    net.deliver_all();
+    let (mut net, _) = removing_with_3_cut_off(paper_config(), 1);
     let last = net.node(1).log().last_index();
     let put = net.submit(1, put_op("x", "1"));
     net.deliver_all();
@@ -483,11 +482,7 @@ fn test_a_removed_server_in_a_higher_term_still_hears_how_its_puts_ended() {
 /// log for a while, then no more; if it speaks again, the leader takes it up again.
 #[test]
 fn test_a_leader_gives_up_on_a_removed_server_that_never_answers() {
-    let mut net = Network::new(3, modern_config());
-    net.elect(1);
-    net.isolate(3);
-    net.change(1, Remove(3)).unwrap();
-    net.deliver_all();
+    let (mut net, _) = removing_with_3_cut_off(modern_config(), 3);
     assert!(net.node(1).progress().unwrap().contains_key(&3), "sent the log for now");
     net.cut(3, 1);
     net.cut(3, 2);

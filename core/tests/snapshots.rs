@@ -249,16 +249,23 @@ fn chunks_sent(net: &Network, mark: usize, to: NodeId) -> Vec<(usize, Option<Str
         .collect()
 }
 
-/// §7: a snapshot larger than the leader's byte budget goes in chunks, one at a time, each
-/// after the follower has answered the one before; the follower installs it once whole.
-#[test]
-fn test_a_large_snapshot_goes_in_chunks_one_at_a_time() {
+/// Three nodes at the smallest byte budget; node 3, cut off, missed 30 puts that leader 1
+/// has compacted into a snapshot of 30 keys, several chunks' worth.
+fn behind_a_large_snapshot() -> Network {
     let mut config = compacting(5);
     config.max_append_bytes = 256;
     let mut net = Network::new(3, config);
     net.elect(1);
     net.isolate(3);
     puts(&mut net, 1, 30);
+    net
+}
+
+/// §7: a snapshot larger than the leader's byte budget goes in chunks, one at a time, each
+/// after the follower has answered the one before; the follower installs it once whole.
+#[test]
+fn test_a_large_snapshot_goes_in_chunks_one_at_a_time() {
+    let mut net = behind_a_large_snapshot();
     let mark = net.sent.len();
     net.heal();
     net.advance(net.config.heartbeat_interval_us * 3);
@@ -276,12 +283,7 @@ fn test_a_large_snapshot_goes_in_chunks_one_at_a_time() {
 /// holds.
 #[test]
 fn test_a_lost_chunk_is_sent_again_from_what_the_follower_holds() {
-    let mut config = compacting(5);
-    config.max_append_bytes = 256;
-    let mut net = Network::new(3, config);
-    net.elect(1);
-    net.isolate(3);
-    puts(&mut net, 1, 30);
+    let mut net = behind_a_large_snapshot();
     net.heal();
     // The third chunk to node 3 is lost; time moves on a little at a time (no follower's
     // election timer fires: only the leader is ticked).
